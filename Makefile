@@ -1,0 +1,41 @@
+# sanpi: the two commands (see README.md)
+#   make demo   install everything, load the demo into SQLite and serve it on 127.0.0.1:8000
+#   make test   install everything (PostgreSQL, Chromium included) and run the whole suite
+
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+
+.PHONY: demo test install install-python install-assets install-system lint serve clean
+
+demo: install
+	$(BIN)/sanpi demo
+
+test: install install-system
+	bash scripts/test.sh
+
+install: install-python install-assets
+
+install-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install-assets: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-system:
+	bash scripts/install-system-deps.sh
+
+lint: install-python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+serve: install
+	$(BIN)/sanpi serve
+
+clean:
+	rm -rf var/ $(VENV) node_modules

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from .roles import ROLE_CAPS, ROLE_DIMENSION, ROLE_LABELS, Cap, Role
+
+
+class User(AbstractUser):
+    """A unique, personal account. Role decides capabilities; county/zone/enterprise the scope."""
+
+    ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
+
+    role = models.CharField("角色", max_length=20, choices=ROLE_CHOICES)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    county = models.ForeignKey(
+        "regions.County",
+        verbose_name="所属县(市、区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    zone = models.ForeignKey(
+        "regions.DevelopmentZone",
+        verbose_name="所属开发区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    enterprise = models.ForeignKey(
+        "regions.Enterprise",
+        verbose_name="所属企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                name="user_scope_matches_role",
+                violation_error_message="角色与所属单位不一致",
+                condition=(
+                    Q(
+                        role="county",
+                        county__isnull=False,
+                        zone__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        role="zone",
+                        zone__isnull=False,
+                        county__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                    | Q(
+                        role="enterprise",
+                        enterprise__isnull=False,
+                        county__isnull=True,
+                        zone__isnull=True,
+                    )
+                    | Q(
+                        role__in=["city_office", "leader", "admin", "auditor"],
+                        county__isnull=True,
+                        zone__isnull=True,
+                        enterprise__isnull=True,
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    # --- role and scope -------------------------------------------------------------
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role_enum]
+
+    def can(self, cap: Cap | str) -> bool:
+        return self.is_active and Cap(cap) in ROLE_CAPS[self.role_enum]
+
+    @property
+    def sees_all(self) -> bool:
+        return ROLE_DIMENSION[self.role_enum] is None and self.can(Cap.VIEW_LEDGER)
+
+    @property
+    def scope_dimension(self) -> str | None:
+        return ROLE_DIMENSION[self.role_enum]
+
+    @property
+    def scope_value(self) -> int | None:
+        dimension = self.scope_dimension
+        return getattr(self, f"{dimension}_id") if dimension else None
+
+    @property
+    def scope_label(self) -> str:
+        dimension = self.scope_dimension
+        if dimension is None:
+            return "全市" if self.sees_all else "—"
+        return str(getattr(self, dimension))
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("名称", max_length=50)
+    prefix = models.CharField("前缀", max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked = models.BooleanField("已吊销", default=False)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,188 @@
+"""Account writes: sign-in with lockout, account creation, password changes, API tokens.
+
+等保三级: unique personal accounts; passwords checked against the validators in
+settings; after SANPI_LOCKOUT_THRESHOLD consecutive failures an account is locked
+for SANPI_LOCKOUT_MINUTES; every success, failure and lockout is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sanpi.core import audit
+from sanpi.core.errors import PermissionDenied, ServiceError, ValidationFailed
+from sanpi.core.services import require, validate_instance
+
+from .models import ApiToken, User
+from .roles import Cap, Role
+
+GENERIC_LOGIN_ERROR = "用户名或密码错误"
+
+
+class LoginRefused(ServiceError):
+    status = 401
+    code = "login_refused"
+
+
+def login_check(*, username: str, password: str) -> User:
+    """Authenticate, applying the lockout. Returns the user or raises LoginRefused.
+
+    A refusal still commits its failure counter and audit row: the transaction
+    ends before the refusal is raised.
+    """
+    with transaction.atomic():
+        user, refusal = _login_attempt(username, password)
+    if refusal:
+        raise LoginRefused(refusal)
+    return user
+
+
+def _login_attempt(username: str, password: str) -> tuple[User | None, str]:
+    now = timezone.now()
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is not None and user.locked_until and user.locked_until > now:
+        audit.record(user=user, action="login_failed", obj=user, message="账号已锁定")
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return None, f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试或联系管理员"
+    authenticated = authenticate(username=username, password=password)
+    if authenticated is None:
+        if user is None:
+            audit.record(
+                user=None, username=username[:150], action="login_failed", message="用户不存在"
+            )
+            return None, GENERIC_LOGIN_ERROR
+        user.failed_logins += 1
+        if user.failed_logins >= settings.SANPI_LOCKOUT_THRESHOLD:
+            user.locked_until = now + dt.timedelta(minutes=settings.SANPI_LOCKOUT_MINUTES)
+            user.failed_logins = 0
+            user.save(update_fields=["failed_logins", "locked_until"])
+            audit.record(user=user, action="locked", obj=user, message="连续登录失败，账号锁定")
+            return None, f"登录失败次数过多，账号已锁定{settings.SANPI_LOCKOUT_MINUTES}分钟"
+        user.save(update_fields=["failed_logins"])
+        audit.record(
+            user=user,
+            action="login_failed",
+            obj=user,
+            message=f"密码错误（连续第{user.failed_logins}次）",
+        )
+        left = settings.SANPI_LOCKOUT_THRESHOLD - user.failed_logins
+        return None, f"{GENERIC_LOGIN_ERROR}，再失败{left}次账号将被锁定"
+    if not authenticated.is_active:
+        return None, "账号已停用"
+    authenticated.failed_logins = 0
+    authenticated.locked_until = None
+    authenticated.last_login = now
+    authenticated.save(update_fields=["failed_logins", "locked_until", "last_login"])
+    audit.record(user=authenticated, action="login", obj=authenticated)
+    return authenticated, ""
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed("；".join(exc.messages), fields={"password": exc.messages}) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    by: User | None,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    county=None,
+    zone=None,
+    enterprise=None,
+) -> User:
+    """Create an account. `by` None only for the installation's first administrator (CLI)."""
+    if by is not None:
+        require(by, Cap.MANAGE_USERS)
+    elif User.objects.exists() and role != Role.ADMIN:
+        raise PermissionDenied()
+    user = User(
+        username=username,
+        role=Role(role).value,
+        full_name=full_name,
+        county=county,
+        zone=zone,
+        enterprise=enterprise,
+    )
+    validate_instance(user, exclude=["password"])
+    _check_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    audit.record(
+        user=by,
+        username="" if by else "system",
+        action="create",
+        obj=user,
+        after=audit.snapshot(
+            user, ["username", "role", "full_name", "county", "zone", "enterprise"]
+        ),
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, by: User, user: User, password: str) -> None:
+    if by.pk != user.pk:
+        require(by, Cap.MANAGE_USERS)
+    _check_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "password_changed_at"])
+    audit.record(user=by, action="security", obj=user, message="修改密码")
+
+
+@transaction.atomic
+def user_unlock(*, by: User, user: User) -> None:
+    require(by, Cap.MANAGE_USERS)
+    user.locked_until = None
+    user.failed_logins = 0
+    user.save(update_fields=["locked_until", "failed_logins"])
+    audit.record(user=by, action="security", obj=user, message="解除锁定")
+
+
+@transaction.atomic
+def api_token_create(*, by: User, name: str, days: int = 90) -> tuple[ApiToken, str]:
+    """Issue a token for oneself. Returns (token, key); only the key's hash is stored."""
+    key = "sp_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=by,
+        name=name[:50] or "接口令牌",
+        prefix=key[3:11],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    audit.record(user=by, action="security", obj=token, message=f"创建接口令牌“{token.name}”")
+    return token, key
+
+
+def api_token_user(key: str) -> User | None:
+    """The active user a token key belongs to, or None."""
+    if not key:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked=False)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.expires_at and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

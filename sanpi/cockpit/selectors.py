@@ -1,0 +1,164 @@
+"""The figures people report: the activity bulletin and the cohort rates.
+
+The definitions live here and only here (the UI, the API, the CLI and exports call
+these functions):
+
+* **Cohorts.** The cohort of an activity is attribution by 批次: the projects signed,
+  started, put into production *in that activity* (its ActivityEntry rows). The
+  cohort of a year is by stage date within the year. With neither, all projects.
+  County and zone narrow either; the user's scope always applies.
+* **开工率** = the signed cohort's projects that have started ÷ the signed cohort.
+* **投产率** = the started cohort's projects that are in production ÷ the started cohort.
+* **达效率** = Σ actual annual output ÷ Σ planned annual output of the produced cohort
+  (a value ratio, in 万元).
+Withdrawn projects stay in their cohort: a denominator does not shrink when a
+project fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from sanpi.core.money import wan_to_yi
+from sanpi.core.rates import Rate
+from sanpi.projects.models import Activity, ActivityEntry, Project
+from sanpi.projects.rules import Action
+from sanpi.projects.selectors import activity_entries, project_list
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Batch:
+    count: int
+    investment_wan: Decimal
+
+    def as_json(self) -> dict:
+        return {"count": self.count, "investment_wan": str(self.investment_wan)}
+
+
+@dataclass(frozen=True)
+class ActivityFigures:
+    activity: Activity
+    signed: Batch
+    onsite: Batch
+    sync: Batch
+    started: Batch
+    produced: Batch
+    produced_output_wan: Decimal
+
+    def as_json(self) -> dict:
+        return {
+            "signed": {
+                **self.signed.as_json(),
+                "onsite": self.onsite.as_json(),
+                "sync": self.sync.as_json(),
+            },
+            "started": self.started.as_json(),
+            "produced": {
+                **self.produced.as_json(),
+                "annual_output_wan": str(self.produced_output_wan),
+            },
+        }
+
+    def bulletin(self) -> str:
+        """The newspapers' own sentence, amounts in 亿元 to two decimals."""
+        a = self.activity
+        yi = wan_to_yi
+        return (
+            f"{a.year}年第{a.sequence}次“三个一批”活动中，"
+            f"签约项目{self.signed.count}个、总投资{yi(self.signed.investment_wan)}亿元，"
+            f"其中现场签约{self.onsite.count}个、总投资{yi(self.onsite.investment_wan)}亿元，"
+            f"同步签约{self.sync.count}个、总投资{yi(self.sync.investment_wan)}亿元；"
+            f"开工项目{self.started.count}个、总投资{yi(self.started.investment_wan)}亿元；"
+            f"投产项目{self.produced.count}个、总投资{yi(self.produced.investment_wan)}亿元，"
+            f"预计年新增产值{yi(self.produced_output_wan)}亿元。"
+        )
+
+
+def _batch(entries: QuerySet[ActivityEntry], **filters) -> Batch:
+    agg = entries.filter(**filters).aggregate(n=Count("id"), s=Sum("investment_wan"))
+    return Batch(agg["n"], agg["s"] or ZERO)
+
+
+def activity_figures(
+    *, user, activity: Activity, county: str = "", zone: str = ""
+) -> ActivityFigures:
+    entries = activity_entries(user=user, activity=activity)
+    if county:
+        entries = entries.filter(project__county__code=county)
+    if zone:
+        entries = entries.filter(_zone_q(zone, prefix="project__"))
+    produced = entries.filter(action=Action.PRODUCE)
+    return ActivityFigures(
+        activity=activity,
+        signed=_batch(entries, action=Action.SIGN),
+        onsite=_batch(entries, action=Action.SIGN, sign_mode="onsite"),
+        sync=_batch(entries, action=Action.SIGN, sign_mode="sync"),
+        started=_batch(entries, action=Action.START),
+        produced=_batch(entries, action=Action.PRODUCE),
+        produced_output_wan=produced.aggregate(s=Sum("project__planned_output_wan"))["s"] or ZERO,
+    )
+
+
+def _zone_q(zone: str, *, prefix: str = "") -> Q:
+    """A zone given by id or by (short) name."""
+    if zone.isdigit():
+        return Q(**{f"{prefix}zone_id": int(zone)})
+    return Q(**{f"{prefix}zone__name": zone}) | Q(**{f"{prefix}zone__short_name": zone})
+
+
+@dataclass(frozen=True)
+class CohortRates:
+    start_rate: Rate
+    production_rate: Rate
+    target_rate: Rate
+
+    def as_json(self) -> dict:
+        return {
+            "start_rate": self.start_rate.as_json(),
+            "production_rate": self.production_rate.as_json(),
+            "target_rate": self.target_rate.as_json(as_strings=True),
+        }
+
+
+def cohort_rates(
+    *,
+    user,
+    year: int | None = None,
+    activity: Activity | None = None,
+    county: str = "",
+    zone: str = "",
+) -> CohortRates:
+    projects = project_list(user=user)
+    if county:
+        projects = projects.filter(county__code=county)
+    if zone:
+        projects = projects.filter(_zone_q(zone))
+
+    def cohort(action: Action, date_field: str) -> QuerySet[Project]:
+        if activity is not None:
+            return projects.filter(
+                activity_entries__activity=activity, activity_entries__action=action
+            )
+        if year is not None:
+            return projects.filter(**{f"{date_field}__year": year})
+        return projects.filter(**{f"{date_field}__isnull": False})
+
+    signed = cohort(Action.SIGN, "signed_date").aggregate(
+        den=Count("id"), num=Count("id", filter=Q(started_date__isnull=False))
+    )
+    started = cohort(Action.START, "started_date").aggregate(
+        den=Count("id"), num=Count("id", filter=Q(produced_date__isnull=False))
+    )
+    produced = cohort(Action.PRODUCE, "produced_date").aggregate(
+        num=Sum("actual_output_wan"), den=Sum("planned_output_wan")
+    )
+    return CohortRates(
+        start_rate=Rate(signed["num"], signed["den"]),
+        production_rate=Rate(started["num"], started["den"]),
+        target_rate=Rate(produced["num"] or ZERO, produced["den"] or ZERO),
+    )

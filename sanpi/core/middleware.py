@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+
+from .audit import AuditLog, audit_context
+
+
+def client_ip(request) -> str | None:
+    # Behind the government network's reverse proxy, REMOTE_ADDR is the proxy; operators
+    # who trust it set SANPI_TRUST_X_FORWARDED_FOR (see docs/operations.md).
+    from django.conf import settings
+
+    if getattr(settings, "SANPI_TRUST_X_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Every web and API request runs in an audit context with its IP and a request id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        source = AuditLog.Source.API if request.path.startswith("/api/") else AuditLog.Source.WEB
+        request_id = str(uuid.uuid4())
+        request.request_id = request_id
+        with audit_context(source, ip=client_ip(request), request_id=request_id):
+            return self.get_response(request)

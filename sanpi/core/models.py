@@ -1,0 +1,79 @@
+"""Cross-cutting models: the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditLog(models.Model):
+    """One row per write or security event. Append-only.
+
+    Rows are never updated or deleted: the model refuses it, and database triggers
+    (migration 0002) refuse it on SQLite and PostgreSQL alike, so not even a raw SQL
+    session of the application user can rewrite history.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+        STAGE = "stage", "阶段变更"
+        IMPORT = "import", "导入"
+        EXPORT = "export", "导出"
+        LOGIN = "login", "登录"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOGOUT = "logout", "退出"
+        LOCKED = "locked", "账号锁定"
+        SECURITY = "security", "安全设置"
+
+    class Source(models.TextChoices):
+        WEB = "web", "网页"
+        API = "api", "接口"
+        CLI = "cli", "命令行"
+        SYSTEM = "system", "系统"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    username = models.CharField("用户名", max_length=150, blank=True)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    ip = models.GenericIPAddressField("IP地址", null=True, blank=True)
+    request_id = models.CharField("请求编号", max_length=36, blank=True)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    object_type = models.CharField("对象类型", max_length=60, blank=True, db_index=True)
+    object_id = models.CharField("对象编号", max_length=40, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("审计记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计记录不可删除")
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for the fields that differ."""
+        before = self.before or {}
+        after = self.after or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

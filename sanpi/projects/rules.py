@@ -1,0 +1,121 @@
+"""Project rules. Pure: no Django imports.
+
+Stage moves reserve → signed → started → produced → reached, only forward, each
+with its date; dates are in order (signed ≤ started ≤ produced ≤ reached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    RESERVE = "reserve"
+    SIGNED = "signed"
+    STARTED = "started"
+    PRODUCED = "produced"
+    REACHED = "reached"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+STAGE_LABELS = {
+    Stage.RESERVE: "储备",
+    Stage.SIGNED: "签约",
+    Stage.STARTED: "开工",
+    Stage.PRODUCED: "投产",
+    Stage.REACHED: "达效",
+}
+# The date field that records reaching each stage (reserve has none).
+STAGE_DATE_FIELD = {
+    Stage.SIGNED: "signed_date",
+    Stage.STARTED: "started_date",
+    Stage.PRODUCED: "produced_date",
+    Stage.REACHED: "reached_date",
+}
+DATE_FIELD_LABELS = {
+    "signed_date": "签约日期",
+    "started_date": "开工日期",
+    "produced_date": "投产日期",
+    "reached_date": "达效日期",
+}
+
+
+class Action(StrEnum):
+    """What a project does in a "三个一批" activity, and the stage it reaches by it."""
+
+    SIGN = "sign"
+    START = "start"
+    PRODUCE = "produce"
+
+
+ACTION_STAGE = {
+    Action.SIGN: Stage.SIGNED,
+    Action.START: Stage.STARTED,
+    Action.PRODUCE: Stage.PRODUCED,
+}
+ACTION_LABELS = {Action.SIGN: "签约", Action.START: "开工", Action.PRODUCE: "投产"}
+
+
+def stage_index(stage: str) -> int:
+    return STAGE_ORDER.index(Stage(stage))
+
+
+def date_errors(stage: str, dates: dict[str, dt.date | None]) -> dict[str, str]:
+    """Errors of a stage and its dates, by date field. Empty when consistent.
+
+    Every stage reached needs its date; a stage not reached must not have one;
+    dates must not go backwards.
+    """
+    errors: dict[str, str] = {}
+    reached = stage_index(stage)
+    for st, field in STAGE_DATE_FIELD.items():
+        has = dates.get(field) is not None
+        if stage_index(st) <= reached and not has:
+            errors[field] = (
+                f"项目阶段为“{STAGE_LABELS[Stage(stage)]}”，须填写{DATE_FIELD_LABELS[field]}"
+            )
+        elif stage_index(st) > reached and has:
+            errors[field] = (
+                f"项目阶段为“{STAGE_LABELS[Stage(stage)]}”，不应填写{DATE_FIELD_LABELS[field]}"
+            )
+    previous: tuple[str, dt.date] | None = None
+    for field in STAGE_DATE_FIELD.values():
+        value = dates.get(field)
+        if value is None:
+            continue
+        if previous and value < previous[1] and field not in errors:
+            errors[field] = (
+                f"{DATE_FIELD_LABELS[field]}{value:%Y-%m-%d}早于{DATE_FIELD_LABELS[previous[0]]}"
+                f"{previous[1]:%Y-%m-%d}"
+            )
+        previous = (field, value)
+    return errors
+
+
+# 全国投资项目在线审批监管平台 project code (GB/T 40058-2021): 24 characters,
+# TTTT-RRRRRR-DD-PP-NNNNNN. The check digit's algorithm is not published in our
+# sources, so only the structure is checked.
+PROJECT_CODE_RE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")
+
+
+def project_code_error(code: str) -> str | None:
+    if len(code) != 24:
+        return f"应为24位（含连字符），实为{len(code)}位"
+    if not PROJECT_CODE_RE.match(code):
+        return "格式应为 年月-行政区划代码-行业代码-类型代码-6位数字，如 2104-141100-89-01-123456"
+    return None
+
+
+def activity_key(year: int, sequence: int) -> str:
+    """How a 批次 cell names an activity: 2021-4 is 2021年第4次."""
+    return f"{year}-{sequence}"
+
+
+ACTIVITY_KEY_RE = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,2})\s*$")
+
+
+def parse_activity_key(text: str) -> tuple[int, int] | None:
+    m = ACTIVITY_KEY_RE.match(text)
+    return (int(m.group(1)), int(m.group(2))) if m else None

@@ -1,0 +1,120 @@
+"""Reads for projects and activities, always limited to the user's scope.
+
+`ProjectFilter` is the one set of list filters: the list page, the export and the
+API all use it, so "export what I see on screen" holds by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.errors import NotFound
+from sanpi.core.scope import restrict
+from sanpi.core.services import require
+
+from .models import Activity, ActivityEntry, Project
+
+
+@dataclass
+class ProjectFilter:
+    q: str = ""
+    county: str = ""  # county code
+    zone: str = ""  # zone id
+    stage: str = ""
+    health: str = ""
+    industry: str = ""
+    key: str = ""  # "province" | "city"
+    activity: str = ""  # activity id: projects in it with any action
+
+    @classmethod
+    def from_params(cls, params) -> ProjectFilter:
+        return cls(**{f.name: (params.get(f.name) or "").strip() for f in fields(cls)})
+
+    def as_params(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
+        if self.q:
+            qs = qs.filter(
+                Q(name__icontains=self.q)
+                | Q(code__icontains=self.q)
+                | Q(enterprise__name__icontains=self.q)
+            )
+        if self.county:
+            qs = qs.filter(county__code=self.county)
+        if self.zone.isdigit():
+            qs = qs.filter(zone_id=int(self.zone))
+        if self.stage:
+            qs = qs.filter(stage=self.stage)
+        if self.health:
+            qs = qs.filter(health=self.health)
+        if self.industry:
+            qs = qs.filter(industry=self.industry)
+        if self.key == "province":
+            qs = qs.filter(is_provincial_key=True)
+        elif self.key == "city":
+            qs = qs.filter(is_city_key=True)
+        if self.activity.isdigit():
+            qs = qs.filter(
+                pk__in=ActivityEntry.objects.filter(activity_id=int(self.activity)).values(
+                    "project_id"
+                )
+            )
+        return qs
+
+
+def project_list(*, user, filters: ProjectFilter | None = None) -> QuerySet[Project]:
+    require(user, Cap.VIEW_LEDGER)
+    qs = restrict(Project.objects.select_related("enterprise", "county", "zone"), user)
+    if filters:
+        qs = filters.apply(qs)
+    return qs
+
+
+def project_list_for_export(*, user, filters: ProjectFilter | None = None) -> QuerySet[Project]:
+    return project_list(user=user, filters=filters).prefetch_related(
+        Prefetch("activity_entries", queryset=ActivityEntry.objects.select_related("activity"))
+    )
+
+
+def project_get(*, user, pk: int) -> Project:
+    try:
+        return project_list(user=user).get(pk=pk)
+    except (Project.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def project_events(*, project: Project):
+    return project.events.select_related("recorded_by", "activity").order_by("date", "id")
+
+
+def activity_list(*, user) -> QuerySet[Activity]:
+    require(user, Cap.VIEW_LEDGER)
+    return restrict(Activity.objects.all(), user)
+
+
+def activity_get(*, user, pk: int) -> Activity:
+    try:
+        return activity_list(user=user).get(pk=pk)
+    except (Activity.DoesNotExist, ValueError):
+        raise NotFound() from None
+
+
+def activity_get_by_key(*, user, year: int, sequence: int) -> Activity:
+    try:
+        return activity_list(user=user).get(year=year, sequence=sequence)
+    except Activity.DoesNotExist:
+        raise NotFound(f"没有{year}年第{sequence}次活动") from None
+
+
+def activity_entries(*, user, activity: Activity) -> QuerySet[ActivityEntry]:
+    """The entries of an activity whose projects the user may see."""
+    return restrict(
+        ActivityEntry.objects.filter(activity=activity).select_related(
+            "project", "project__enterprise", "project__county", "project__zone"
+        ),
+        user,
+    ).order_by("action", "project__county__code", "project__name")

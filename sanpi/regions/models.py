@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .rules import credit_code_error
+
+
+class County(models.Model):
+    """A county-level division of the city (GB/T 2260). Reference data."""
+
+    code = models.CharField("行政区划代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=20, unique=True)
+
+    scope_paths = {"county": ("pk",)}
+
+    class Meta:
+        verbose_name = "县(市、区)"
+        verbose_name_plural = "县(市、区)"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DevelopmentZone(models.Model):
+    class Level(models.TextChoices):
+        NATIONAL = "national", "国家级"
+        PROVINCIAL = "provincial", "省级"
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    short_name = models.CharField("简称", max_length=20, blank=True)
+    level = models.CharField("级别", max_length=12, choices=Level.choices)
+    county = models.ForeignKey(
+        County, verbose_name="所在县(市、区)", on_delete=models.PROTECT, related_name="zones"
+    )
+    area_km2 = models.DecimalField(
+        "规划面积(平方公里)", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+
+    scope_paths = {
+        "county": ("county",),
+        "zone": ("pk",),
+        "enterprise": ("projects__enterprise",),
+    }
+
+    class Meta:
+        verbose_name = "开发区"
+        verbose_name_plural = "开发区"
+        ordering = ["county__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="zone_area_not_negative",
+                condition=models.Q(area_km2__gte=0) | models.Q(area_km2__isnull=True),
+                violation_error_message="规划面积不能为负数",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_credit_code(value: str) -> None:
+    error = credit_code_error(value)
+    if error:
+        raise ValidationError(f"统一社会信用代码{error}", code="credit_code")
+
+
+class Enterprise(models.Model):
+    name = models.CharField("企业名称", max_length=100, unique=True)
+    credit_code = models.CharField(
+        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+    )
+    county = models.ForeignKey(
+        County,
+        verbose_name="注册地县(市、区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+    )
+    contact = models.CharField("联系人", max_length=30, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    # A county or zone sees the enterprises registered with it or owning a project in it.
+    scope_paths = {
+        "county": ("county", "projects__county"),
+        "zone": ("projects__zone",),
+        "enterprise": ("pk",),
+    }
+
+    class Meta:
+        verbose_name = "企业"
+        verbose_name_plural = "企业"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,46 @@
+"""Reads for counties, zones and enterprises, always limited to the user's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.errors import NotFound
+from sanpi.core.scope import restrict
+from sanpi.core.services import require
+
+from .models import County, DevelopmentZone, Enterprise
+
+
+def county_list(*, user) -> QuerySet[County]:
+    require(user, Cap.VIEW_LEDGER)
+    return restrict(County.objects.all(), user)
+
+
+def zone_list(*, user) -> QuerySet[DevelopmentZone]:
+    require(user, Cap.VIEW_LEDGER)
+    return restrict(DevelopmentZone.objects.select_related("county"), user).annotate(
+        project_count=Count("projects")
+    )
+
+
+def zone_get(*, user, pk: int) -> DevelopmentZone:
+    try:
+        return zone_list(user=user).get(pk=pk)
+    except DevelopmentZone.DoesNotExist:
+        raise NotFound() from None
+
+
+def enterprise_list(*, user, q: str = "") -> QuerySet[Enterprise]:
+    require(user, Cap.VIEW_LEDGER)
+    qs = restrict(Enterprise.objects.select_related("county"), user)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
+    return qs.annotate(project_count=Count("projects"))
+
+
+def enterprise_get(*, user, pk: int) -> Enterprise:
+    try:
+        return enterprise_list(user=user).get(pk=pk)
+    except Enterprise.DoesNotExist:
+        raise NotFound() from None

@@ -1,0 +1,78 @@
+"""Writes for zones and enterprises. Each runs in one transaction with its audit row."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from sanpi.accounts.roles import Cap
+from sanpi.core import audit
+from sanpi.core.scope import ensure_in_scope
+from sanpi.core.services import require, validate_instance
+
+from .models import DevelopmentZone, Enterprise
+from .rules import normalize_credit_code
+
+ZONE_FIELDS = ("name", "short_name", "level", "county", "area_km2")
+ENTERPRISE_FIELDS = ("name", "credit_code", "county", "contact", "phone")
+
+
+def _apply(instance, fields: tuple[str, ...], data: dict) -> None:
+    for name, value in data.items():
+        if name not in fields:
+            raise ValueError(f"unknown field {name}")
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def zone_create(*, by, **data) -> DevelopmentZone:
+    require(by, Cap.MANAGE_ZONES)
+    zone = DevelopmentZone()
+    _apply(zone, ZONE_FIELDS, data)
+    validate_instance(zone)
+    zone.save()
+    audit.record(user=by, action="create", obj=zone, after=audit.snapshot(zone))
+    return zone
+
+
+@transaction.atomic
+def zone_update(*, by, zone: DevelopmentZone, **data) -> DevelopmentZone:
+    require(by, Cap.MANAGE_ZONES)
+    before = audit.snapshot(zone)
+    _apply(zone, ZONE_FIELDS, data)
+    validate_instance(zone)
+    after = audit.snapshot(zone)
+    if after != before:
+        zone.save()
+        audit.record(user=by, action="update", obj=zone, before=before, after=after)
+    return zone
+
+
+@transaction.atomic
+def enterprise_create(*, by, **data) -> Enterprise:
+    require(by, Cap.CHANGE_LEDGER)
+    if "credit_code" in data and data["credit_code"]:
+        data["credit_code"] = normalize_credit_code(data["credit_code"])
+    enterprise = Enterprise()
+    _apply(enterprise, ENTERPRISE_FIELDS, data)
+    if by.scope_dimension == "county" and enterprise.county_id is None:
+        enterprise.county_id = by.county_id
+    validate_instance(enterprise)
+    enterprise.save()
+    audit.record(user=by, action="create", obj=enterprise, after=audit.snapshot(enterprise))
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_update(*, by, enterprise: Enterprise, **data) -> Enterprise:
+    require(by, Cap.CHANGE_LEDGER)
+    ensure_in_scope(by, enterprise)
+    if data.get("credit_code"):
+        data["credit_code"] = normalize_credit_code(data["credit_code"])
+    before = audit.snapshot(enterprise)
+    _apply(enterprise, ENTERPRISE_FIELDS, data)
+    validate_instance(enterprise)
+    after = audit.snapshot(enterprise)
+    if after != before:
+        enterprise.save()
+        audit.record(user=by, action="update", obj=enterprise, before=before, after=after)
+    return enterprise

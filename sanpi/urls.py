@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sanpi.cockpit.urls")),
+    path("accounts/", include("sanpi.accounts.urls")),
+    path("regions/", include("sanpi.regions.urls")),
+    path("projects/", include("sanpi.projects.urls")),
+    path("api/", include("sanpi.api_urls")),
+]
