@@ -5,5 +5,6 @@ urlpatterns = [
     path("accounts/", include("sanpi.accounts.urls")),
     path("regions/", include("sanpi.regions.urls")),
     path("projects/", include("sanpi.projects.urls")),
+    path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
 ]

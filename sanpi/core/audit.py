@@ -88,6 +88,7 @@ def _entry(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     return AuditLog(
+        # Operator commands act as a SystemActor: no account, its name is the username.
         user=user if (user is not None and user.pk) else None,
         username=username or (user.get_username() if user is not None else ""),
         source=ctx.source,

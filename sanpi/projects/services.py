@@ -86,6 +86,11 @@ def _ensure_writable(by, project: Project) -> None:
     ensure_in_scope(by, project)
 
 
+def _account(by):
+    """The user account to record as 'recorded by' (None for operator commands)."""
+    return by if getattr(by, "pk", None) else None
+
+
 def _stage_events(project: Project, *, from_stage: str, by, evidence: str, activity=None):
     """Events for every stage reached after `from_stage`."""
     events = []
@@ -99,7 +104,7 @@ def _stage_events(project: Project, *, from_stage: str, by, evidence: str, activ
                     date=getattr(project, field),
                     evidence=evidence,
                     activity=activity,
-                    recorded_by=by,
+                    recorded_by=_account(by),
                 )
             )
     return events
@@ -177,7 +182,7 @@ def project_advance_stage(
         date=date,
         evidence=evidence,
         activity=activity,
-        recorded_by=by,
+        recorded_by=_account(by),
     )
     audit.record(
         user=by,
@@ -209,7 +214,7 @@ def project_set_health(
         value=new.value,
         date=date,
         evidence=evidence,
-        recorded_by=by,
+        recorded_by=_account(by),
     )
     audit.record(
         user=by,

@@ -1,0 +1,6 @@
+"""Ledger import/export pages (Excel)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "ledger"
+urlpatterns: list = []
