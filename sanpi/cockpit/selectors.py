@@ -22,13 +22,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from sanpi.core.money import wan_to_yi
+from sanpi.core.money import exact_wan, wan_to_yi
 from sanpi.core.rates import Rate
 from sanpi.projects.models import Activity, ActivityEntry, Project
 from sanpi.projects.rules import Action
 from sanpi.projects.selectors import activity_entries, project_list
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,20 @@ class ActivityFigures:
         """The newspapers' own sentence, amounts in 亿元 to two decimals."""
         a = self.activity
         yi = wan_to_yi
+        modes = [
+            (label, b)
+            for label, b in (("现场签约", self.onsite), ("同步签约", self.sync))
+            if b.count
+        ]
+        signed = f"签约项目{self.signed.count}个、总投资{yi(self.signed.investment_wan)}亿元"
+        if len(modes) == 2:
+            signed += "，其中" + "，".join(
+                f"{label}{b.count}个、总投资{yi(b.investment_wan)}亿元" for label, b in modes
+            )
+        elif modes:
+            signed += f"，均为{modes[0][0]}"
         return (
-            f"{a.year}年第{a.sequence}次“三个一批”活动中，"
-            f"签约项目{self.signed.count}个、总投资{yi(self.signed.investment_wan)}亿元，"
-            f"其中现场签约{self.onsite.count}个、总投资{yi(self.onsite.investment_wan)}亿元，"
-            f"同步签约{self.sync.count}个、总投资{yi(self.sync.investment_wan)}亿元；"
+            f"{a.year}年第{a.sequence}次“三个一批”活动中，{signed}；"
             f"开工项目{self.started.count}个、总投资{yi(self.started.investment_wan)}亿元；"
             f"投产项目{self.produced.count}个、总投资{yi(self.produced.investment_wan)}亿元，"
             f"预计年新增产值{yi(self.produced_output_wan)}亿元。"
@@ -81,7 +88,7 @@ class ActivityFigures:
 
 def _batch(entries: QuerySet[ActivityEntry], **filters) -> Batch:
     agg = entries.filter(**filters).aggregate(n=Count("id"), s=Sum("investment_wan"))
-    return Batch(agg["n"], agg["s"] or ZERO)
+    return Batch(agg["n"], exact_wan(agg["s"]))
 
 
 def activity_figures(
@@ -100,7 +107,9 @@ def activity_figures(
         sync=_batch(entries, action=Action.SIGN, sign_mode="sync"),
         started=_batch(entries, action=Action.START),
         produced=_batch(entries, action=Action.PRODUCE),
-        produced_output_wan=produced.aggregate(s=Sum("project__planned_output_wan"))["s"] or ZERO,
+        produced_output_wan=exact_wan(
+            produced.aggregate(s=Sum("project__planned_output_wan"))["s"]
+        ),
     )
 
 
@@ -160,5 +169,5 @@ def cohort_rates(
     return CohortRates(
         start_rate=Rate(signed["num"], signed["den"]),
         production_rate=Rate(started["num"], started["den"]),
-        target_rate=Rate(produced["num"] or ZERO, produced["den"] or ZERO),
+        target_rate=Rate(exact_wan(produced["num"]), exact_wan(produced["den"])),
     )

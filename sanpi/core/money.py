@@ -44,6 +44,11 @@ def parse_wan(value: object, *, allow_negative: bool = False) -> Decimal | None:
     return amount.quantize(WAN_PLACES)
 
 
+def exact_wan(amount: Decimal | int | None) -> Decimal:
+    """A sum from the database as exact 万元 with two decimals (None → 0.00)."""
+    return Decimal(amount or 0).quantize(WAN_PLACES)
+
+
 def wan_to_yi(amount: Decimal) -> Decimal:
     return (amount / WAN_PER_YI).quantize(YI_PLACES, rounding=ROUND_HALF_UP)
 

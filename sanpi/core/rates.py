@@ -45,9 +45,7 @@ def _str(value: Decimal | None) -> str | None:
 
 
 def _plain(value: Decimal | int) -> str:
-    """A number as users write it: no exponent, no trailing zeros beyond cents."""
+    """A number without exponent: counts as integers, amounts as given (exact 万元 with cents)."""
     if isinstance(value, int):
         return str(value)
-    return (
-        f"{value.quantize(Decimal('0.01')):f}" if value != value.to_integral() else f"{value:.0f}"
-    )
+    return f"{value:f}"

@@ -18,6 +18,6 @@ def test_rate_with_zero_denominator_has_no_percentage():
 
 
 def test_value_rate_keeps_decimal_fraction():
-    rate = Rate(Decimal("97400.00"), Decimal("100000.00"))
+    rate = Rate(Decimal("97400.00"), Decimal("100000.00"))  # exact 万元 with cents
     assert rate.pct == Decimal("97.4")
-    assert rate.as_json(as_strings=True) == {"num": "97400", "den": "100000", "pct": "97.4"}
+    assert rate.as_json(as_strings=True) == {"num": "97400.00", "den": "100000.00", "pct": "97.4"}
