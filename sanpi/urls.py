@@ -7,4 +7,5 @@ urlpatterns = [
     path("projects/", include("sanpi.projects.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
+    path("audit/", include("sanpi.core.urls")),
 ]

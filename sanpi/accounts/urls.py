@@ -6,4 +6,10 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("me/", views.me, name="me"),
+    path("me/password/", views.change_password, name="change_password"),
+    path("me/tokens/", views.create_token, name="create_token"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
 ]

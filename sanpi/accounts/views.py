@@ -1,19 +1,22 @@
+"""Sign-in, my account (password, API tokens) and user management for the system administrator."""
+
 from __future__ import annotations
 
-from django import forms
-from django.contrib.auth import login, logout
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sanpi.core import audit
+from sanpi.core.errors import ServiceError
+from sanpi.core.web import add_service_error, paginate, require_cap, web_view
 
+from . import selectors, services
+from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
+from .roles import Cap, Role
 from .services import LoginRefused, login_check
-
-
-class LoginForm(forms.Form):
-    username = forms.CharField(label="用户名", max_length=150)
-    password = forms.CharField(label="密码", widget=forms.PasswordInput)
 
 
 def login_view(request):
@@ -43,3 +46,131 @@ def logout_view(request):
         audit.record(user=request.user, action="logout", obj=request.user)
     logout(request)
     return redirect("accounts:login")
+
+
+# --- my account ------------------------------------------------------------------------
+
+
+def _me(request, *, password_form=None, token_form=None, new_key="", new_token=None, status=200):
+    user = request.user
+    return render(
+        request,
+        "accounts/me.html",
+        {
+            "password_form": password_form or PasswordChangeForm(user=user),
+            "token_form": token_form or TokenForm(),
+            "tokens": selectors.api_token_list(user=user),
+            "new_key": new_key,
+            "new_token": new_token,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@web_view
+def me(request):
+    return _me(request)
+
+
+@require_POST
+@web_view
+def change_password(request):
+    user = request.user
+    form = PasswordChangeForm(request.POST, user=user)
+    if form.is_valid():
+        try:
+            services.user_set_password(
+                by=user, user=user, password=form.cleaned_data["new_password"]
+            )
+        except ServiceError as exc:
+            if "password" in exc.fields:
+                exc.fields = {"new_password": exc.fields["password"]}
+            add_service_error(form, exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码已修改")
+            return redirect("accounts:me")
+    return _me(request, password_form=form)
+
+
+@require_POST
+@web_view
+def create_token(request):
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = services.api_token_create(
+                by=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            # The key is shown on this response only: only its hash is stored.
+            response = _me(request, new_key=key, new_token=token)
+            response["Cache-Control"] = "no-store"
+            return response
+    return _me(request, token_form=form)
+
+
+# --- user management (system administrator) -------------------------------------------
+
+
+@web_view
+def user_list(request):
+    by = request.user
+    q = (request.GET.get("q") or "").strip()
+    page = paginate(request, selectors.user_list(by=by, q=q))
+    return render(request, "accounts/user_list.html", {"page": page, "q": q, "now": timezone.now()})
+
+
+@web_view
+def user_create(request):
+    by = request.user
+    require_cap(by, Cap.MANAGE_USERS)
+    form = UserCreateForm(
+        request.POST or None,
+        counties=selectors.scope_counties(by=by),
+        zones=selectors.scope_zones(by=by),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        role = data["role"]
+        unit: dict = {}
+        if role == Role.COUNTY:
+            unit["county"] = data["county"]
+        elif role == Role.ZONE:
+            unit["zone"] = data["zone"]
+        elif role == Role.ENTERPRISE and data["enterprise_code"]:
+            enterprise = selectors.scope_enterprise(by=by, credit_code=data["enterprise_code"])
+            if enterprise is None:
+                form.add_error(
+                    "enterprise_code", "没有统一社会信用代码为此的企业，请先在台账中登记该企业"
+                )
+            unit["enterprise"] = enterprise
+        if not form.errors:
+            try:
+                user = services.user_create(
+                    by=by,
+                    username=data["username"],
+                    password=data["password"],
+                    role=role,
+                    full_name=data["full_name"],
+                    **unit,
+                )
+            except ServiceError as exc:
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"已创建账号“{user.username}”（{user.role_label}）")
+                return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@require_POST
+@web_view
+def user_unlock(request, pk: int):
+    by = request.user
+    user = selectors.user_get(by=by, pk=pk)
+    services.user_unlock(by=by, user=user)
+    messages.success(request, f"已解除“{user.username}”的锁定")
+    return redirect("accounts:user_list")

@@ -28,6 +28,18 @@ from sanpi.projects.models import Activity, ActivityEntry, Project
 from sanpi.projects.rules import Action
 from sanpi.projects.selectors import activity_entries, project_list
 
+# The definitions above, in the words the pages show (keep the two in step).
+RATE_DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("开工率", "本批签约项目中已开工的项目数 ÷ 本批签约项目数"),
+    ("投产率", "本批开工项目中已投产的项目数 ÷ 本批开工项目数"),
+    ("达效率", "本批投产项目的实际年产值之和 ÷ 其预计年产值之和（按金额计算，万元）"),
+)
+COHORT_DEFINITION = (
+    "“本批”按活动统计时，指在该次活动中签约、开工、投产的项目（按批次归属）；按年度统计时，"
+    "指签约、开工、投产日期在该年度内的项目；两者都不选时为全部项目。县(市、区)、开发区可进一步"
+    "缩小范围，且始终限于您的权限范围。清理退出的项目仍留在其所属批次中，分母不因项目失败而减少。"
+)
+
 
 @dataclass(frozen=True)
 class Batch:

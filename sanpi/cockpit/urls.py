@@ -5,4 +5,5 @@ from . import views
 app_name = "cockpit"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("rates/", views.rates, name="rates"),
 ]

@@ -1,7 +1,135 @@
+"""The cockpit (首页) and the 开工投产率 report page."""
+
 from __future__ import annotations
 
+from django import forms
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
+from django.utils import timezone
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.errors import NotFound
+from sanpi.core.web import BootstrapFormMixin, web_view
+from sanpi.projects.models import Health, StageChoices
+from sanpi.projects.rules import parse_activity_key
+from sanpi.projects.selectors import activity_get_by_key, activity_list, project_list
+from sanpi.regions.forms import county_choices
+from sanpi.regions.selectors import zone_list
+
+from .selectors import COHORT_DEFINITION, RATE_DEFINITIONS, activity_figures, cohort_rates
 
 
+@web_view
 def home(request):
-    return render(request, "cockpit/home.html", {})
+    user = request.user
+    if not user.can(Cap.VIEW_LEDGER):
+        # System and audit administrators see no business data: a portal to their pages.
+        return render(request, "cockpit/portal.html")
+    projects = project_list(user=user).order_by()
+    totals = projects.aggregate(
+        total=Count("id"),
+        investment=Sum("total_investment_wan"),
+        provincial_key=Count("id", filter=Q(is_provincial_key=True)),
+        city_key=Count("id", filter=Q(is_city_key=True)),
+        **{f"stage_{v}": Count("id", filter=Q(stage=v)) for v in StageChoices.values},
+        **{f"health_{v}": Count("id", filter=Q(health=v)) for v in Health.values},
+    )
+    this_year = timezone.localdate().year
+    activities = list(activity_list(user=user)[:5])
+    latest = activities[0] if activities else None
+    return render(
+        request,
+        "cockpit/home.html",
+        {
+            "totals": totals,
+            "stages": [(v, label, totals[f"stage_{v}"]) for v, label in StageChoices.choices],
+            "healths": [(v, label, totals[f"health_{v}"]) for v, label in Health.choices],
+            "this_year": this_year,
+            "rates_year": cohort_rates(user=user, year=this_year),
+            "rates_all": cohort_rates(user=user),
+            "activities": activities,
+            "latest_bulletin": activity_figures(user=user, activity=latest).bulletin()
+            if latest
+            else "",
+            "attention": project_list(user=user)
+            .filter(health__in=[Health.LAGGING, Health.STALLED])
+            .order_by("-total_investment_wan")[:10],
+        },
+    )
+
+
+class RatesFilterForm(BootstrapFormMixin, forms.Form):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    activity = forms.ChoiceField(label="三个一批活动", required=False)
+    county = forms.ChoiceField(label="县(市、区)", required=False)
+    zone = forms.ChoiceField(label="开发区", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].widget.attrs["placeholder"] = "全部年度"
+        self.fields["activity"].choices = [
+            ("", "不按活动"),
+            *((a.key, f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
+        ]
+        counties = list(county_choices(user=user))
+        self.fields["county"].choices = [
+            ("", "全部县(市、区)"),
+            *((c.code, c.name) for c in counties),
+        ]
+        self.fields["zone"].choices = [
+            ("", "全部开发区"),
+            *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
+        ]
+        self.counties = counties
+
+
+@web_view
+def rates(request):
+    user = request.user
+    form = RatesFilterForm(request.GET or None, user=user)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    year = data.get("year")
+    county = data.get("county") or ""
+    zone = data.get("zone") or ""
+    activity = None
+    if data.get("activity"):
+        year_seq = parse_activity_key(data["activity"])
+        if year_seq is None:
+            raise NotFound()
+        activity = activity_get_by_key(user=user, year=year_seq[0], sequence=year_seq[1])
+    result = cohort_rates(user=user, year=year, activity=activity, county=county, zone=zone)
+    if activity is not None:
+        cohort = f"{activity.year}年第{activity.sequence}次活动（按批次）"
+    elif year:
+        cohort = f"{year}年（按阶段日期）"
+    else:
+        cohort = "全部项目"
+    by_county = []
+    if not county and not zone and len(form.counties) > 1:
+        by_county = [
+            (c, cohort_rates(user=user, year=year, activity=activity, county=c.code))
+            for c in form.counties
+        ]
+    return render(
+        request,
+        "cockpit/rates.html",
+        {
+            "form": form,
+            "rates": result,
+            "cohort": cohort,
+            "narrowed": [
+                label
+                for name, value in (("county", county), ("zone", zone))
+                if value
+                for key, label in form.fields[name].choices
+                if key == value
+            ],
+            "activity": activity,
+            "figures": activity_figures(user=user, activity=activity, county=county, zone=zone)
+            if activity
+            else None,
+            "by_county": by_county,
+            "definitions": RATE_DEFINITIONS,
+            "cohort_definition": COHORT_DEFINITION,
+        },
+    )

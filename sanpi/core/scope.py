@@ -75,7 +75,12 @@ def in_scope(user: ScopedUser, obj: models.Model) -> bool:
             field = type(obj)._meta.get_field(path)
             if getattr(obj, field.attname) == user.scope_value:
                 return True
-        elif restrict(type(obj)._default_manager.filter(pk=obj.pk), user).exists():
+        elif (
+            obj.pk is not None
+            and type(obj)._default_manager.filter(pk=obj.pk, **{path: user.scope_value}).exists()
+        ):
+            # Only this path, against the stored rows: the single-field paths above were
+            # judged on the object as it is now, possibly changed and not yet saved.
             return True
     return False
 

@@ -70,6 +70,7 @@ def enterprise_update(*, by, enterprise: Enterprise, **data) -> Enterprise:
         data["credit_code"] = normalize_credit_code(data["credit_code"])
     before = audit.snapshot(enterprise)
     _apply(enterprise, ENTERPRISE_FIELDS, data)
+    ensure_in_scope(by, enterprise)  # can't move an enterprise out of one's own scope
     validate_instance(enterprise)
     after = audit.snapshot(enterprise)
     if after != before:

@@ -1,0 +1,94 @@
+"""Account forms: parsing and widgets only (password rules live in the services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from sanpi.core.web import BootstrapFormMixin
+
+from .models import User
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    password = forms.CharField(label="密码", widget=forms.PasswordInput)
+
+
+class PasswordChangeForm(BootstrapFormMixin, forms.Form):
+    current_password = forms.CharField(
+        label="当前密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields[
+            "new_password"
+        ].help_text = "至少10位，包含大写字母、小写字母、数字、符号中的至少三类"
+
+    def clean_current_password(self):
+        value = self.cleaned_data["current_password"]
+        if not self.user.check_password(value):
+            raise forms.ValidationError("当前密码不正确")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data
+
+
+class TokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label="令牌名称", max_length=50, initial="接口令牌")
+    days = forms.TypedChoiceField(
+        label="有效期",
+        coerce=int,
+        initial=90,
+        choices=[(30, "30天"), (90, "90天"), (180, "180天"), (365, "365天")],
+    )
+
+
+class UserCreateForm(BootstrapFormMixin, forms.Form):
+    username = forms.CharField(label="用户名", max_length=150)
+    full_name = forms.CharField(label="姓名", max_length=50, required=False)
+    role = forms.ChoiceField(label="角色", choices=User.ROLE_CHOICES)
+    county = forms.ModelChoiceField(
+        label="所属县(市、区)", queryset=None, required=False, empty_label="（县级账号必选）"
+    )
+    zone = forms.ModelChoiceField(
+        label="所属开发区", queryset=None, required=False, empty_label="（开发区账号必选）"
+    )
+    enterprise_code = forms.CharField(
+        label="所属企业统一社会信用代码",
+        max_length=18,
+        required=False,
+        help_text="企业账号必填：企业的18位统一社会信用代码",
+    )
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="再次输入初始密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, counties, zones, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = counties
+        self.fields["zone"].queryset = zones
+        self.fields[
+            "password"
+        ].help_text = "至少10位，包含大写字母、小写字母、数字、符号中的至少三类"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", "两次输入的密码不一致")
+        return data

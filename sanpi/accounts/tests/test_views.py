@@ -1,0 +1,192 @@
+"""Account pages: sign-in, my account (password, API tokens), user management."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from sanpi.accounts.models import ApiToken, User
+from sanpi.accounts.services import api_token_user
+from sanpi.accounts.tests.factories import TEST_PASSWORD
+from sanpi.core.models import AuditLog
+from sanpi.regions.tests.factories import make_credit_code
+
+NEW_PASSWORD = "Xin#Mima2026"
+
+
+def test_login_and_logout_still_work(world, client):
+    response = client.post(
+        reverse("accounts:login") + "?next=/projects/",
+        {"username": "county_a", "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302 and response["Location"] == "/projects/"
+    assert client.get("/projects/").status_code == 200
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get("/projects/").status_code == 302
+    response = client.post(reverse("accounts:login"), {"username": "county_a", "password": "x"})
+    assert response.status_code == 401 and "用户名或密码错误" in response.content.decode()
+
+
+def test_change_password(world, login):
+    user = world.user("county")
+    client = login(user)
+    url = reverse("accounts:change_password")
+    response = client.post(
+        url,
+        {"current_password": "wrong", "new_password": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert "当前密码不正确" in response.content.decode()
+    response = client.post(
+        url,
+        {"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "new_password2": "x"},
+    )
+    assert "两次输入的新密码不一致" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "current_password": TEST_PASSWORD,
+            "new_password": "abcdefghij",
+            "new_password2": "abcdefghij",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "至少三类" in html
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+    assert not AuditLog.objects.filter(action="security").exists()
+
+    response = client.post(
+        url,
+        {
+            "current_password": TEST_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert AuditLog.objects.filter(action="security", object_id=str(user.pk)).exists()
+    assert client.get(reverse("accounts:me")).status_code == 200  # still signed in
+
+
+def test_api_token_key_is_shown_once(world, login):
+    user = world.user("zone")
+    client = login(user)
+    response = client.post(reverse("accounts:create_token"), {"name": "台账同步", "days": "30"})
+    html = response.content.decode()
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    start = html.index('id="new-token-key">') + len('id="new-token-key">')
+    key = html[start : html.index("</code>", start)]
+    assert key.startswith("sp_") and api_token_user(key) == user
+    token = ApiToken.objects.get(user=user)
+    assert token.name == "台账同步"
+    assert token.expires_at - timezone.now() < dt.timedelta(days=30, minutes=1)
+    assert AuditLog.objects.filter(action="security", object_type="accounts.apitoken").exists()
+    html = client.get(reverse("accounts:me")).content.decode()
+    assert key not in html and "台账同步" in html and token.prefix in html
+    response = client.post(reverse("accounts:create_token"), {"name": "", "days": "7"})
+    assert "这个字段是必填项" in response.content.decode()
+    assert ApiToken.objects.count() == 1
+
+
+def test_user_management_is_for_the_system_administrator_only(world, login):
+    for role in ("city_office", "auditor", "county"):
+        client = login(world.user(role))
+        assert client.get(reverse("accounts:user_list")).status_code == 403
+        response = client.post(
+            reverse("accounts:user_create"),
+            {
+                "username": "x",
+                "role": "leader",
+                "password": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
+        assert response.status_code == 403
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_create_users_with_their_units(world, login):
+    admin = world.user("admin")
+    client = login(admin)
+    url = reverse("accounts:user_create")
+    base = {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    response = client.post(
+        url, {**base, "username": "wenshui", "role": "county", "county": world.county_b.pk}
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="wenshui")
+    assert (user.county, user.zone) == (world.county_b, None)
+    row = AuditLog.objects.get(action="create", object_id=str(user.pk))
+    assert row.user == admin and row.after["county"] == world.county_b.pk
+
+    # Units of other roles are ignored; the zone account gets only its zone.
+    response = client.post(
+        url,
+        {
+            **base,
+            "username": "kfq",
+            "role": "zone",
+            "zone": world.zone_a.pk,
+            "county": world.county_a.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert (User.objects.get(username="kfq").zone, User.objects.get(username="kfq").county) == (
+        world.zone_a,
+        None,
+    )
+    response = client.post(
+        url,
+        {
+            **base,
+            "username": "qiye",
+            "role": "enterprise",
+            "enterprise_code": world.enterprise_a.credit_code.lower(),
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="qiye").enterprise == world.enterprise_a
+
+
+def test_create_user_bad_input_shows_chinese_errors(world, login):
+    client = login(world.user("admin"))
+    url = reverse("accounts:user_create")
+    base = {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    count = User.objects.count()
+    html = client.post(url, {**base, "username": "a1", "role": "county"}).content.decode()
+    assert "角色与所属单位不一致" in html
+    html = client.post(
+        url,
+        {**base, "username": "a2", "role": "enterprise", "enterprise_code": make_credit_code(999)},
+    ).content.decode()
+    assert "没有统一社会信用代码为此的企业" in html
+    html = client.post(
+        url, {"username": "a3", "role": "leader", "password": "short", "password2": "short"}
+    ).content.decode()
+    assert "密码长度太短" in html
+    html = client.post(url, {**base, "username": "city", "role": "leader"}).content.decode()
+    assert "已存在" in html
+    assert User.objects.count() == count
+
+
+def test_unlock(world, login):
+    locked = world.user("leader")
+    locked.locked_until = timezone.now() + dt.timedelta(minutes=20)
+    locked.failed_logins = 0
+    locked.save()
+    client = login(world.user("admin"))
+    html = client.get(reverse("accounts:user_list")).content.decode()
+    assert "锁定至" in html and "解除锁定" in html
+    response = client.post(reverse("accounts:user_unlock", kwargs={"pk": locked.pk}))
+    assert response.status_code == 302
+    locked.refresh_from_db()
+    assert locked.locked_until is None
+    assert AuditLog.objects.filter(action="security", message="解除锁定").exists()
+    response = login(world.user("city_office")).post(
+        reverse("accounts:user_unlock", kwargs={"pk": locked.pk})
+    )
+    assert response.status_code == 403

@@ -1,0 +1,107 @@
+"""The cockpit (首页) and the 开工投产率 report page through the real HTTP layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from sanpi.accounts.actors import SystemActor
+from sanpi.cockpit.selectors import RATE_DEFINITIONS
+from sanpi.projects.services import activity_add_project, project_advance_stage, project_set_health
+from sanpi.projects.tests.factories import ProjectFactory
+
+D = dt.date
+CITY = SystemActor(name="test")
+
+
+def _sixteen_signed_fifteen_started(world):
+    """The published 2021 fourth activity's 开工率: 15 of 16 signed projects started."""
+    activity = world.activity
+    for i in range(16):
+        county, zone, enterprise = (
+            (world.county_a, world.zone_a, world.enterprise_a)
+            if i < 10
+            else (world.county_b, world.zone_b, world.enterprise_b)
+        )
+        p = ProjectFactory(name=f"签约项目{i}", county=county, zone=zone, enterprise=enterprise)
+        activity_add_project(
+            by=CITY, activity=activity, project=p, action="sign", sign_mode="onsite"
+        )
+        if i < 15:
+            project_advance_stage(by=CITY, project=p, to_stage="started", date=D(2021, 6, 1))
+    return activity
+
+
+def test_home_counts_stages_and_health_in_scope(world, login):
+    project_advance_stage(by=CITY, project=world.project_b, to_stage="signed", date=D(2021, 3, 1))
+    project_set_health(by=CITY, project=world.project_a, health="lagging", date=D(2021, 6, 1))
+    html = login(world.user("city_office")).get(reverse("cockpit:home")).content.decode()
+    stages = html[html.index('id="stage-counts"') : html.index('id="home-rates"')]
+    assert "储备</div><div" in stages and "共 2 个项目" in html
+    assert world.project_a.name in html  # lagging: needs attention
+    assert "开工率" in html and "投产率" in html and "达效率" in html
+    assert f"{timezone.localdate().year}年" in html
+    assert "0.0%（0/1）" in html  # all time: 0 of 1 signed started
+    assert str(world.activity) in html
+
+    html = login(world.user("county")).get(reverse("cockpit:home")).content.decode()
+    assert "共 1 个项目" in html and world.project_b.name not in html
+
+
+def test_home_for_administrators_is_a_portal(world, login):
+    html = login(world.user("admin")).get(reverse("cockpit:home")).content.decode()
+    assert "用户管理" in html and "开工率" not in html
+    html = login(world.user("auditor")).get(reverse("cockpit:home")).content.decode()
+    assert "审计日志" in html and "开工率" not in html
+
+
+def test_rates_page_shows_each_rate_with_its_fraction_and_definition(world, login):
+    activity = _sixteen_signed_fifteen_started(world)
+    client = login(world.user("city_office"))
+    html = client.get(reverse("cockpit:rates"), {"activity": activity.key}).content.decode()
+    assert "93.8%（15/16）" in html
+    assert "2021年第4次活动（按批次）" in html
+    assert "签约项目16个" in html  # the bulletin of the chosen activity
+    for name, text in RATE_DEFINITIONS:
+        assert name in html and text in html
+    # Narrowed to a county.
+    html = client.get(
+        reverse("cockpit:rates"), {"activity": activity.key, "county": "141181"}
+    ).content.decode()
+    assert "83.3%（5/6）" in html and "孝义市" in html
+    # By year of the stage dates.
+    html = client.get(reverse("cockpit:rates"), {"year": 2021}).content.decode()
+    assert "2021年（按阶段日期）" in html and "93.8%（15/16）" in html
+    html = client.get(reverse("cockpit:rates"), {"year": 2020}).content.decode()
+    assert "—（0/0）" in html
+
+
+def test_rates_page_is_scoped(world, login):
+    activity = _sixteen_signed_fifteen_started(world)
+    html = (
+        login(world.user("county"))
+        .get(reverse("cockpit:rates"), {"activity": activity.key})
+        .content.decode()
+    )
+    assert "100.0%（10/10）" in html and "93.8%" not in html
+    assert "分县(市、区)" not in html  # one county: no breakdown
+
+
+def test_rates_page_breaks_down_by_county_for_the_city(world, login):
+    activity = _sixteen_signed_fifteen_started(world)
+    html = (
+        login(world.user("leader"))
+        .get(reverse("cockpit:rates"), {"activity": activity.key})
+        .content.decode()
+    )
+    table = html[html.index("分县(市、区)") :]
+    assert "100.0%（10/10）" in table and "83.3%（5/6）" in table
+
+
+def test_rates_page_bad_filters(world, login):
+    client = login(world.user("city_office"))
+    assert client.get(reverse("cockpit:rates"), {"activity": "2030-9"}).status_code == 200
+    response = client.get(reverse("cockpit:rates"), {"year": "明年"})
+    assert response.status_code == 200 and "输入整数" in response.content.decode()

@@ -1,0 +1,196 @@
+"""Helpers for the server-rendered views: thin views, one way to show service errors.
+
+Views parse input with a Django form, call a selector or a service, and render. A
+`ServiceError` from a service becomes messages next to the form's fields; an
+out-of-scope object (`NotFound`) answers 404 and a refused act (`PermissionDenied`)
+answers 403, never a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import Http404
+
+from .errors import NotFound, PermissionDenied, ServiceError
+
+PAGE_SIZE = 50
+# A write that would move a (readable, in-scope) object out of the writer's own scope.
+LEAVES_SCOPE = "修改后该对象将不在您的权限范围内，未保存；如需移交，请联系市项目办"
+
+
+def web_view(view: Callable) -> Callable:
+    """Turn the services' NotFound/PermissionDenied into Django's 404/403 responses."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from None
+
+    return wrapper
+
+
+def require_cap(user, cap) -> None:
+    """Refuse a page early (403) when the role may not use it at all."""
+    if not user.can(cap):
+        raise PermissionDenied()
+
+
+def add_service_error(form: forms.Form, exc: ServiceError) -> None:
+    """Put a service's Chinese messages next to the fields they concern.
+
+    NotFound and PermissionDenied are not form errors: they propagate (404/403).
+    Messages for fields the form doesn't show go to the top of the form.
+    """
+    if isinstance(exc, NotFound | PermissionDenied):
+        raise exc
+    placed = False
+    for name, messages in exc.fields.items():
+        field = name if name in form.fields else None
+        if name == NON_FIELD_ERRORS:
+            field = None
+        for message in messages:
+            form.add_error(field, message)
+            placed = True
+        if field is not None:
+            widget = form.fields[field].widget
+            widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+class BootstrapFormMixin:
+    """Bootstrap 5 classes on every widget (forms stay plain Django forms)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# --- audit rows as people read them ---------------------------------------------------
+
+_NOISE_FIELDS = {"id", "created_at", "updated_at", "password", "key_hash"}
+
+
+def _model_for(object_type: str):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:
+        return None
+
+
+def describe_audit(entries) -> list[tuple[object, list[tuple[str, str, str]]]]:
+    """Each audit row with its changed fields as (Chinese label, before, after) texts.
+
+    Foreign keys are shown by name (one query per related model for all the rows),
+    choices by their label, booleans as 是/否, amounts with separators.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from .money import wan_text
+
+    entries = list(entries)
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        model = _model_for(entry.object_type)
+        for name, before, after in entry.changes():
+            field = _field(model, name)
+            if field is not None and field.is_relation and field.related_model is not None:
+                for value in (before, after):
+                    if value not in (None, ""):
+                        wanted.setdefault(field.related_model, set()).add(value)
+    names: dict[type, dict] = {}
+    for related, ids in wanted.items():
+        names[related] = {
+            obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=list(ids))
+        }
+
+    def text(field, value) -> str:
+        if value is None or value == "":
+            return "—"
+        if field is None:
+            return str(value)
+        if field.is_relation and field.related_model is not None:
+            return names.get(field.related_model, {}).get(value, f"#{value}")
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if field.get_internal_type() == "DecimalField":
+            try:
+                return wan_text(Decimal(str(value)))
+            except InvalidOperation:
+                return str(value)
+        return str(value)
+
+    out = []
+    for entry in entries:
+        model = _model_for(entry.object_type)
+        changes = []
+        for name, before, after in entry.changes():
+            if name in _NOISE_FIELDS:
+                continue
+            if entry.before is None and after in (None, "", False):
+                continue  # a creation: show what was filled in
+            field = _field(model, name)
+            label = str(field.verbose_name) if field is not None else name
+            changes.append((label, text(field, before), text(field, after)))
+        out.append((entry, changes))
+    return out
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """The audited kinds of object, by their Chinese names."""
+    from django.apps import apps
+
+    choices = []
+    for model in apps.get_models():
+        if model.__module__.startswith("sanpi.") and model._meta.label_lower != "core.auditlog":
+            choices.append((model._meta.label_lower, str(model._meta.verbose_name)))
+    return choices

@@ -1,0 +1,165 @@
+"""Forms for projects and activities: parsing and widgets only (rules live in services)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from sanpi.core.web import BootstrapFormMixin, DateInput
+from sanpi.regions.forms import ParseOnlyModelForm, county_choices
+from sanpi.regions.selectors import enterprise_list, zone_list
+
+from .models import (
+    Activity,
+    Health,
+    Industry,
+    Project,
+    SignMode,
+    StageChoices,
+)
+from .rules import ACTION_LABELS, ACTION_STAGE, STAGE_ORDER, Action, Stage, stage_index
+from .selectors import ProjectFilter, activity_list, project_list
+from .services import DATE_FIELDS, PROJECT_FIELDS
+
+DATE_WIDGETS = {name: DateInput() for name in DATE_FIELDS}
+
+
+class ProjectFilterForm(BootstrapFormMixin, forms.Form):
+    """The list filters (ProjectFilter parses them; this form only draws them)."""
+
+    q = forms.CharField(label="关键词", required=False)
+    county = forms.ChoiceField(label="县(市、区)", required=False)
+    zone = forms.ChoiceField(label="开发区", required=False)
+    stage = forms.ChoiceField(
+        label="阶段", required=False, choices=[("", "全部阶段"), *StageChoices.choices]
+    )
+    health = forms.ChoiceField(
+        label="推进状态", required=False, choices=[("", "全部状态"), *Health.choices]
+    )
+    industry = forms.ChoiceField(
+        label="产业类别", required=False, choices=[("", "全部产业"), *Industry.choices]
+    )
+    key = forms.ChoiceField(
+        label="重点项目",
+        required=False,
+        choices=[("", "不限"), ("province", "省重点"), ("city", "市重点")],
+    )
+    activity = forms.ChoiceField(label="三个一批活动", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = "项目名称、代码或企业"
+        self.fields["county"].choices = [
+            ("", "全部县(市、区)"),
+            *((c.code, c.name) for c in county_choices(user=user)),
+        ]
+        self.fields["zone"].choices = [
+            ("", "全部开发区"),
+            *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
+        ]
+        self.fields["activity"].choices = [
+            ("", "全部活动"),
+            *((str(a.pk), f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
+        ]
+
+
+class ProjectForm(ParseOnlyModelForm):
+    """Create or edit a project. On edit, only the dates of stages reached are offered."""
+
+    stage = forms.ChoiceField(label="项目阶段", choices=StageChoices.choices, initial="reserve")
+    evidence = forms.CharField(label="依据", required=False, max_length=500)
+
+    class Meta:
+        model = Project
+        fields = [*PROJECT_FIELDS, *DATE_FIELDS]
+        widgets = DATE_WIDGETS
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprise_list(user=user).order_by("name")
+        self.fields["county"].queryset = county_choices(user=user)
+        self.fields["zone"].queryset = zone_list(user=user)
+        self.fields[
+            "code"
+        ].help_text = "全国投资项目在线审批监管平台代码，24位，如 2104-141100-89-01-123456"
+        self.fields["evidence"].help_text = "登记阶段的依据，如签约协议、开工报告"
+        self.fields["zone"].empty_label = "（不在开发区内）"
+        self.fields["investment_source"].label = "招商引资"
+        self.order_fields([*PROJECT_FIELDS, "stage", *DATE_FIELDS, "evidence"])
+        if self.instance.pk:
+            del self.fields["stage"]
+            del self.fields["evidence"]
+            reached = stage_index(self.instance.stage)
+            for stage, field in zip(STAGE_ORDER[1:], DATE_FIELDS, strict=True):
+                if stage_index(stage) > reached:
+                    del self.fields[field]
+
+
+class AdvanceForm(BootstrapFormMixin, forms.Form):
+    to_stage = forms.ChoiceField(choices=StageChoices.choices, widget=forms.HiddenInput)
+    date = forms.DateField(label="日期", widget=DateInput())
+    evidence = forms.CharField(
+        label="依据", required=False, max_length=500, widget=forms.TextInput()
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        target = next_stage(project)
+        if target is not None:
+            self.fields["to_stage"].initial = target.value
+            self.fields["date"].label = f"{StageChoices(target.value).label}日期"
+        self.fields["evidence"].widget.attrs["placeholder"] = "如：开工报告、投产批复"
+
+
+def next_stage(project: Project) -> Stage | None:
+    index = stage_index(project.stage)
+    return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+
+
+class HealthForm(BootstrapFormMixin, forms.Form):
+    health = forms.ChoiceField(label="推进状态", choices=Health.choices)
+    date = forms.DateField(label="日期", widget=DateInput())
+    evidence = forms.CharField(label="依据", required=False, max_length=500)
+
+
+class ActivityForm(ParseOnlyModelForm):
+    class Meta:
+        model = Activity
+        fields = ["year", "sequence", "date", "level", "venue"]
+        widgets = {"date": DateInput()}
+
+
+# The stage a project must be at to take each action in an activity.
+ACTION_FROM_STAGE = {
+    action: STAGE_ORDER[stage_index(stage) - 1] for action, stage in ACTION_STAGE.items()
+}
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Project) -> str:
+        return f"{obj.name}（{obj.county}·{obj.enterprise}）"
+
+
+class ActivityAddForm(BootstrapFormMixin, forms.Form):
+    """Add a project to an activity with one action; offers only projects that can take it.
+
+    One form per action on the page, told apart by its prefix (the action's value).
+    """
+
+    project = ProjectChoiceField(label="项目", queryset=Project.objects.none())
+    sign_mode = forms.ChoiceField(
+        label="签约方式", choices=SignMode.choices, initial=SignMode.ONSITE
+    )
+
+    def __init__(self, *args, user, action: Action, **kwargs):
+        super().__init__(*args, prefix=action.value, **kwargs)
+        self.action = action
+        self.label = ACTION_LABELS[action]
+        from_stage = ACTION_FROM_STAGE[action]
+        self.fields["project"].queryset = project_list(
+            user=user, filters=ProjectFilter(stage=from_stage.value)
+        )
+        self.fields[
+            "project"
+        ].empty_label = f"选择处于“{StageChoices(from_stage.value).label}”阶段的项目"
+        if action != Action.SIGN:
+            del self.fields["sign_mode"]

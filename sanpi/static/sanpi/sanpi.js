@@ -1,0 +1,34 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+  // New-account form: show only the unit field the chosen role needs.
+  function syncRoleFields() {
+    var role = document.getElementById("id_role");
+    if (!role || !document.getElementById("user-form")) return;
+    var need = { county: "id_county", zone: "id_zone", enterprise: "id_enterprise_code" };
+    Object.keys(need).forEach(function (r) {
+      var input = document.getElementById(need[r]);
+      if (input) input.closest(".col").hidden = role.value !== r;
+    });
+  }
+  // New-project form: show only the stage dates the chosen stage needs.
+  function syncStageDates() {
+    var stage = document.getElementById("id_stage");
+    if (!stage) return;
+    var order = ["reserve", "signed", "started", "produced", "reached"];
+    var fields = ["id_signed_date", "id_started_date", "id_produced_date", "id_reached_date"];
+    var reached = order.indexOf(stage.value);
+    fields.forEach(function (id, i) {
+      var input = document.getElementById(id);
+      if (input) input.closest(".col").hidden = i + 1 > reached && !input.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    syncRoleFields();
+    syncStageDates();
+    document.addEventListener("change", function (e) {
+      if (e.target.id === "id_role") syncRoleFields();
+      if (e.target.id === "id_stage") syncStageDates();
+    });
+  });
+})();
