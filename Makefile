@@ -6,8 +6,9 @@ VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
 
-.PHONY: demo test install install-python install-assets install-system lint serve clean
+.PHONY: demo test install install-python install-assets install-system lint serve pg-start pg-stop clean
 
+# `sanpi demo` migrates, loads the demo city once, prints the logins and serves.
 demo: install
 	$(BIN)/sanpi demo
 
@@ -18,8 +19,10 @@ install: install-python install-assets
 
 install-python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "sanpi needs Python 3.11 or newer ($(PYTHON) is older): make PYTHON=python3.11 …"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
 install-assets: node_modules/.installed
@@ -37,5 +40,13 @@ lint: install-python
 serve: install
 	$(BIN)/sanpi serve
 
+pg-start:
+	bash scripts/pg.sh start
+	@echo "DATABASE_URL=$$(bash scripts/pg.sh url)"
+
+pg-stop:
+	bash scripts/pg.sh stop
+
 clean:
+	-bash scripts/pg.sh stop
 	rm -rf var/ $(VENV) node_modules

@@ -14,10 +14,18 @@ from django.conf import settings
 
 from sanpi.accounts.models import User
 from sanpi.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from sanpi.core.tests.triggers import install_flush_patch
 from sanpi.projects.models import Activity, Project
 from sanpi.projects.tests.factories import ActivityFactory, ProjectFactory
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
 from sanpi.regions.tests.factories import EnterpriseFactory, ZoneFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_log_flushable():
+    """Transactional tests (live_server, backups) end with a flush that the audit log's
+    append-only triggers refuse; suspend them for that flush only (core/tests/triggers.py)."""
+    install_flush_patch()
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +42,8 @@ def _isolated_cache(settings, tmp_path):
         }
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Ledger imports run inline under tests; the one test of the thread turns it back on.
+    settings.SANPI_IMPORT_IN_THREAD = False
 
 
 @dataclass

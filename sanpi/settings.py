@@ -6,6 +6,10 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_SECRET_KEY     required in production (SANPI_DEBUG unset)
   SANPI_DEBUG          "1" for development
   SANPI_ALLOWED_HOSTS  comma-separated host names
+  SANPI_LOCKOUT_THRESHOLD  consecutive failed logins that lock an account (default 5)
+  SANPI_LOCKOUT_MINUTES    how long a locked account stays locked (default 30)
+  SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
+  SANPI_IMPORT_IN_THREAD   "0" to run ledger uploads inside the request (default: a thread)
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "sanpi.core",
     "sanpi.accounts",
     "sanpi.regions",
@@ -113,7 +118,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "sanpi.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -122,6 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+# Behind a reverse proxy that overwrites X-Forwarded-For, audit the address it names
+# (core.middleware.client_ip; docs/operations.md).
+SANPI_TRUST_X_FORWARDED_FOR = os.environ.get("SANPI_TRUST_X_FORWARDED_FOR", "") == "1"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -153,6 +161,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 SANPI_IMPORT_MAX_BYTES = 30 * 1024 * 1024
+# Ledger uploads are imported in a background thread of the web process, so a page can
+# show progress; "0" runs them inside the upload request instead (tests do).
+SANPI_IMPORT_IN_THREAD = os.environ.get("SANPI_IMPORT_IN_THREAD", "1") == "1"
 
 CACHES = {
     "default": {

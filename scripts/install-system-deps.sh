@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: a PostgreSQL server, Chromium with its driver,
-# and a CJK font so Chinese renders in screenshots. Installs only what is missing.
+# Debian packages the test suite needs: a PostgreSQL server (and its client tools, for
+# `sanpi backup`), Chromium for the end-to-end tests, and a CJK font with fontconfig so
+# Chinese renders in screenshots instead of boxes. Installs only what is missing; runs
+# apt-get through sudo when not root.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium chromium-driver)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+# (not `fc-list | grep -q`: with pipefail, grep's early exit fails the pipe)
+fonts="$(fc-list 2>/dev/null || true)"
+grep -q "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
-echo "installing: ${need[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "== installing Debian packages: ${need[*]}"
+SUDO=()
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+APT=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300)
+"${APT[@]}" update -qq
+"${APT[@]}" install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,172 @@
+"""Sign-in under 等保三级: lockout after repeated failures, audited attempts, strong passwords."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from sanpi.accounts.models import User
+from sanpi.accounts.services import (
+    GENERIC_LOGIN_ERROR,
+    LoginRefused,
+    login_check,
+    user_create,
+    user_set_password,
+)
+from sanpi.accounts.tests.factories import TEST_PASSWORD, UserFactory
+from sanpi.core.errors import ValidationFailed
+from sanpi.core.models import AuditLog
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _policy(settings):
+    settings.SANPI_LOCKOUT_THRESHOLD = 5
+    settings.SANPI_LOCKOUT_MINUTES = 30
+
+
+def _refusal(username: str, password: str) -> str:
+    with pytest.raises(LoginRefused) as exc:
+        login_check(username=username, password=password)
+    return exc.value.message
+
+
+def _attempts(user: User) -> list[str]:
+    rows = AuditLog.objects.filter(object_type="accounts.user", object_id=str(user.pk))
+    return list(rows.order_by("id").values_list("action", flat=True))
+
+
+@pytest.mark.django_db
+class TestLockout:
+    def test_five_failures_lock_the_account(self):
+        user = UserFactory(username="zhang")
+        for left in (4, 3, 2, 1):
+            message = _refusal("zhang", "wrong-Password1")
+            assert message == f"{GENERIC_LOGIN_ERROR}，再失败{left}次账号将被锁定"
+        message = _refusal("zhang", "wrong-Password1")
+        assert message == "登录失败次数过多，账号已锁定30分钟"
+        user.refresh_from_db()
+        assert user.locked_until > timezone.now() + dt.timedelta(minutes=29)
+        assert _attempts(user) == ["login_failed"] * 4 + ["locked"]
+
+    def test_locked_account_refused_even_with_the_right_password(self):
+        user = UserFactory(username="zhang")
+        for _ in range(5):
+            _refusal("zhang", "wrong-Password1")
+        message = _refusal("zhang", TEST_PASSWORD)
+        assert "账号已锁定" in message
+        assert _attempts(user)[-1] == "login_failed"
+        assert AuditLog.objects.filter(action="login_failed", message="账号已锁定").count() == 1
+
+    def test_lock_expires(self):
+        user = UserFactory(username="zhang")
+        for _ in range(5):
+            _refusal("zhang", "wrong-Password1")
+        User.objects.filter(pk=user.pk).update(
+            locked_until=timezone.now() - dt.timedelta(seconds=1)
+        )
+        assert login_check(username="zhang", password=TEST_PASSWORD) == user
+        user.refresh_from_db()
+        assert (user.failed_logins, user.locked_until) == (0, None)
+
+    def test_success_resets_the_count(self):
+        user = UserFactory(username="zhang")
+        for _ in range(4):
+            _refusal("zhang", "wrong-Password1")
+        login_check(username="zhang", password=TEST_PASSWORD)
+        for _ in range(4):
+            _refusal("zhang", "wrong-Password1")
+        user.refresh_from_db()
+        assert user.locked_until is None
+        assert user.failed_logins == 4
+
+    def test_unknown_user_gets_the_same_message(self):
+        assert _refusal("nobody", "whatever-Password1") == GENERIC_LOGIN_ERROR
+        row = AuditLog.objects.get(action="login_failed", username="nobody")
+        assert row.user is None
+
+    def test_threshold_comes_from_settings(self, settings):
+        settings.SANPI_LOCKOUT_THRESHOLD = 2
+        UserFactory(username="zhang")
+        _refusal("zhang", "wrong-Password1")
+        assert "账号已锁定" in _refusal("zhang", "wrong-Password1")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_attempt_leaves_an_audit_row_that_survives_the_refusal():
+    """Autocommit, as in production: each refusal's row is committed before it is raised."""
+    user = UserFactory(username="zhang")
+    for attempt in range(1, 7):
+        _refusal("zhang", "wrong-Password1" if attempt <= 5 else TEST_PASSWORD)
+        assert not connection.in_atomic_block
+        assert len(_attempts(user)) == attempt
+    assert _attempts(user) == ["login_failed"] * 4 + ["locked", "login_failed"]
+    user.refresh_from_db()
+    assert user.locked_until is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_form_audits_refusals_with_the_client_address(client):
+    user = UserFactory(username="zhang")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "zhang", "password": "wrong-Password1"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    assert response.status_code == 401
+    assert GENERIC_LOGIN_ERROR in response.content.decode()
+    row = AuditLog.objects.get(action="login_failed", object_id=str(user.pk))
+    assert (row.source, row.ip, row.username) == ("web", "10.1.2.3", "zhang")
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": "zhang", "password": "wrong-Password1"})
+    response = client.post("/accounts/login/", {"username": "zhang", "password": TEST_PASSWORD})
+    assert response.status_code == 401
+    assert "账号已锁定" in response.content.decode()
+
+
+@pytest.mark.django_db
+class TestPasswordRules:
+    @pytest.fixture
+    def admin(self):
+        return UserFactory(username="sysadmin", role="admin")
+
+    def test_weak_password_refused_with_the_chinese_message(self, admin):
+        with pytest.raises(ValidationFailed) as exc:
+            user_create(by=admin, username="li", password="onlylowercase", role="leader")
+        assert exc.value.message == "密码须包含大写字母、小写字母、数字、符号中的至少三类。"
+        assert exc.value.fields == {"password": [exc.value.message]}
+        assert not User.objects.filter(username="li").exists()
+
+    @pytest.mark.parametrize(
+        ("password", "message"),
+        [
+            ("Ab1!xyz", "密码长度太短。密码必须包含至少 10 个字符。"),
+            ("Password123", "这个密码太常见了。"),
+            ("1234567890123", "密码只包含数字。"),
+            ("Lvliang_li2026", "密码跟 用户名 太相似了。"),
+        ],
+    )
+    def test_short_common_numeric_or_name_like_passwords_refused(self, admin, password, message):
+        with pytest.raises(ValidationFailed) as exc:
+            user_create(by=admin, username="lvliang_li", password=password, role="leader")
+        assert message in exc.value.fields["password"]
+        assert all(CJK.search(m) for m in exc.value.fields["password"])
+        assert not User.objects.filter(username="lvliang_li").exists()
+
+    def test_strong_password_accepted_and_audited(self, admin):
+        user = user_create(by=admin, username="li", password="Lvliang#2026xm", role="leader")
+        assert user.check_password("Lvliang#2026xm")
+        assert user.password_changed_at is not None
+        assert AuditLog.objects.filter(action="create", object_id=str(user.pk)).exists()
+
+    def test_password_change_applies_the_rules(self, admin):
+        user = UserFactory(username="li", role="leader")
+        with pytest.raises(ValidationFailed, match="至少三类"):
+            user_set_password(by=user, user=user, password="onlylowercase")
+        user.refresh_from_db()
+        assert user.check_password(TEST_PASSWORD)

@@ -1,0 +1,65 @@
+"""Test-only: let a transactional test's closing flush through the audit log's triggers.
+
+``TransactionTestCase`` (pytest-django's ``transactional_db`` and ``live_server``) ends
+each test by emptying every table: DELETE on SQLite, TRUNCATE on PostgreSQL. The
+append-only triggers of migration ``core.0002`` refuse both, as they should in
+production. Around that flush only, the triggers are suspended and then put back
+exactly as the migration defines them. Nothing outside the test suite uses this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterable, Iterator
+
+from django.db import connections
+
+_MIGRATION = importlib.import_module("sanpi.core.migrations.0002_audit_append_only")
+
+
+def _table_exists(connection) -> bool:
+    with connection.cursor() as cursor:
+        return "core_auditlog" in connection.introspection.table_names(cursor)
+
+
+@contextlib.contextmanager
+def audit_triggers_suspended(aliases: Iterable[str]) -> Iterator[None]:
+    suspended = []
+    for alias in aliases:
+        connection = connections[alias]
+        if connection.vendor not in ("sqlite", "postgresql") or not _table_exists(connection):
+            continue
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("ALTER TABLE core_auditlog DISABLE TRIGGER USER")
+            else:
+                for statement in _MIGRATION.SQLITE_REVERSE:
+                    cursor.execute(statement)
+        suspended.append(connection)
+    try:
+        yield
+    finally:
+        for connection in suspended:
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("ALTER TABLE core_auditlog ENABLE TRIGGER USER")
+                else:
+                    for statement in _MIGRATION.SQLITE:
+                        cursor.execute(statement)
+
+
+def install_flush_patch() -> None:
+    """Wrap TransactionTestCase's closing flush in `audit_triggers_suspended` (idempotent)."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+    if getattr(original, "_sanpi_audit_patch", False):
+        return
+
+    def _fixture_teardown(self):
+        with audit_triggers_suspended(self._databases_names(include_mirrors=False)):
+            original(self)
+
+    _fixture_teardown._sanpi_audit_patch = True  # type: ignore[attr-defined]
+    TransactionTestCase._fixture_teardown = _fixture_teardown
