@@ -73,8 +73,8 @@ def _login_attempt(username: str, password: str) -> tuple[User | None, str]:
             obj=user,
             message=f"密码错误（连续第{user.failed_logins}次）",
         )
-        left = settings.SANPI_LOCKOUT_THRESHOLD - user.failed_logins
-        return None, f"{GENERIC_LOGIN_ERROR}，再失败{left}次账号将被锁定"
+        # The same words as for an unknown username, so a refusal doesn't reveal accounts.
+        return None, GENERIC_LOGIN_ERROR
     if not authenticated.is_active:
         return None, "账号已停用"
     authenticated.failed_logins = 0
@@ -107,8 +107,8 @@ def user_create(
     """Create an account. `by` None only for the installation's first administrator (CLI)."""
     if by is not None:
         require(by, Cap.MANAGE_USERS)
-    elif User.objects.exists() and role != Role.ADMIN:
-        raise PermissionDenied()
+    elif role != Role.ADMIN or User.objects.filter(role=Role.ADMIN).exists():
+        raise PermissionDenied("已有系统管理员：账号须由系统管理员创建")
     user = User(
         username=username,
         role=Role(role).value,

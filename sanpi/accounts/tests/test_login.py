@@ -45,9 +45,10 @@ def _attempts(user: User) -> list[str]:
 class TestLockout:
     def test_five_failures_lock_the_account(self):
         user = UserFactory(username="zhang")
-        for left in (4, 3, 2, 1):
-            message = _refusal("zhang", "wrong-Password1")
-            assert message == f"{GENERIC_LOGIN_ERROR}，再失败{left}次账号将被锁定"
+        for _ in range(4):
+            # Same words as for an unknown username: a refusal reveals no account.
+            assert _refusal("zhang", "wrong-Password1") == GENERIC_LOGIN_ERROR
+            assert _refusal("nobody", "wrong-Password1") == GENERIC_LOGIN_ERROR
         message = _refusal("zhang", "wrong-Password1")
         assert message == "登录失败次数过多，账号已锁定30分钟"
         user.refresh_from_db()
@@ -170,3 +171,16 @@ class TestPasswordRules:
             user_set_password(by=user, user=user, password="onlylowercase")
         user.refresh_from_db()
         assert user.check_password(TEST_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_only_the_first_administrator_is_created_without_an_acting_user():
+    from sanpi.accounts.services import user_create
+    from sanpi.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        user_create(by=None, username="city1", password="Strong#Pass2026", role="city_office")
+    admin = user_create(by=None, username="admin1", password="Strong#Pass2026", role="admin")
+    with pytest.raises(PermissionDenied, match="须由系统管理员创建"):
+        user_create(by=None, username="admin2", password="Strong#Pass2026", role="admin")
+    assert user_create(by=admin, username="city1", password="Strong#Pass2026", role="city_office").pk
