@@ -1,0 +1,221 @@
+"""No input makes the API answer 500: malformed bodies, fields and parameters everywhere.
+
+The endpoints and their fields come from the OpenAPI document itself, so a new write
+endpoint or field is covered without editing this file. Every answer must be below
+500 and, when it is an error, in the one error shape with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from sanpi.core.tests.api import BASE, ApiClient, assert_error
+from sanpi.regions.tests.factories import make_credit_code
+
+pytestmark = pytest.mark.django_db
+
+# Raw bodies that aren't a JSON object: each must be a 400.
+BAD_BODIES: list[bytes] = [
+    b"",  # nothing
+    b"{",  # truncated
+    b"{'name': 1}",  # Python, not JSON
+    b"null",
+    b"[]",
+    b"[{}]",
+    b'"text"',
+    b"42",
+    b"true",
+    b"\xff\xfe\x00",  # not UTF-8
+    b"[" * 5000 + b"]" * 5000,  # deeply nested
+    b'{"a": NaN}',
+    b'{"a": 1e99999}',
+]
+
+# Values thrown at every field in turn, the rest of the body staying valid.
+BAD_VALUES: list[object] = [
+    None,
+    True,
+    -1,
+    0,
+    2**70,
+    -(2**70),
+    1.5,
+    1e308,
+    "",
+    "   ",
+    "x" * 3000,
+    "a\x00b",
+    "\ud800",  # a lone surrogate, sent as the JSON escape \ud800
+    [],
+    {"nested": 1},
+    "NaN",
+    "-Infinity",
+    "1e999",
+    "-0",
+    "9999-99-99",
+    "0000-01-01",
+    "2021-02-29",
+    "2021-09-26T10:00:00",
+    "１２３",  # full-width digits
+]
+
+BAD_PATH_IDS = ["0", "-1", "abc", "1.5", str(2**64), "%00", "１"]
+
+
+@pytest.fixture
+def openapi(world):
+    return json.loads(Client().get(f"{BASE}/openapi.json").content)
+
+
+def _operations(document, methods):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method.upper() in methods:
+                yield method.upper(), path.removeprefix(BASE), operation
+
+
+def _schema(document, operation):
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+
+
+def _valid_body(world, path: str) -> dict:
+    """A body that passes validation for each write endpoint (fields to spoil one by one)."""
+    return {
+        "/zones": {"name": "交口经济开发区", "level": "provincial", "county": "141130"},
+        "/zones/{id}": {"short_name": "交口开发区"},
+        "/enterprises": {"name": "山西戊化工有限公司", "credit_code": make_credit_code(4242)},
+        "/enterprises/{id}": {"contact": "王五"},
+        "/projects": {
+            "name": "戊项目",
+            "enterprise": world.enterprise_a.pk,
+            "county": "141102",
+            "zone": world.zone_a.pk,
+            "industry": "new_tech",
+            "construction_kind": "new",
+            "total_investment_wan": "100",
+        },
+        "/projects/{id}": {"land_mu": "10"},
+        "/projects/{id}/stage": {"stage": "signed", "date": "2021-03-22"},
+        "/projects/{id}/health": {"health": "lagging", "date": "2021-03-22"},
+        "/activities": {"year": 2023, "sequence": 1, "date": "2023-03-01", "level": "city"},
+        "/activities/{id}": {"venue": "方山县"},
+        "/activities/{id}/entries": {
+            "project": world.project_a.pk,
+            "action": "sign",
+            "sign_mode": "onsite",
+        },
+    }[path]
+
+
+def _ids(world, path: str) -> str:
+    if path.startswith("/zones"):
+        return path.replace("{id}", str(world.zone_a.pk))
+    if path.startswith("/enterprises"):
+        return path.replace("{id}", str(world.enterprise_a.pk))
+    if path.startswith("/activities"):
+        return path.replace("{id}", str(world.activity.pk))
+    return path.replace("{id}", str(world.project_a.pk))
+
+
+def _check(response, context) -> None:
+    assert response.status_code < 500, (context, response.content.decode()[:800])
+    if response.status_code >= 400:
+        assert_error(response, response.status_code)
+
+
+WRITE_PATHS = [
+    ("POST", "/zones"),
+    ("PATCH", "/zones/{id}"),
+    ("POST", "/enterprises"),
+    ("PATCH", "/enterprises/{id}"),
+    ("POST", "/projects"),
+    ("PATCH", "/projects/{id}"),
+    ("POST", "/projects/{id}/stage"),
+    ("POST", "/projects/{id}/health"),
+    ("POST", "/activities"),
+    ("PATCH", "/activities/{id}"),
+    ("POST", "/activities/{id}/entries"),
+]
+
+
+def test_write_paths_list_is_complete(openapi):
+    assert {(m, p) for m, p, _ in _operations(openapi, {"POST", "PATCH"})} == set(WRITE_PATHS)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_PATHS)
+def test_malformed_bodies_are_400(world, openapi, method, path):
+    client = ApiClient(world.user("city_office"))
+    url = _ids(world, path)
+    for body in BAD_BODIES:
+        response = client.request(method, url, raw=body)
+        # Every one of these is a 400 naming the body, e.g. 请求体: 须为 JSON 对象.
+        assert_error(response, 400)
+    # Not JSON at all: a form post is refused the same way.
+    response = client.client.generic(
+        method,
+        BASE + url,
+        "name=x&level=city",
+        content_type="application/x-www-form-urlencoded",
+        headers=client._headers(),
+    )
+    assert_error(response, 400)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_PATHS)
+def test_valid_bodies_pass(world, method, path):
+    """The bodies the next test spoils are valid, so it spoils them in earnest."""
+    response = ApiClient(world.user("city_office")).request(
+        method, _ids(world, path), _valid_body(world, path)
+    )
+    assert response.status_code in (200, 201), response.content.decode()
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_PATHS)
+def test_bad_field_values_never_500(world, openapi, method, path):
+    operation = next(op for m, p, op in _operations(openapi, {method}) if p == path)
+    properties = _schema(openapi, operation)["properties"]
+    client = ApiClient(world.user("city_office"))
+    url = _ids(world, path)
+    valid = _valid_body(world, path)
+    refused = 0
+    for field in properties:
+        for value in BAD_VALUES:
+            body = json.dumps({**valid, field: value})  # \ud800 stays an escape in the JSON
+            response = client.request(method, url, raw=body)
+            _check(response, (method, path, field, value))
+            refused += response.status_code == 400
+    # Most of these values are wrong for most fields (a few, like "" for a blank-able
+    # field, are fine and may be accepted).
+    assert refused > len(properties) * len(BAD_VALUES) * 0.6
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for m, p in WRITE_PATHS if "{id}" in p] + [("GET", "/projects/{id}")],
+)
+def test_bad_path_ids(world, method, path):
+    client = ApiClient(world.user("city_office"))
+    for bad in BAD_PATH_IDS:
+        url = path.replace("{id}", bad)
+        response = client.request(method, url, {} if method != "GET" else None)
+        # A malformed id is 400 (names the id) or, if the URL can't even match, 404.
+        assert response.status_code in (400, 404), (url, response.content.decode())
+        assert_error(response, response.status_code)
+
+
+def test_bad_query_params_never_500(world, openapi):
+    client = ApiClient(world.user("city_office"))
+    for _method, path, operation in _operations(openapi, {"GET"}):
+        url = _ids(world, path)
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "query":
+                continue
+            for value in ["abc", "-1", "0", str(2**70), "1e5", "\x00", "x" * 3000, "２０２１"]:
+                params = {"year": 2021, "seq": 4} if path == "/reports/activity" else {}
+                params[parameter["name"]] = value
+                response = client.get(url, params)
+                _check(response, (path, parameter["name"], value))
