@@ -146,6 +146,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from the finders; collectstatic is optional
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", REPO_DIR / "node_modules" / "htmx.org" / "dist"),

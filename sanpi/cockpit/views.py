@@ -16,7 +16,15 @@ from sanpi.projects.selectors import activity_get_by_key, activity_list, project
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
-from .selectors import COHORT_DEFINITION, RATE_DEFINITIONS, activity_figures, cohort_rates
+from .selectors import (
+    COHORT_DEFINITION,
+    RATE_DEFINITIONS,
+    CohortRates,
+    activity_figures,
+    cohort_rates,
+    cohort_rates_by_county,
+    empty_rates,
+)
 
 
 @web_view
@@ -105,10 +113,10 @@ def rates(request):
     else:
         cohort = "全部项目"
     by_county = []
-    if not county and not zone and len(form.counties) > 1:
-        by_county = [
-            (c, cohort_rates(user=user, year=year, activity=activity, county=c.code))
-            for c in form.counties
+    if not county and not zone and user.sees_all:
+        per_county = cohort_rates_by_county(user=user, year=year, activity=activity)
+        by_county: list[tuple[object, CohortRates]] = [
+            (c, per_county.get(c.pk) or empty_rates()) for c in form.counties
         ]
     return render(
         request,

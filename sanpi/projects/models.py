@@ -64,7 +64,14 @@ _STAGES_FROM = {
 
 
 class Project(models.Model):
-    code = models.CharField("项目代码", max_length=24, null=True, blank=True, unique=True)
+    code = models.CharField(
+        "项目代码",
+        max_length=24,
+        null=True,
+        blank=True,
+        unique=True,
+        error_messages={"unique": "已有项目使用此项目代码"},
+    )
     name = models.CharField("项目名称", max_length=200)
     enterprise = models.ForeignKey(
         "regions.Enterprise",

@@ -22,8 +22,10 @@ def county_choices(*, user) -> QuerySet[County]:
     """Counties a user deals with: all (city), their own, their zone's, their projects'."""
     from sanpi.projects.selectors import project_list
 
+    if user.sees_all:
+        return county_list(user=user)
     return County.objects.filter(
-        Q(pk__in=county_list(user=user).values("pk"))
+        Q(pk=getattr(user, "county_id", None))
         | Q(pk__in=zone_list(user=user).values("county_id"))
         | Q(pk__in=project_list(user=user).values("county_id"))
     ).order_by("code")

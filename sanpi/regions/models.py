@@ -12,7 +12,9 @@ class County(models.Model):
     code = models.CharField("行政区划代码", max_length=6, unique=True)
     name = models.CharField("名称", max_length=20, unique=True)
 
-    scope_paths = {"county": ("pk",)}
+    # Reference data (GB/T 2260): every ledger reader may see the 13 counties; what is
+    # *in* them (projects, figures) stays scoped.
+    scope_public = True
 
     class Meta:
         verbose_name = "县(市、区)"
@@ -28,7 +30,9 @@ class DevelopmentZone(models.Model):
         NATIONAL = "national", "国家级"
         PROVINCIAL = "provincial", "省级"
 
-    name = models.CharField("名称", max_length=50, unique=True)
+    name = models.CharField(
+        "名称", max_length=50, unique=True, error_messages={"unique": "已有同名开发区"}
+    )
     short_name = models.CharField("简称", max_length=20, blank=True)
     level = models.CharField("级别", max_length=12, choices=Level.choices)
     county = models.ForeignKey(
@@ -67,9 +71,15 @@ def validate_credit_code(value: str) -> None:
 
 
 class Enterprise(models.Model):
-    name = models.CharField("企业名称", max_length=100, unique=True)
+    name = models.CharField(
+        "企业名称", max_length=100, unique=True, error_messages={"unique": "已有同名企业"}
+    )
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
+        "统一社会信用代码",
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        error_messages={"unique": "已有企业使用此统一社会信用代码"},
     )
     county = models.ForeignKey(
         County,
@@ -82,10 +92,12 @@ class Enterprise(models.Model):
     contact = models.CharField("联系人", max_length=30, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
 
-    # A county or zone sees the enterprises registered with it or owning a project in it.
+    # A county sees the enterprises registered with it or owning a project in it; a zone
+    # those owning a project in it or registered in its county (so a zone officer can
+    # register an enterprise and then give it a project).
     scope_paths = {
         "county": ("county", "projects__county"),
-        "zone": ("projects__zone",),
+        "zone": ("projects__zone", "county__zones"),
         "enterprise": ("pk",),
     }
 

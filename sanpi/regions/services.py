@@ -54,8 +54,10 @@ def enterprise_create(*, by, **data) -> Enterprise:
         data["credit_code"] = normalize_credit_code(data["credit_code"])
     enterprise = Enterprise()
     _apply(enterprise, ENTERPRISE_FIELDS, data)
-    if by.scope_dimension == "county" and enterprise.county_id is None:
+    if enterprise.county_id is None and by.scope_dimension == "county":
         enterprise.county_id = by.county_id
+    elif enterprise.county_id is None and by.scope_dimension == "zone":
+        enterprise.county_id = by.zone.county_id
     validate_instance(enterprise)
     enterprise.save()
     audit.record(user=by, action="create", obj=enterprise, after=audit.snapshot(enterprise))

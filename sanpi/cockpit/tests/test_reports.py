@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sanpi.accounts.actors import SystemActor
-from sanpi.cockpit.selectors import activity_figures, cohort_rates
+from sanpi.cockpit.selectors import activity_figures, cohort_rates, cohort_rates_by_county
 from sanpi.projects.models import Activity
 from sanpi.projects.services import activity_add_project, project_advance_stage, project_update
 from sanpi.projects.tests.factories import ActivityFactory, ProjectFactory
@@ -149,3 +149,18 @@ def test_report_command_errors(world):
         call_command("report", "activity", "--year", "2020", "--seq", "9", stdout=StringIO())
     with pytest.raises(CommandError, match="须指定 --year 和 --seq"):
         call_command("report", "activity", stdout=StringIO())
+
+
+def test_rates_by_county_equal_the_rates_narrowed_to_each_county(db):
+    call_command("demo", "--no-serve", stdout=StringIO())
+    for activity in (None, Activity.objects.get(year=2021, sequence=4)):
+        per_county = cohort_rates_by_county(user=CITY, activity=activity)
+        from sanpi.regions.models import County
+
+        for county in County.objects.all():
+            expected = cohort_rates(user=CITY, activity=activity, county=county.code)
+            got = per_county.get(county.pk)
+            if got is None:
+                assert expected.start_rate.den == expected.production_rate.den == 0
+            else:
+                assert got == expected, county.name

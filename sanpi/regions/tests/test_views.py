@@ -104,7 +104,7 @@ def test_enterprise_bad_credit_code_is_refused_in_chinese(world, login):
         reverse("regions:enterprise_create"),
         {"name": world.enterprise_a.name, "credit_code": GOOD_CODE},
     )
-    assert "企业名称" in response.content.decode() and "已存在" in response.content.decode()
+    assert "已有同名企业" in response.content.decode()
     assert Enterprise.objects.count() == 2
 
 
