@@ -1,0 +1,233 @@
+"""Every write route of the web UI, for every role, against objects outside the role's scope.
+
+The GET walk (test_views.test_every_page_for_every_role) proves who may *see* each page.
+This walk proves who may *change* what: each write route is posted with data that would
+succeed for the city office, by every other role, aimed at county B's objects (outside
+the county/zone/enterprise users' scope). Every such request must be refused (403 for a
+missing capability, 404 for an object outside the scope, a form error for an out-of-scope
+choice such as county B in a new project) and leave the database as it
+was: no audit row, no changed object. A route added without an entry here fails
+`test_every_write_route_is_walked`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from sanpi.core.models import AuditLog
+from sanpi.core.tests.test_views import POST_ONLY, ROLES, _route_names
+from sanpi.projects.models import ActivityEntry, Project
+from sanpi.projects.services import activity_add_project
+from sanpi.regions.models import DevelopmentZone, Enterprise
+
+D = dt.date
+
+
+def _project_data(w, **over):
+    p = Project.objects.get(pk=w.project_b.pk)
+    data = {
+        "signed_date": p.signed_date or "",
+        "name": p.name + "（改）",
+        "enterprise": p.enterprise_id,
+        "county": p.county_id,
+        "zone": p.zone_id,
+        "industry": p.industry,
+        "construction_kind": p.construction_kind,
+        "total_investment_wan": "99.00",
+        "planned_output_wan": "1.00",
+    }
+    return {**data, **over}
+
+
+# route name → (kwargs builder, data builder, roles allowed to succeed)
+WRITES = {
+    "projects:create": (
+        None,
+        lambda w: {**_project_data(w, name="越权新项目", signed_date=""), "stage": "reserve"},
+        {"city_office"},
+    ),
+    "projects:edit": (lambda w: {"pk": w.project_b.pk}, _project_data, {"city_office"}),
+    "projects:advance": (
+        lambda w: {"pk": w.project_b.pk},
+        lambda w: {"to_stage": "started", "date": "2021-05-01", "evidence": "越权"},
+        {"city_office"},
+    ),
+    "projects:health": (
+        lambda w: {"pk": w.project_b.pk},
+        lambda w: {"health": "stalled", "date": "2021-05-01"},
+        {"city_office"},
+    ),
+    "projects:activity_create": (
+        None,
+        lambda w: {
+            "year": 2022,
+            "sequence": 9,
+            "date": "2022-09-05",
+            "level": "city",
+            "venue": "x",
+        },
+        {"city_office"},
+    ),
+    "projects:activity_edit": (
+        lambda w: {"pk": w.activity.pk},
+        lambda w: {
+            "year": 2021,
+            "sequence": 4,
+            "date": "2021-10-30",
+            "level": "city",
+            "venue": "改",
+        },
+        {"city_office"},
+    ),
+    "projects:activity_add": (
+        lambda w: {"pk": w.activity.pk},
+        lambda w: {"project": w.project_b.pk, "action": "sign", "sign_mode": "onsite"},
+        {"city_office"},
+    ),
+    "projects:activity_remove_entry": (
+        lambda w: {"pk": w.activity.pk, "entry_pk": w.entry_b.pk},
+        lambda w: {},
+        {"city_office"},
+    ),
+    "regions:enterprise_edit": (
+        lambda w: {"pk": w.enterprise_b.pk},
+        lambda w: {
+            "name": "改名企业",
+            "credit_code": w.enterprise_b.credit_code,
+            "county": w.county_b.pk,
+        },
+        {"city_office"},
+    ),
+    "regions:zone_create": (
+        None,
+        lambda w: {"name": "越权开发区", "level": "provincial", "county": w.county_b.pk},
+        {"city_office"},
+    ),
+    "regions:zone_edit": (
+        lambda w: {"pk": w.zone_b.pk},
+        lambda w: {"name": "改名开发区", "level": "national", "county": w.county_b.pk},
+        {"city_office"},
+    ),
+    "accounts:user_create": (
+        None,
+        lambda w: {
+            "username": "newcity",
+            "role": "city_office",
+            "password": "Strong#Pass2026",
+            "password2": "Strong#Pass2026",
+        },
+        {"admin"},
+    ),
+    "accounts:user_unlock": (lambda w: {"pk": w.user("city_office").pk}, lambda w: {}, {"admin"}),
+}
+# Writes on one's own account or session, open to every signed-in user by design.
+OWN_ACCOUNT = {"accounts:logout", "accounts:change_password", "accounts:create_token"}
+# Routes whose POST only reads (filter forms) or that are not writes.
+NOT_WRITES = {"accounts:login"}
+
+
+def _state(w) -> tuple:
+    """Everything a refused write could have touched."""
+    return (
+        AuditLog.objects.count(),
+        list(Project.objects.order_by("pk").values()),
+        list(Enterprise.objects.order_by("pk").values()),
+        list(DevelopmentZone.objects.order_by("pk").values()),
+        list(ActivityEntry.objects.order_by("pk").values()),
+        list(type(w.activity).objects.order_by("pk").values()),
+    )
+
+
+def test_every_write_route_is_walked():
+    get_only = {
+        "cockpit:home",
+        "cockpit:rates",
+        "projects:list",
+        "projects:detail",
+        "projects:activity_list",
+        "projects:activity_detail",
+        "regions:enterprise_list",
+        "regions:enterprise_detail",
+        "regions:zone_list",
+        "regions:zone_detail",
+        "regions:county_list",
+        "accounts:me",
+        "accounts:user_list",
+        "core:audit_log",
+    }
+    # enterprise_create is walked in test_enterprise_create_is_scoped below.
+    walked = set(WRITES) | OWN_ACCOUNT | NOT_WRITES | get_only | {"regions:enterprise_create"}
+    assert _route_names() - walked == set(), "add the new route to WRITES with its roles"
+    assert POST_ONLY - set(WRITES) - OWN_ACCOUNT == set()
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "city_office"])
+def test_writes_outside_scope_are_refused_and_change_nothing(world, login, role):
+    world.entry_b = activity_add_project(
+        by=world.user("city_office"),
+        activity=world.activity,
+        project=world.project_b,
+        action="sign",
+        sign_mode="sync",
+    )
+    client = login(world.user(role))
+    failures = []
+    for name, (kwargs, data, allowed) in WRITES.items():
+        if role in allowed:
+            continue
+        before = _state(world)
+        url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+        response = client.post(url, data(world))
+        # 403: capability missing; 404: object outside the scope; 200: the form refused an
+        # out-of-scope choice (county B, project B) with its error shown.
+        html = response.content.decode()
+        refused_on_form = response.status_code == 200 and (
+            "is-invalid" in html or "errorlist" in html or "alert-danger" in html
+        )
+        if response.status_code not in (403, 404) and not refused_on_form:
+            failures.append(f"{name}: {response.status_code}")
+        if _state(world) != before:
+            failures.append(f"{name}: changed the database")
+    assert not failures, "\n".join(failures)
+
+
+def test_the_city_office_may_do_all_of_it(world, login):
+    """The same requests succeed for the city office, so the refusals above are about scope."""
+    world.entry_b = activity_add_project(
+        by=world.user("city_office"),
+        activity=world.activity,
+        project=world.project_b,
+        action="sign",
+        sign_mode="sync",
+    )
+    client = login(world.user("city_office"))
+    for name, (kwargs, data, allowed) in WRITES.items():
+        if "city_office" not in allowed:
+            continue
+        if name == "projects:activity_add":
+            continue  # project_b already signed in the activity: covered by the app tests
+        before = AuditLog.objects.count()
+        response = client.post(reverse(name, kwargs=kwargs(world) if kwargs else None), data(world))
+        assert response.status_code in (200, 302), name
+        assert AuditLog.objects.count() > before, (
+            f"{name} wrote nothing: {response.context and response.context['form'].errors}"
+        )
+
+
+def test_enterprise_create_is_scoped(world, login):
+    """A county officer's new enterprise is registered in their own county when none is given."""
+    client = login(world.user("county"))
+    response = client.post(
+        reverse("regions:enterprise_create"),
+        {"name": "山西新丙有限公司", "credit_code": "91141102MA0K000000"[:17] + "X"},
+    )
+    assert response.status_code == 200  # bad check character: refused on the form
+    assert not Enterprise.objects.filter(name="山西新丙有限公司").exists()
+    for role in ("leader", "enterprise", "admin", "auditor"):
+        assert (
+            login(world.user(role)).post(reverse("regions:enterprise_create"), {}).status_code
+            == 403
+        )
