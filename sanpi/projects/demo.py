@@ -375,9 +375,12 @@ def _load(rng: random.Random) -> dict[str, str]:
     produced = [Project.objects.get(pk=p.pk) for p in c21_4["produce"]]
     planned = sum(p.planned_output_wan for p in produced)
     actual_total = (planned * Decimal("0.974")).quantize(CENT)
-    for project, actual in zip(
-        produced, split_exact(actual_total, len(produced), rng), strict=True
-    ):
+    # Each project near its own plan (88–106%), scaled so the cohort hits the total exactly.
+    raw = [p.planned_output_wan * Decimal(rng.uniform(0.88, 1.06)) for p in produced]
+    scale = actual_total / sum(raw)
+    actuals = [(r * scale).quantize(CENT, rounding=ROUND_DOWN) for r in raw]
+    actuals[-1] += actual_total - sum(actuals)
+    for project, actual in zip(produced, actuals, strict=True):
         project_update(by=actor, project=project, actual_output_wan=actual)
 
     cohort_produced = {p.pk for p in produced}
