@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from .bulk import bulk_insert
 from .models import AuditLog
 
 
@@ -112,8 +113,10 @@ def record(**kwargs) -> AuditLog:
 
 
 def record_many(entries: list[dict], *, batch_size: int = 1000) -> None:
-    """Write many audit rows at once (bulk imports)."""
-    AuditLog.objects.bulk_create([_entry(**e) for e in entries], batch_size=batch_size)
+    """Write many audit rows at once (bulk imports), through core.bulk's fast INSERT.
+
+    ``batch_size`` is kept for callers; bulk_insert sizes its own statements."""
+    bulk_insert(AuditLog, [_entry(**e) for e in entries], returning=False)
 
 
 def history_for(obj: models.Model):

@@ -1,6 +1,8 @@
-"""Cross-cutting models: the audit log."""
+"""Cross-cutting models: the audit log and import jobs."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -77,3 +79,50 @@ class AuditLog(models.Model):
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class ImportJob(models.Model):
+    """One upload of a workbook to import, run in the background for large files.
+
+    Progress while it runs lives in the cache (see core.imports); the outcome lands
+    here: a summary of what was written, or the errors and a copy of the file with the
+    bad cells marked. A job is visible only to the user who started it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        REJECTED = "rejected", "有错误，未导入"
+        FAILED = "failed", "导入失败"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("类型", max_length=30)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    filename = models.CharField("文件名", max_length=255)
+    dry_run = models.BooleanField("仅校验", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    message = models.CharField("结果", max_length=500, blank=True)
+    summary = models.JSONField("结果明细", default=dict, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    marked_file = models.BinaryField("标注错误的文件", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)

@@ -49,6 +49,18 @@ def audit_triggers_suspended(aliases: Iterable[str]) -> Iterator[None]:
                         cursor.execute(statement)
 
 
+def reseed_reference_data(aliases: Iterable[str]) -> None:
+    """The flush also empties the reference data that migrations seed (the 13 counties);
+    put it back so the next test on this database finds it, as after `migrate`."""
+    from sanpi.regions.models import County
+    from sanpi.regions.rules import COUNTIES
+
+    for alias in aliases:
+        County.objects.using(alias).bulk_create(
+            [County(code=code, name=name) for code, name in COUNTIES], ignore_conflicts=True
+        )
+
+
 def install_flush_patch() -> None:
     """Wrap TransactionTestCase's closing flush in `audit_triggers_suspended` (idempotent)."""
     from django.test import TransactionTestCase
@@ -58,8 +70,10 @@ def install_flush_patch() -> None:
         return
 
     def _fixture_teardown(self):
-        with audit_triggers_suspended(self._databases_names(include_mirrors=False)):
+        aliases = self._databases_names(include_mirrors=False)
+        with audit_triggers_suspended(aliases):
             original(self)
+        reseed_reference_data(aliases)
 
     _fixture_teardown._sanpi_audit_patch = True  # type: ignore[attr-defined]
     TransactionTestCase._fixture_teardown = _fixture_teardown

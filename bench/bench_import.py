@@ -1,0 +1,230 @@
+"""Time the ledger import against openpyxl's bare read of the same file.
+
+    .venv/bin/python bench/bench_import.py [--rows 10000] [--file F.xlsx]
+                                           [--database-url postgres://…] [--repeat 3]
+
+For each run: a fresh database (a new SQLite file in a temporary directory, or a new
+database ``sanpi_bench`` on the PostgreSQL server of --database-url, dropped
+afterwards), migrated, with the development zones the generated ledger uses. Then
+
+* bare read: openpyxl alone reading every row of every sheet of the file
+  (``load_workbook(read_only=True, data_only=True)``, ``iter_rows(values_only=True)``),
+  best of 3;
+* import: `sanpi.projects.io.ledger_import` of the same bytes as the operator (all rows
+  are new projects), audit rows, stage events and activity entries included;
+* re-import: the same file again (every row matched, nothing changed);
+* update: the same projects with every row changed (`gen_ledger --revised`): 10,000
+  projects updated, with their audit rows.
+
+Prints rows/second, the bare read time and the ratio import / bare read (target ≤ 4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+BENCH_DB = "sanpi_bench"
+
+
+class Timer:
+    """Wall-clock and this process's CPU seconds of a block."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def bare_read(data: bytes) -> Timer:
+    from openpyxl import load_workbook
+
+    with Timer() as timer:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            for _ in ws.iter_rows(values_only=True):
+                pass
+        wb.close()
+    return timer
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def bench_url(database_url: str, workdir: Path) -> str:
+    """The benchmark's own database: sanpi_bench on the PostgreSQL server, or a SQLite
+    file in the temporary directory."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return urlunsplit(urlsplit(database_url)._replace(path=f"/{BENCH_DB}"))
+    return f"sqlite:///{workdir / 'bench.sqlite3'}"
+
+
+def recreate_database(database_url: str, workdir: Path) -> None:
+    """Make the benchmark's database new and empty."""
+    if database_url.startswith(("postgres://", "postgresql://")):
+        _pg_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        _pg_admin(database_url, f"CREATE DATABASE {BENCH_DB}")
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{workdir / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanpi.settings")
+    import django
+
+    django.setup()
+
+
+def prepare_database() -> None:
+    from django.core.management import call_command
+    from gen_ledger import ZONES
+
+    from sanpi.accounts.actors import cli_actor
+    from sanpi.core.audit import audit_context
+    from sanpi.regions.models import County
+    from sanpi.regions.services import zone_create
+
+    call_command("migrate", verbosity=0, interactive=False)
+    actor = cli_actor()
+    counties = {c.code: c for c in County.objects.all()}
+    with audit_context("cli"):
+        for name, short, code in ZONES:
+            zone_create(
+                by=actor, name=name, short_name=short, level="provincial", county=counties[code]
+            )
+
+
+def timed_import(data: bytes):
+    from sanpi.accounts.actors import cli_actor
+    from sanpi.core.audit import audit_context
+    from sanpi.projects.io import ledger_import
+
+    with audit_context("cli"), Timer() as timer:
+        result = ledger_import(by=cli_actor(), data=data, filename="bench.xlsx")
+    return timer, result
+
+
+def _vendor(connection) -> str:
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--file", default="", help="ledger to import (default: generate one)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="PostgreSQL server to use (a database sanpi_bench is created on it); default SQLite",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="imports, each into a fresh database")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="also time importing the revised ledger (every row changed; generated ledger only)",
+    )
+    args = parser.parse_args(argv)
+
+    workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-"))
+    # Before Django reads its settings: the data directory and the database are ours.
+    os.environ["SANPI_DATA_DIR"] = str(workdir)
+    os.environ["DATABASE_URL"] = bench_url(args.database_url, workdir)
+    recreate_database(args.database_url, workdir)
+    setup_django()
+    from django.db import connection, connections
+    from gen_ledger import generate
+
+    if args.file:
+        data = Path(args.file).read_bytes()
+        source = args.file
+    else:
+        data = generate(args.rows, 2021)
+        source = f"generated ({args.rows} rows, seed 2021)"
+    revised = generate(args.rows, 2021, revised=True) if args.update else None
+
+    reads, imports, reimports, updates, result = [], [], [], [], None
+    vendor = ""
+    for run in range(args.repeat):
+        connections.close_all()
+        if run:
+            recreate_database(args.database_url, workdir)
+        prepare_database()
+        vendor = _vendor(connection)
+        reads.append(bare_read(data))
+        timer, result = timed_import(data)
+        imports.append(timer)
+        reads.append(bare_read(data))
+        timer, unchanged = timed_import(data)
+        reimports.append(timer)
+        assert unchanged.unchanged == result.rows, unchanged
+        if revised is not None:
+            timer, changed = timed_import(revised)
+            updates.append(timer)
+            assert changed.updated == result.rows, changed
+    connections.close_all()
+    if args.database_url:
+        _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+    def summary(timers: list[Timer]) -> tuple[float, float]:
+        return (
+            statistics.median(t.wall for t in timers),
+            statistics.median(t.cpu for t in timers),
+        )
+
+    read, read_cpu = summary(reads)
+    imported, imported_cpu = summary(imports)
+    reimported, reimported_cpu = summary(reimports)
+    rows = result.rows
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"file:      {source}, {len(data) / 1024:.0f} KiB, {rows} ledger rows")
+    print(f"database:  {vendor}; {args.repeat} run(s), medians; load average {load:.1f}")
+    print(
+        f"result:    {result.created} created, {result.enterprises_created} enterprises, "
+        f"{result.activities_created} activities, {result.entries_created} activity entries, "
+        f"{result.events_created} stage events"
+    )
+    print(f"bare read: {read:.2f} s wall ({read_cpu:.2f} s CPU): openpyxl read_only, values_only")
+    print(
+        f"import:    {imported:.2f} s wall = {rows / imported:,.0f} rows/s; "
+        f"ratio {imported / read:.2f}× the bare read (CPU {imported_cpu:.2f} s, "
+        f"{imported_cpu / read_cpu:.2f}×); target ≤ 4×"
+    )
+    print(
+        f"re-import: {reimported:.2f} s wall = {rows / reimported:,.0f} rows/s; "
+        f"ratio {reimported / read:.2f}× (all rows unchanged)"
+    )
+    if updates:
+        updated, _ = summary(updates)
+        print(
+            f"update:    {updated:.2f} s wall = {rows / updated:,.0f} rows/s; "
+            f"ratio {updated / read:.2f}× (all rows changed)"
+        )
+
+
+if __name__ == "__main__":
+    main()
