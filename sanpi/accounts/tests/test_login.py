@@ -183,4 +183,6 @@ def test_only_the_first_administrator_is_created_without_an_acting_user():
     admin = user_create(by=None, username="admin1", password="Strong#Pass2026", role="admin")
     with pytest.raises(PermissionDenied, match="须由系统管理员创建"):
         user_create(by=None, username="admin2", password="Strong#Pass2026", role="admin")
-    assert user_create(by=admin, username="city1", password="Strong#Pass2026", role="city_office").pk
+    assert user_create(
+        by=admin, username="city1", password="Strong#Pass2026", role="city_office"
+    ).pk
