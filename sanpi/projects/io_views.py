@@ -84,11 +84,13 @@ def ledger_import_page(request):
 
 
 def _job(request, pk) -> ImportJob:
-    _require(request, Cap.IMPORT_LEDGER)
+    """The user's own job (anyone else's: 404), if they may still import."""
     try:
-        return imports.job_get(user=request.user, pk=pk)
+        job = imports.job_get(user=request.user, pk=pk)
     except NotFound:
         raise Http404("导入任务不存在") from None
+    _require(request, Cap.IMPORT_LEDGER)
+    return job
 
 
 def _status_context(job: ImportJob) -> dict:

@@ -63,11 +63,11 @@ def test_others_are_refused_every_import_page(world, login, role):
         client.get("/ledger/import/"),
         post_file(client, workbook([row(1)])),
         client.get("/ledger/template.xlsx"),
-        client.get(job_url(owner_job)),
-        client.get(job_url(owner_job, "progress/")),
-        client.get(job_url(owner_job, "marked.xlsx")),
     ):
         assert response.status_code == 403
+    # Someone else's job does not exist for them.
+    for suffix in ("", "progress/", "marked.xlsx"):
+        assert client.get(job_url(owner_job, suffix)).status_code == 404
     assert not Project.objects.filter(name="新材料项目1").exists()
 
 
