@@ -17,7 +17,7 @@ from sanpi.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from sanpi.core.tests.triggers import install_flush_patch
 from sanpi.projects.models import Activity, Project
 from sanpi.projects.tests.factories import ActivityFactory, ProjectFactory
-from sanpi.regions.models import County, DevelopmentZone, Enterprise
+from sanpi.regions.models import County, Department, DevelopmentZone, Enterprise
 from sanpi.regions.tests.factories import EnterpriseFactory, ZoneFactory
 
 
@@ -58,6 +58,7 @@ class World:
     project_b: Project  # in county B, zone B, enterprise B
     activity: Activity
     users: dict[str, User]
+    department_a: Department | None = None  # zone A's 行政审批局: the department user's unit
 
     def user(self, role: str) -> User:
         return self.users[role]
@@ -78,6 +79,9 @@ def world(db) -> World:
         name="乙装备制造项目", enterprise=enterprise_b, county=county_b, zone=zone_b
     )
     activity = ActivityFactory(year=2021, sequence=4)
+    department_a = Department.objects.create(
+        name="吕梁经开区行政审批局", kind="approval", level="zone", zone=zone_a
+    )
     users = {
         "city_office": UserFactory(username="city", role="city_office"),
         "leader": UserFactory(username="leader", role="leader"),
@@ -86,6 +90,9 @@ def world(db) -> World:
         "enterprise": UserFactory(username="ent_a", role="enterprise", enterprise=enterprise_a),
         "admin": UserFactory(username="sysadmin", role="admin"),
         "auditor": UserFactory(username="auditor", role="auditor"),
+        # Approvals (sanpi/approvals/tests/factories.approvals_world adds their items).
+        "department": UserFactory(username="dept_a", role="department", department=department_a),
+        "agent": UserFactory(username="agent_a", role="agent"),
     }
     return World(
         county_a,
@@ -98,6 +105,7 @@ def world(db) -> World:
         project_b,
         activity,
         users,
+        department_a=department_a,
     )
 
 

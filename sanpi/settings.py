@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sanpi.accounts",
     "sanpi.regions",
     "sanpi.projects",
+    "sanpi.approvals",
     "sanpi.cockpit",
 ]
 

@@ -5,7 +5,8 @@ urlpatterns = [
     path("accounts/", include("sanpi.accounts.urls")),
     path("regions/", include("sanpi.regions.urls")),
     path("projects/", include("sanpi.projects.urls")),
+    path("approvals/", include("sanpi.approvals.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
-    path("audit/", include("sanpi.core.urls")),
+    path("", include("sanpi.core.urls")),  # /audit/, /calendar/
 ]

@@ -40,6 +40,14 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    department = models.ForeignKey(
+        "regions.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
@@ -57,24 +65,35 @@ class User(AbstractUser):
                         county__isnull=False,
                         zone__isnull=True,
                         enterprise__isnull=True,
+                        department__isnull=True,
                     )
                     | Q(
                         role="zone",
                         zone__isnull=False,
                         county__isnull=True,
                         enterprise__isnull=True,
+                        department__isnull=True,
                     )
                     | Q(
                         role="enterprise",
                         enterprise__isnull=False,
                         county__isnull=True,
                         zone__isnull=True,
+                        department__isnull=True,
                     )
                     | Q(
-                        role__in=["city_office", "leader", "admin", "auditor"],
+                        role="department",
+                        department__isnull=False,
                         county__isnull=True,
                         zone__isnull=True,
                         enterprise__isnull=True,
+                    )
+                    | Q(
+                        role__in=["city_office", "leader", "admin", "auditor", "agent"],
+                        county__isnull=True,
+                        zone__isnull=True,
+                        enterprise__isnull=True,
+                        department__isnull=True,
                     )
                 ),
             )
@@ -106,6 +125,8 @@ class User(AbstractUser):
     @property
     def scope_value(self) -> int | None:
         dimension = self.scope_dimension
+        if dimension == "agent":
+            return self.pk  # an agent's scope: the services they are commissioned for
         return getattr(self, f"{dimension}_id") if dimension else None
 
     @property
@@ -113,6 +134,8 @@ class User(AbstractUser):
         dimension = self.scope_dimension
         if dimension is None:
             return "全市" if self.sees_all else "—"
+        if dimension == "agent":
+            return "受托代办的项目"
         return str(getattr(self, dimension))
 
 

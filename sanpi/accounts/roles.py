@@ -18,6 +18,8 @@ class Role(StrEnum):
     ENTERPRISE = "enterprise"
     ADMIN = "admin"
     AUDITOR = "auditor"
+    DEPARTMENT = "department"
+    AGENT = "agent"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -28,6 +30,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ENTERPRISE: "企业",
     Role.ADMIN: "系统管理员",
     Role.AUDITOR: "审计管理员",
+    Role.DEPARTMENT: "部门",
+    Role.AGENT: "代办员",
 }
 
 
@@ -43,21 +47,45 @@ class Cap(StrEnum):
     EXPORT_LEDGER = "export_ledger"
     VIEW_AUDIT = "view_audit"  # the whole audit log
     MANAGE_USERS = "manage_users"
+    # Approvals (sanpi.approvals). Departments and agents read approvals, not the ledger.
+    VIEW_APPROVALS = "view_approvals"  # catalogue, project approvals, overdue lists, reports
+    PLAN_APPROVALS = "plan_approvals"  # put items on a project, application date, department, agent
+    DECIDE_APPROVALS = "decide_approvals"  # record acceptance and decision of an item
+    MANAGE_CATALOGUE = "manage_catalogue"  # edit the catalogue, its materials, the departments
+    MANAGE_AGENCY = "manage_agency"  # the 全代办 service's steps
+    EVALUATE_AGENCY = "evaluate_agency"  # the company's evaluation of the 全代办 service
+    MANAGE_COMMITMENTS = "manage_commitments"  # 承诺制 commitments and their fulfilment
+    MANAGE_CALENDAR = "manage_calendar"  # enter/correct the official holiday schedule
 
 
 _LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
 _LEDGER_WRITE = {Cap.CHANGE_LEDGER, Cap.ENTER_ACTIVITY, Cap.IMPORT_LEDGER}
 
+_APPROVALS_LOCAL = {
+    Cap.VIEW_APPROVALS,
+    Cap.PLAN_APPROVALS,
+    Cap.MANAGE_AGENCY,
+    Cap.MANAGE_COMMITMENTS,
+}
+
 ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.CITY_OFFICE: frozenset(
-        _LEDGER_READ | _LEDGER_WRITE | {Cap.MANAGE_ZONES, Cap.MANAGE_ACTIVITIES}
+        _LEDGER_READ
+        | _LEDGER_WRITE
+        | {Cap.MANAGE_ZONES, Cap.MANAGE_ACTIVITIES, Cap.MANAGE_CALENDAR}
+        | _APPROVALS_LOCAL
+        | {Cap.DECIDE_APPROVALS, Cap.MANAGE_CATALOGUE}
     ),
-    Role.LEADER: frozenset(_LEDGER_READ),
-    Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE),
-    Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE),
-    Role.ENTERPRISE: frozenset(_LEDGER_READ),
-    Role.ADMIN: frozenset({Cap.MANAGE_USERS}),
+    Role.LEADER: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS}),
+    Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
+    Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
+    Role.ENTERPRISE: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY}),
+    Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR}),
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # A department officer processes their department's items (and the commitments made
+    # on them); an agent runs the approvals of the projects that commissioned them.
+    Role.DEPARTMENT: frozenset({Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}),
+    Role.AGENT: frozenset({Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}),
 }
 
 # Which scope dimension binds a role; None = sees all business data (if it may view it).
@@ -69,4 +97,6 @@ ROLE_DIMENSION: dict[Role, str | None] = {
     Role.ENTERPRISE: "enterprise",
     Role.ADMIN: None,
     Role.AUDITOR: None,
+    Role.DEPARTMENT: "department",  # the items their department handles
+    Role.AGENT: "agent",  # the projects whose 全代办 service they are commissioned for
 }

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from sanpi.core.errors import NotFound
 from sanpi.core.services import require
-from sanpi.regions.models import County, DevelopmentZone, Enterprise
+from sanpi.regions.models import County, Department, DevelopmentZone, Enterprise
 
 from .models import ApiToken, User
 from .roles import Cap
@@ -14,7 +14,9 @@ from .roles import Cap
 
 def user_list(*, by, q: str = "") -> QuerySet[User]:
     require(by, Cap.MANAGE_USERS)
-    qs = User.objects.select_related("county", "zone", "enterprise").order_by("username")
+    qs = User.objects.select_related("county", "zone", "enterprise", "department").order_by(
+        "username"
+    )
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     return qs
@@ -44,6 +46,11 @@ def scope_counties(*, by) -> QuerySet[County]:
 def scope_zones(*, by) -> QuerySet[DevelopmentZone]:
     require(by, Cap.MANAGE_USERS)
     return DevelopmentZone.objects.select_related("county").order_by("county__code", "name")
+
+
+def scope_departments(*, by) -> QuerySet[Department]:
+    require(by, Cap.MANAGE_USERS)
+    return Department.objects.order_by("level", "name")
 
 
 def scope_enterprise(*, by, credit_code: str) -> Enterprise | None:

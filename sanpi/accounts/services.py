@@ -103,6 +103,7 @@ def user_create(
     county=None,
     zone=None,
     enterprise=None,
+    department=None,
 ) -> User:
     """Create an account. `by` None only for the installation's first administrator (CLI)."""
     if by is not None:
@@ -116,6 +117,7 @@ def user_create(
         county=county,
         zone=zone,
         enterprise=enterprise,
+        department=department,
     )
     validate_instance(user, exclude=["password"])
     _check_password(password, user)
@@ -128,7 +130,8 @@ def user_create(
         action="create",
         obj=user,
         after=audit.snapshot(
-            user, ["username", "role", "full_name", "county", "zone", "enterprise"]
+            user,
+            ["username", "role", "full_name", "county", "zone", "enterprise", "department"],
         ),
     )
     return user

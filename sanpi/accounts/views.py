@@ -132,6 +132,7 @@ def user_create(request):
         request.POST or None,
         counties=selectors.scope_counties(by=by),
         zones=selectors.scope_zones(by=by),
+        departments=selectors.scope_departments(by=by),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -141,6 +142,8 @@ def user_create(request):
             unit["county"] = data["county"]
         elif role == Role.ZONE:
             unit["zone"] = data["zone"]
+        elif role == Role.DEPARTMENT:
+            unit["department"] = data["department"]
         elif role == Role.ENTERPRISE and data["enterprise_code"]:
             enterprise = selectors.scope_enterprise(by=by, credit_code=data["enterprise_code"])
             if enterprise is None:

@@ -1,10 +1,11 @@
-"""Cross-cutting models: the audit log and import jobs."""
+"""Cross-cutting models: the audit log, import jobs and the official working-day calendar."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -126,3 +127,88 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", "数据包（chinesecalendar）"
+    ADMIN = "admin", "管理员录入"
+
+
+class CalendarDay(models.Model):
+    """One day of the official holiday schedule (国务院办公厅节假日安排).
+
+    A day off (放假) or an adjusted working day on a weekend (调休上班). Days not listed
+    follow the weekend rule. Weekend days inside a holiday period are listed too, as the
+    notice lists them; they change no count. See core.calendar.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "放假"
+        WORKDAY = "workday", "调休上班"
+
+    date = models.DateField("日期", primary_key=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("节日名称", max_length=50)
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["holiday", "workday"]),
+                name="core_calendarday_kind_valid",
+                violation_error_message="类型须为“放假”或“调休上班”",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}（{self.get_kind_display()}）"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.WORKDAY and self.date and self.date.weekday() < 5:
+            raise ValidationError(
+                {"kind": "调休上班只能设在周六或周日（周一至周五本来就是工作日）"}
+            )
+
+
+class CalendarYear(models.Model):
+    """Whether a year's holiday schedule is complete, and where it came from.
+
+    Counting in a year that is not covered falls back to weekends only and is marked
+    provisional (core.workdays).
+    """
+
+    year = models.PositiveSmallIntegerField(
+        "年份",
+        primary_key=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2200)],
+    )
+    covered = models.BooleanField("节假日安排已录入", default=False)
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices)
+    basis = models.CharField(
+        "依据",
+        max_length=200,
+        blank=True,
+        help_text="如：国务院办公厅关于2027年部分节假日安排的通知",
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "工作日历年度"
+        verbose_name_plural = "工作日历年度"
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(year__gte=1900, year__lte=2200),
+                name="core_calendaryear_year_range",
+                violation_error_message="年份须在1900年至2200年之间",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年（{'已录入' if self.covered else '未录入'}）"

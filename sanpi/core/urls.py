@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import calendar_urls, views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.audit_log, name="audit_log"),
+    path("audit/", views.audit_log, name="audit_log"),
+    *calendar_urls.urlpatterns,
 ]

@@ -22,6 +22,7 @@ from django.db import transaction
 
 from sanpi.accounts.actors import SystemActor
 from sanpi.accounts.services import user_create
+from sanpi.approvals.demo import load_approvals_demo
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
 from sanpi.regions.rules import credit_code_check_char
 from sanpi.regions.services import enterprise_create, zone_create
@@ -467,7 +468,7 @@ def _load(rng: random.Random) -> dict[str, str]:
                 evidence="企业投资意向变化，清理退出",
             )
 
-    return _users(g, county_by_code)
+    return _users(g, county_by_code) | load_approvals_demo(actor)
 
 
 def _users(g: _Gen, county_by_code: dict[str, County]) -> dict[str, str]:

@@ -108,3 +108,73 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Department(models.Model):
+    """A government unit that handles approval items: 行政审批局, 自然资源局, 生态环境局…
+
+    At city, county or zone level (a zone's 审批中心 is a 行政审批局 of the zone). Which
+    approval items a department may handle follows from its kind (sanpi.approvals).
+    """
+
+    class Kind(models.TextChoices):
+        APPROVAL = "approval", "行政审批局"
+        DEVELOPMENT = "development", "发改局"
+        NATURAL_RESOURCES = "natural_resources", "自然资源局"
+        ECOLOGY = "ecology", "生态环境局"
+        HOUSING = "housing", "住建局"
+        EMERGENCY = "emergency", "应急管理局"
+        WATER = "water", "水利局"
+        CIVIL_AIR_DEFENSE = "civil_air_defense", "人防办"
+        METEOROLOGY = "meteorology", "气象局"
+        INDUSTRY = "industry", "工信局"
+
+    class Level(models.TextChoices):
+        CITY = "city", "市级"
+        COUNTY = "county", "县级"
+        ZONE = "zone", "开发区"
+
+    name = models.CharField(
+        "部门名称", max_length=50, unique=True, error_messages={"unique": "已有同名部门"}
+    )
+    kind = models.CharField("部门类别", max_length=20, choices=Kind.choices)
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    county = models.ForeignKey(
+        County,
+        verbose_name="所在县(市、区)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="departments",
+    )
+    zone = models.ForeignKey(
+        DevelopmentZone,
+        verbose_name="所在开发区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="departments",
+    )
+
+    # Government units are reference data: every reader of approvals may see the list;
+    # what a department officer sees of the items is scoped (sanpi.approvals).
+    scope_public = True
+
+    class Meta:
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+        ordering = ["level", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="department_unit_matches_level",
+                condition=(
+                    models.Q(level="city", county__isnull=True, zone__isnull=True)
+                    | models.Q(level="county", county__isnull=False, zone__isnull=True)
+                    | models.Q(level="zone", zone__isnull=False, county__isnull=True)
+                ),
+                violation_error_message="市级部门不填县和开发区；县级部门须选县(市、区)；开发区部门须选开发区",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,6 +12,7 @@ import json
 import pytest
 from django.test import Client
 
+from sanpi.approvals.tests.factories import approvals_world
 from sanpi.core.tests.api import BASE, ApiClient, assert_error
 from sanpi.regions.tests.factories import make_credit_code
 
@@ -108,10 +109,36 @@ def _valid_body(world, path: str) -> dict:
             "action": "sign",
             "sign_mode": "onsite",
         },
+        "/calendar/days": {"start": "2030-05-06", "kind": "holiday", "name": "测试假日"},
+        "/calendar/years": {"year": 2030, "covered": False},
+        **_approval_bodies(world),
     }[path]
 
 
+def _approval_bodies(world) -> dict:
+    aw = approvals_world(world)
+    return {
+        "/approval-catalogue/{id}": {"basis": "测试依据"},
+        "/projects/{id}/approvals": {"catalogue_items": [aw.full.items.get(name="取水许可").pk]},
+        "/approvals/{id}": {"handler": "张经办"},
+        "/approvals/{id}/accept": {"accepted_on": "2021-09-24"},
+        "/approvals/{id}/decide": {"decided_on": "2021-09-28", "outcome": "approved"},
+        "/approvals/{id}/commitments": {"content": "补交材料", "due_on": "2022-01-31"},
+        "/commitments/{id}/fulfil": {"fulfilled_on": "2021-10-01"},
+    }
+
+
 def _ids(world, path: str) -> str:
+    if path.startswith(("/approval", "/commitments")):
+        aw = approvals_world(world)
+        target = {
+            "/approval-tracks/{id}": aw.full,
+            "/approval-catalogue/{id}": aw.permit,
+            "/approvals/{id}/decide": aw.item_a,
+            "/approvals/{id}/commitments": aw.item_a,
+            "/commitments/{id}/fulfil": aw.commitment_a,
+        }.get(path, aw.item_a2)
+        return path.replace("{id}", str(target.pk))
     if path.startswith("/zones"):
         return path.replace("{id}", str(world.zone_a.pk))
     if path.startswith("/enterprises"):
@@ -139,6 +166,15 @@ WRITE_PATHS = [
     ("POST", "/activities"),
     ("PATCH", "/activities/{id}"),
     ("POST", "/activities/{id}/entries"),
+    ("POST", "/calendar/days"),
+    ("POST", "/calendar/years"),
+    ("PATCH", "/approval-catalogue/{id}"),
+    ("POST", "/projects/{id}/approvals"),
+    ("PATCH", "/approvals/{id}"),
+    ("POST", "/approvals/{id}/accept"),
+    ("POST", "/approvals/{id}/decide"),
+    ("POST", "/approvals/{id}/commitments"),
+    ("POST", "/commitments/{id}/fulfil"),
 ]
 
 

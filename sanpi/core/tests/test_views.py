@@ -14,23 +14,118 @@ from sanpi.core.audit import audit_context
 from sanpi.core.models import AuditLog
 from sanpi.core.rates import Rate
 
-ROLES = ("city_office", "leader", "county", "zone", "enterprise", "admin", "auditor")
+ROLES = (
+    "city_office",
+    "leader",
+    "county",
+    "zone",
+    "enterprise",
+    "admin",
+    "auditor",
+    "department",
+    "agent",
+)
 READERS = {"city_office", "leader", "county", "zone", "enterprise"}
+# Approvals: departments and agents read approvals (scoped), not the ledger.
+APPROVAL_READERS = READERS | {"department", "agent"}
+PLANNERS = {"city_office", "county", "zone", "agent"}
 WRITERS = {"city_office", "county", "zone"}
 CITY = {"city_office", "leader"}  # who sees county B's objects
 ALL = set(ROLES)
 
 
-def _status(role: str, allowed: set[str], *, visible: set[str] | None = None) -> int:
+# Objects that exist only for their owner (the county officer's own import job).
+OWNER = frozenset({"county"})
+
+
+def _status(
+    role: str, allowed: set[str], *, visible: set[str] | None = None, readers=READERS
+) -> int:
     """200 for allowed roles; 404 when the object is out of the role's scope; else 403."""
-    if visible is not None and role in READERS and role not in visible:
+    if visible is not None and role not in visible and (role in readers or visible is OWNER):
         return 404
     return 200 if role in allowed else 403
 
 
 # (url name, kwargs builder, roles allowed, roles that can see the object or None)
+def _job(w):
+    """A rejected ledger import of the county officer's, with its marked file."""
+    from sanpi.core.models import ImportJob
+
+    job = ImportJob.objects.create(
+        kind="ledger",
+        user=w.user("county"),
+        filename="台账.xlsx",
+        status="rejected",
+        errors=["第2行 项目名称: 必填"],
+        marked_file=b"PK",
+    )
+    return {"pk": job.pk}
+
+
+def _aw(w):
+    from sanpi.approvals.tests.factories import approvals_world
+
+    return approvals_world(w)
+
+
+# Approvals (sanpi/approvals): item A is in every local role's scope (the department
+# user's unit handles it, the agent is commissioned for project A); item A2 is another
+# department's; county B's item B and project B are the city's only.
+APPROVAL_PAGES = [
+    ("approvals:item_list", None, APPROVAL_READERS, None),
+    ("approvals:overdue", None, APPROVAL_READERS, None),
+    ("approvals:report", None, APPROVAL_READERS, None),
+    ("approvals:ledger_export", None, APPROVAL_READERS, None),
+    ("approvals:item_detail", lambda w: {"pk": _aw(w).item_a.pk}, APPROVAL_READERS, None),
+    (
+        "approvals:item_detail",
+        lambda w: {"pk": _aw(w).item_a2.pk},
+        APPROVAL_READERS,
+        APPROVAL_READERS - {"department"},
+    ),
+    ("approvals:item_detail", lambda w: {"pk": _aw(w).item_b.pk}, APPROVAL_READERS, CITY),
+    ("approvals:item_edit", lambda w: {"pk": _aw(w).item_a.pk}, PLANNERS, None),
+    ("approvals:item_edit", lambda w: {"pk": _aw(w).item_b.pk}, {"city_office"}, CITY),
+    ("approvals:project", lambda w: {"pk": w.project_a.pk}, APPROVAL_READERS, None),
+    ("approvals:project", lambda w: {"pk": w.project_b.pk}, APPROVAL_READERS, CITY),
+    (
+        "approvals:project_notice",
+        lambda w: {"pk": w.project_a.pk, "fmt": "xlsx"},
+        APPROVAL_READERS,
+        None,
+    ),
+    (
+        "approvals:project_notice",
+        lambda w: {"pk": w.project_b.pk, "fmt": "docx"},
+        APPROVAL_READERS,
+        CITY,
+    ),
+    ("approvals:commitments", None, APPROVAL_READERS, None),
+    ("approvals:credit_export", None, APPROVAL_READERS, None),
+    ("approvals:catalogue", None, APPROVAL_READERS, None),
+    ("approvals:track", lambda w: {"pk": _aw(w).full.pk}, APPROVAL_READERS, None),
+    (
+        "approvals:track_notice",
+        lambda w: {"pk": _aw(w).full.pk, "fmt": "docx"},
+        APPROVAL_READERS,
+        None,
+    ),
+    ("approvals:catalogue_item_create", lambda w: {"pk": _aw(w).full.pk}, {"city_office"}, None),
+    ("approvals:catalogue_item_edit", lambda w: {"pk": _aw(w).permit.pk}, {"city_office"}, None),
+    ("approvals:department_list", None, APPROVAL_READERS, None),
+    ("approvals:department_create", None, {"city_office"}, None),
+    ("approvals:department_edit", lambda w: {"pk": _aw(w).dept_b.pk}, {"city_office"}, None),
+]
+
 PAGES = [
     ("cockpit:home", None, ALL, None),
+    ("ledger:import", None, WRITERS, None),
+    ("ledger:template", None, WRITERS, None),
+    ("ledger:export", None, READERS, None),
+    ("ledger:job", _job, OWNER, OWNER),
+    ("ledger:job_progress", _job, OWNER, OWNER),
+    ("ledger:marked", _job, OWNER, OWNER),
     ("cockpit:rates", None, READERS, None),
     ("projects:list", None, READERS, None),
     ("projects:create", None, WRITERS, None),
@@ -63,6 +158,8 @@ PAGES = [
     ("accounts:user_list", None, {"admin"}, None),
     ("accounts:user_create", None, {"admin"}, None),
     ("core:audit_log", None, {"auditor"}, None),
+    *APPROVAL_PAGES,
+    ("core:calendar", None, ALL, None),  # every role may compute working days
 ]
 # POST-only routes, exercised by the app tests (named here so the walk below knows them).
 POST_ONLY = {
@@ -72,9 +169,21 @@ POST_ONLY = {
     "accounts:user_unlock",
     "projects:activity_add",
     "projects:activity_remove_entry",
+    "approvals:item_accept",
+    "approvals:item_decide",
+    "approvals:item_remove",
+    "approvals:commitment_create",
+    "approvals:commitment_fulfil",
+    "approvals:project_add_items",
+    "approvals:agency_step",
+    "approvals:material_add",
+    "approvals:material_remove",
+    "core:calendar_days_set",
+    "core:calendar_day_remove",
+    "core:calendar_year_set",
 }
 PUBLIC = {"accounts:login"}
-UI_NAMESPACES = ("cockpit", "projects", "regions", "accounts", "core")
+UI_NAMESPACES = ("cockpit", "projects", "regions", "accounts", "core", "ledger", "approvals")
 
 
 def _route_names() -> set[str]:
@@ -98,11 +207,16 @@ def test_every_page_for_every_role(world, login, role):
     failures = []
     for name, kwargs, allowed, visible in PAGES:
         url = reverse(name, kwargs=kwargs(world) if kwargs else None)
-        expected = _status(role, allowed, visible=visible)
+        readers = APPROVAL_READERS if name.startswith("approvals:") else READERS
+        expected = _status(role, allowed, visible=visible, readers=readers)
         response = client.get(url)
         if response.status_code != expected:
             failures.append(f"{url}: {response.status_code}, expected {expected}")
-        elif expected == 200:
+        elif (
+            expected == 200
+            and response["Content-Type"].startswith("text/html")
+            and not name.endswith("job_progress")  # an htmx fragment, not a page
+        ):
             assert "三批 · 开发区项目平台" in response.content.decode()
     assert not failures, "\n".join(failures)
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ApprovalsConfig(AppConfig):
+    name = "sanpi.approvals"
+    label = "approvals"
+    verbose_name = "审批事项"
+
+    def ready(self) -> None:
+        # A calendar edit lists the open approval items whose deadline it would move.
+        from sanpi.core.calendar import register_deadline_source
+
+        from .selectors import moved_item_deadlines
+
+        register_deadline_source(moved_item_deadlines)

@@ -1,0 +1,274 @@
+"""Approval exports, in Chinese: the approval ledger and the broken-commitment credit
+records (.xlsx, openpyxl), the one-time materials notice (.xlsx and .docx, python-docx).
+
+Exports read through the selectors (so they hold exactly what the user may see) and
+ledger-like exports are audited (action "export").
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from sanpi.accounts.roles import Cap
+from sanpi.core import audit
+from sanpi.core.services import require
+
+from . import selectors
+from .rules import STAGE_LABELS, ApprovalStage, Notice, provisional_note
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    count: int
+    filename: str
+
+
+def _workbook(
+    title: str,
+    headers: Sequence[tuple[str, int]],
+    rows: Iterable[Sequence[object]],
+    *,
+    note: str = "",
+) -> bytes:
+    """One sheet: a title row, an optional note, bold headers, fixed widths, frozen header."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    start = 2
+    if note:
+        ws.append([note])
+        start = 3
+    ws.append([h for h, _ in headers])
+    for i, (_, width) in enumerate(headers, start=1):
+        ws.cell(row=start, column=i).font = Font(bold=True)
+        ws.cell(row=start, column=i).alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for row in rows:
+        ws.append(list(row))
+    ws.freeze_panes = ws.cell(row=start + 1, column=1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _stamp() -> str:
+    return timezone.localdate().strftime("%Y%m%d")
+
+
+# --- the approval ledger ------------------------------------------------------------------------
+
+LEDGER_HEADERS = (
+    ("项目名称", 28),
+    ("项目单位", 26),
+    ("县(市、区)", 10),
+    ("开发区", 18),
+    ("事项清单", 22),
+    ("审批事项", 28),
+    ("阶段", 8),
+    ("办理部门", 22),
+    ("经办人", 10),
+    ("代办员", 10),
+    ("法定时限(工作日)", 10),
+    ("承诺时限(工作日)", 10),
+    ("申请日期", 12),
+    ("受理日期", 12),
+    ("办结期限", 12),
+    ("办结日期", 12),
+    ("办理结果", 10),
+    ("已用工作日", 8),
+    ("剩余工作日", 8),
+    ("超期工作日", 8),
+    ("状态", 10),
+    ("期限说明", 30),
+)
+
+
+def ledger_rows(rows: Iterable[selectors.ItemRow]) -> list[list[object]]:
+    out = []
+    for row in rows:
+        item, clock = row.item, row.clock
+        project = item.project
+        out.append(
+            [
+                project.name,
+                project.enterprise.name,
+                project.county.name,
+                project.zone.name if project.zone_id else "",
+                item.catalogue_item.track.name,
+                item.catalogue_item.name,
+                STAGE_LABELS[ApprovalStage(item.catalogue_item.stage)],
+                item.department.name if item.department_id else "未指定",
+                item.handler,
+                str(item.agent) if item.agent_id else "",
+                item.statutory_days,
+                item.committed_days,
+                item.applied_on,
+                item.accepted_on,
+                clock.deadline,
+                item.decided_on,
+                item.get_outcome_display() if item.decided_on else "",
+                clock.used,
+                clock.left,
+                clock.overdue_days or None,
+                clock.label,
+                clock.note(),
+            ]
+        )
+    return out
+
+
+def ledger_export(*, by, filters: selectors.ItemFilter | None = None) -> Export:
+    """The approval ledger as the user sees it (filters as on screen). Audited."""
+    require(by, Cap.VIEW_APPROVALS)
+    filters = filters or selectors.ItemFilter()
+    rows = selectors.item_rows(user=by, filters=filters)
+    years: set[int] = set()
+    for row in rows:
+        years.update(row.clock.uncovered_years)
+    note = provisional_note(years)
+    data = _workbook(
+        "审批事项台账",
+        LEDGER_HEADERS,
+        ledger_rows(rows),
+        note=f"注：{note}，标注的期限为推算值。" if note else "",
+    )
+    params = filters.as_params()
+    with transaction.atomic():
+        audit.record(
+            user=by,
+            action="export",
+            object_type="approvals.ledger",
+            object_repr="审批事项台账",
+            after={"filters": params, "count": len(rows)},
+            message=f"导出审批事项台账{len(rows)}项",
+        )
+    return Export(data=data, count=len(rows), filename=f"审批事项台账-{_stamp()}.xlsx")
+
+
+# --- credit records -----------------------------------------------------------------------------
+
+CREDIT_HEADERS = (
+    ("企业名称", 28),
+    ("统一社会信用代码", 22),
+    ("县(市、区)", 10),
+    ("项目名称", 28),
+    ("审批事项", 28),
+    ("承诺内容", 36),
+    ("承诺期限", 12),
+    ("记录日期", 12),
+    ("类型", 16),
+    ("情况", 60),
+)
+
+
+def credit_export(*, by, county: str = "") -> Export:
+    """Broken-commitment credit records the user may see. Audited."""
+    records = list(selectors.credit_record_list(user=by, county=county))
+    rows = [
+        [
+            r.enterprise.name,
+            r.enterprise.credit_code,
+            r.commitment.item.project.county.name,
+            r.commitment.item.project.name,
+            r.commitment.item.catalogue_item.name,
+            r.commitment.content,
+            r.commitment.due_on,
+            r.recorded_on,
+            r.get_kind_display(),
+            r.description,
+        ]
+        for r in records
+    ]
+    data = _workbook("失信记录（承诺逾期未履行）", CREDIT_HEADERS, rows)
+    with transaction.atomic():
+        audit.record(
+            user=by,
+            action="export",
+            object_type="approvals.creditrecord",
+            object_repr="信用记录",
+            after={"county": county, "count": len(rows)},
+            message=f"导出信用记录{len(rows)}条",
+        )
+    return Export(data=data, count=len(rows), filename=f"承诺失信记录-{_stamp()}.xlsx")
+
+
+# --- the one-time materials notice -------------------------------------------------------------
+
+NOTICE_HEADERS = (
+    ("序号", 6),
+    ("材料名称", 34),
+    ("原件/复印件", 12),
+    ("份数", 6),
+    ("适用事项", 60),
+    ("改革前各事项分别提交(份)", 14),
+    ("备注", 24),
+)
+
+
+def _summary(notice: Notice) -> str:
+    return (
+        f"共{len(notice.entries)}种基础材料，一次提交、各事项共享："
+        f"各事项分别提交需{notice.copies_before}份，一次性告知后{notice.copies_after}份。"
+    )
+
+
+def _notice_rows(notice: Notice) -> list[list[object]]:
+    return [
+        [
+            i,
+            e.material,
+            "原件" if e.original else "复印件",
+            1,
+            "、".join(e.items),
+            e.copies_before,
+            e.notes,
+        ]
+        for i, e in enumerate(notice.entries, start=1)
+    ]
+
+
+def notice_xlsx(title: str, notice: Notice) -> bytes:
+    return _workbook(title, NOTICE_HEADERS, _notice_rows(notice), note=_summary(notice))
+
+
+def notice_docx(title: str, notice: Notice) -> bytes:
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "宋体"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    doc.add_heading(title, level=1)
+    doc.add_paragraph(_summary(notice))
+    doc.add_paragraph(
+        "项目单位按本清单一次性准备以下材料，由代办员或窗口统一收取，各审批事项共享使用。"
+    )
+    table = doc.add_table(rows=1, cols=len(NOTICE_HEADERS))
+    table.style = "Table Grid"
+    for cell, (header, _) in zip(table.rows[0].cells, NOTICE_HEADERS, strict=True):
+        cell.text = header
+    for row in _notice_rows(notice):
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = str(value)
+    doc.add_paragraph(f"生成日期：{timezone.localdate():%Y年%m月%d日}")
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
