@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 from sanpi.accounts.roles import Cap
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ServiceError
-from sanpi.core.web import add_service_error, describe_audit, paginate, require_cap, web_view
+from sanpi.core.web import (
+    add_service_error,
+    describe_audit,
+    paginate,
+    require_cap,
+    submit,
+    web_view,
+)
 
 from . import io, selectors, services
 from .forms import (
@@ -132,15 +139,11 @@ def item_edit(request, pk: int):
     item = selectors.item_get(user=user, pk=pk)
     require_cap(user, Cap.PLAN_APPROVALS)
     form = ItemPlanForm(request.POST or None, instance=item, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.item_update(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            item = selectors.item_get(user=user, pk=pk)  # the service left it half-set
-        else:
-            messages.success(request, "审批事项已保存")
-            return redirect("approvals:item_detail", pk=item.pk)
+    if submit(request, form, lambda data: services.item_update(by=user, item=item, **data)):
+        messages.success(request, "审批事项已保存")
+        return redirect("approvals:item_detail", pk=item.pk)
+    if form.is_bound:
+        item = selectors.item_get(user=user, pk=pk)  # a refused edit left it half-set
     return render(request, "approvals/item_form.html", {"form": form, "item": item})
 
 
@@ -493,14 +496,11 @@ def catalogue_item_create(request, pk: int):
     track = selectors.track_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_CATALOGUE)
     form = CatalogueItemForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.catalogue_item_create(by=user, track=track, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增事项“{item}”")
-            return redirect("approvals:catalogue_item_edit", pk=item.pk)
+    if item := submit(
+        request, form, lambda data: services.catalogue_item_create(by=user, track=track, **data)
+    ):
+        messages.success(request, f"已新增事项“{item}”")
+        return redirect("approvals:catalogue_item_edit", pk=item.pk)
     return render(
         request,
         "approvals/catalogue_item_form.html",
@@ -528,15 +528,13 @@ def catalogue_item_edit(request, pk: int):
     item = selectors.catalogue_item_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_CATALOGUE)
     form = CatalogueItemForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.catalogue_item_update(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            item = selectors.catalogue_item_get(user=user, pk=pk)
-        else:
-            messages.success(request, "事项已保存（已在办项目的期限不变，新添加的按新时限）")
-            return redirect("approvals:track", pk=item.track_id)
+    if submit(
+        request, form, lambda data: services.catalogue_item_update(by=user, item=item, **data)
+    ):
+        messages.success(request, "事项已保存（已在办项目的期限不变，新添加的按新时限）")
+        return redirect("approvals:track", pk=item.track_id)
+    if form.is_bound:
+        item = selectors.catalogue_item_get(user=user, pk=pk)
     return _catalogue_item_page(request, item, form=form)
 
 
@@ -590,14 +588,11 @@ def department_create(request):
     user = request.user
     require_cap(user, Cap.MANAGE_CATALOGUE)
     form = DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            department = services.department_create(by=user, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增部门“{department}”")
-            return redirect("approvals:department_list")
+    if department := submit(
+        request, form, lambda data: services.department_create(by=user, **data)
+    ):
+        messages.success(request, f"已新增部门“{department}”")
+        return redirect("approvals:department_list")
     return render(request, "approvals/department_form.html", {"form": form, "department": None})
 
 
@@ -607,15 +602,15 @@ def department_edit(request, pk: int):
     department = selectors.department_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_CATALOGUE)
     form = DepartmentForm(request.POST or None, instance=department)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.department_update(by=user, department=department, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            department = selectors.department_get(user=user, pk=pk)
-        else:
-            messages.success(request, "部门信息已保存")
-            return redirect("approvals:department_list")
+    if submit(
+        request,
+        form,
+        lambda data: services.department_update(by=user, department=department, **data),
+    ):
+        messages.success(request, "部门信息已保存")
+        return redirect("approvals:department_list")
+    if form.is_bound:
+        department = selectors.department_get(user=user, pk=pk)
     return render(
         request, "approvals/department_form.html", {"form": form, "department": department}
     )

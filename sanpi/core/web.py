@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TypeVar
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -18,6 +19,9 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 
 from .errors import NotFound, PermissionDenied, ServiceError
+from .services import require
+
+T = TypeVar("T")
 
 PAGE_SIZE = 50
 # A write that would move a (readable, in-scope) object out of the writer's own scope.
@@ -39,10 +43,32 @@ def web_view(view: Callable) -> Callable:
     return wrapper
 
 
-def require_cap(user, cap) -> None:
-    """Refuse a page early (403) when the role may not use it at all."""
-    if not user.can(cap):
-        raise PermissionDenied()
+# Refuse a page early (403) when the role may not use it at all: the services' own check.
+require_cap = require
+
+
+def submit(
+    request, form: forms.Form, action: Callable[[dict], T], *, editing: bool = False
+) -> T | None:
+    """Run `action` (a service call) on a POSTed, valid form's cleaned data.
+
+    Returns what the service returned; None when there is nothing to save yet (GET, or
+    the form itself is invalid) or when the service refused, in which case its Chinese
+    messages are on the form. NotFound and PermissionDenied propagate (404/403), except
+    that when `editing` an object the user could open, NotFound means the edit would take
+    it out of their scope: a form error (LEAVES_SCOPE), not a 404.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except NotFound:
+        if not editing:
+            raise
+        form.add_error(None, LEAVES_SCOPE)
+    except ServiceError as exc:
+        add_service_error(form, exc)
+    return None
 
 
 def add_service_error(form: forms.Form, exc: ServiceError) -> None:

@@ -11,13 +11,12 @@ from django.views.decorators.http import require_POST
 from sanpi.accounts.roles import Cap
 from sanpi.cockpit.selectors import activity_figures, cohort_rates
 from sanpi.core.audit import history_for
-from sanpi.core.errors import NotFound, ServiceError
+from sanpi.core.errors import NotFound
 from sanpi.core.web import (
-    LEAVES_SCOPE,
-    add_service_error,
     describe_audit,
     paginate,
     require_cap,
+    submit,
     web_view,
 )
 
@@ -99,14 +98,9 @@ def project_create(request):
     user = request.user
     require_cap(user, Cap.CHANGE_LEDGER)
     form = ProjectForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.project_create(by=user, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增项目“{project}”")
-            return redirect("projects:detail", pk=project.pk)
+    if project := submit(request, form, lambda data: services.project_create(by=user, **data)):
+        messages.success(request, f"已新增项目“{project}”")
+        return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/form.html", {"form": form, "project": None})
 
 
@@ -116,18 +110,16 @@ def project_edit(request, pk: int):
     project = selectors.project_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
     form = ProjectForm(request.POST or None, user=user, instance=project)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_update(by=user, project=project, **form.cleaned_data)
-        except NotFound:
-            form.add_error(None, LEAVES_SCOPE)
-            project = selectors.project_get(user=user, pk=pk)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            project = selectors.project_get(user=user, pk=pk)  # the service left it half-set
-        else:
-            messages.success(request, "项目信息已保存")
-            return redirect("projects:detail", pk=project.pk)
+    if submit(
+        request,
+        form,
+        lambda data: services.project_update(by=user, project=project, **data),
+        editing=True,
+    ):
+        messages.success(request, "项目信息已保存")
+        return redirect("projects:detail", pk=project.pk)
+    if form.is_bound:
+        project = selectors.project_get(user=user, pk=pk)  # a refused edit left it half-set
     return render(request, "projects/form.html", {"form": form, "project": project})
 
 
@@ -137,22 +129,13 @@ def project_advance(request, pk: int):
     project = selectors.project_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
     form = AdvanceForm(request.POST or None, project=project)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.project_advance_stage(
-                by=user,
-                project=project,
-                to_stage=data["to_stage"],
-                date=data["date"],
-                evidence=data["evidence"],
-            )
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            project = selectors.project_get(user=user, pk=pk)
-        else:
-            messages.success(request, f"项目已推进到“{project.get_stage_display()}”阶段")
-            return redirect("projects:detail", pk=project.pk)
+    if submit(
+        request, form, lambda data: services.project_advance_stage(by=user, project=project, **data)
+    ):
+        messages.success(request, f"项目已推进到“{project.get_stage_display()}”阶段")
+        return redirect("projects:detail", pk=project.pk)
+    if form.is_bound:
+        project = selectors.project_get(user=user, pk=pk)
     return render(
         request, "projects/detail.html", _detail_context(request, project, advance_form=form)
     )
@@ -164,26 +147,17 @@ def project_health(request, pk: int):
     project = selectors.project_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
     form = HealthForm(request.POST or None, initial={"health": project.health})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        old_health = project.health
-        try:
-            services.project_set_health(
-                by=user,
-                project=project,
-                health=data["health"],
-                date=data["date"],
-                evidence=data["evidence"],
-            )
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            project = selectors.project_get(user=user, pk=pk)
+    old_health = project.health
+    if submit(
+        request, form, lambda data: services.project_set_health(by=user, project=project, **data)
+    ):
+        if project.health == old_health:
+            messages.info(request, f"推进状态仍为“{project.get_health_display()}”，未作修改")
         else:
-            if project.health == old_health:
-                messages.info(request, f"推进状态仍为“{project.get_health_display()}”，未作修改")
-            else:
-                messages.success(request, f"推进状态已改为“{project.get_health_display()}”")
-            return redirect("projects:detail", pk=project.pk)
+            messages.success(request, f"推进状态已改为“{project.get_health_display()}”")
+        return redirect("projects:detail", pk=project.pk)
+    if form.is_bound:
+        project = selectors.project_get(user=user, pk=pk)
     return render(
         request, "projects/detail.html", _detail_context(request, project, health_form=form)
     )
@@ -240,14 +214,9 @@ def activity_create(request):
     user = request.user
     require_cap(user, Cap.MANAGE_ACTIVITIES)
     form = ActivityForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            activity = services.activity_create(by=user, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增{activity}")
-            return redirect("projects:activity_detail", pk=activity.pk)
+    if activity := submit(request, form, lambda data: services.activity_create(by=user, **data)):
+        messages.success(request, f"已新增{activity}")
+        return redirect("projects:activity_detail", pk=activity.pk)
     return render(request, "projects/activity_form.html", {"form": form, "activity": None})
 
 
@@ -257,15 +226,13 @@ def activity_edit(request, pk: int):
     activity = selectors.activity_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_ACTIVITIES)
     form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(by=user, activity=activity, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            activity = selectors.activity_get(user=user, pk=pk)
-        else:
-            messages.success(request, "活动信息已保存")
-            return redirect("projects:activity_detail", pk=activity.pk)
+    if submit(
+        request, form, lambda data: services.activity_update(by=user, activity=activity, **data)
+    ):
+        messages.success(request, "活动信息已保存")
+        return redirect("projects:activity_detail", pk=activity.pk)
+    if form.is_bound:
+        activity = selectors.activity_get(user=user, pk=pk)
     return render(request, "projects/activity_form.html", {"form": form, "activity": activity})
 
 
@@ -281,23 +248,22 @@ def activity_add(request, pk: int):
         messages.error(request, "请选择签约、开工或投产")
         return redirect("projects:activity_detail", pk=activity.pk)
     form = ActivityAddForm(request.POST, user=user, action=action)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            entry = services.activity_add_project(
-                by=user,
-                activity=activity,
-                project=data["project"],
-                action=action.value,
-                sign_mode=data.get("sign_mode", ""),
-            )
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(
-                request, f"已将“{entry.project}”加入本次活动（{entry.get_action_display()}）"
-            )
-            return redirect("projects:activity_detail", pk=activity.pk)
+    entry = submit(
+        request,
+        form,
+        lambda data: services.activity_add_project(
+            by=user,
+            activity=activity,
+            project=data["project"],
+            action=action.value,
+            sign_mode=data.get("sign_mode", ""),
+        ),
+    )
+    if entry:
+        messages.success(
+            request, f"已将“{entry.project}”加入本次活动（{entry.get_action_display()}）"
+        )
+        return redirect("projects:activity_detail", pk=activity.pk)
     return render(
         request,
         "projects/activity_detail.html",

@@ -8,14 +8,12 @@ from django.shortcuts import redirect, render
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.audit import history_for
-from sanpi.core.errors import NotFound, ServiceError
 from sanpi.core.scope import in_scope
 from sanpi.core.web import (
-    LEAVES_SCOPE,
-    add_service_error,
     describe_audit,
     paginate,
     require_cap,
+    submit,
     web_view,
 )
 from sanpi.projects.models import StageChoices
@@ -63,17 +61,14 @@ def enterprise_create(request):
     user = request.user
     require_cap(user, Cap.CHANGE_LEDGER)
     form = EnterpriseForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            enterprise = services.enterprise_create(by=user, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增企业“{enterprise}”")
-            if in_scope(user, enterprise):
-                return redirect("regions:enterprise_detail", pk=enterprise.pk)
-            # A zone officer sees an enterprise once it has a project in the zone.
-            return redirect("projects:create")
+    if enterprise := submit(
+        request, form, lambda data: services.enterprise_create(by=user, **data)
+    ):
+        messages.success(request, f"已新增企业“{enterprise}”")
+        if in_scope(user, enterprise):
+            return redirect("regions:enterprise_detail", pk=enterprise.pk)
+        # Registered elsewhere: it becomes visible once it has a project in the user's scope.
+        return redirect("projects:create")
     return render(request, "regions/enterprise_form.html", {"form": form, "enterprise": None})
 
 
@@ -83,18 +78,16 @@ def enterprise_edit(request, pk: int):
     enterprise = selectors.enterprise_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
     form = EnterpriseForm(request.POST or None, user=user, instance=enterprise)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enterprise_update(by=user, enterprise=enterprise, **form.cleaned_data)
-        except NotFound:
-            form.add_error(None, LEAVES_SCOPE)
-            enterprise = selectors.enterprise_get(user=user, pk=pk)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            enterprise = selectors.enterprise_get(user=user, pk=pk)
-        else:
-            messages.success(request, "企业信息已保存")
-            return redirect("regions:enterprise_detail", pk=enterprise.pk)
+    if submit(
+        request,
+        form,
+        lambda data: services.enterprise_update(by=user, enterprise=enterprise, **data),
+        editing=True,
+    ):
+        messages.success(request, "企业信息已保存")
+        return redirect("regions:enterprise_detail", pk=enterprise.pk)
+    if form.is_bound:
+        enterprise = selectors.enterprise_get(user=user, pk=pk)  # a refused edit left it half-set
     return render(request, "regions/enterprise_form.html", {"form": form, "enterprise": enterprise})
 
 
@@ -135,14 +128,9 @@ def zone_create(request):
     user = request.user
     require_cap(user, Cap.MANAGE_ZONES)
     form = ZoneForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            zone = services.zone_create(by=user, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, f"已新增开发区“{zone}”")
-            return redirect("regions:zone_detail", pk=zone.pk)
+    if zone := submit(request, form, lambda data: services.zone_create(by=user, **data)):
+        messages.success(request, f"已新增开发区“{zone}”")
+        return redirect("regions:zone_detail", pk=zone.pk)
     return render(request, "regions/zone_form.html", {"form": form, "zone": None})
 
 
@@ -152,15 +140,11 @@ def zone_edit(request, pk: int):
     zone = selectors.zone_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_ZONES)
     form = ZoneForm(request.POST or None, user=user, instance=zone)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.zone_update(by=user, zone=zone, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            zone = selectors.zone_get(user=user, pk=pk)
-        else:
-            messages.success(request, "开发区信息已保存")
-            return redirect("regions:zone_detail", pk=zone.pk)
+    if submit(request, form, lambda data: services.zone_update(by=user, zone=zone, **data)):
+        messages.success(request, "开发区信息已保存")
+        return redirect("regions:zone_detail", pk=zone.pk)
+    if form.is_bound:
+        zone = selectors.zone_get(user=user, pk=pk)
     return render(request, "regions/zone_form.html", {"form": form, "zone": zone})
 
 
