@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 
+from . import audit
 from .errors import PermissionDenied, ValidationFailed
 
 
@@ -41,3 +44,27 @@ def validation_failed(instance_or_model, exc: DjangoValidationError) -> Validati
                 label = name
             lines.extend(f"{label}: {m}" for m in messages)
     return ValidationFailed("；".join(lines) or "数据有误", fields=fields)
+
+
+def apply_fields(instance: models.Model, allowed: Iterable[str], data: dict) -> None:
+    """Set the fields a service lets its caller set; any other name is a programming error."""
+    allowed = set(allowed)
+    for name, value in data.items():
+        if name not in allowed:
+            raise ValueError(f"unknown field {name}")
+        setattr(instance, name, value)
+
+
+def save_update(*, by, instance: models.Model, before: dict, message: str = "") -> bool:
+    """Save a changed, validated instance with its audit row; nothing at all if unchanged.
+
+    `before` is `audit.snapshot(instance)` taken before the service changed it.
+    """
+    after = audit.snapshot(instance)
+    if after == before:
+        return False
+    instance.save()
+    audit.record(
+        user=by, action="update", obj=instance, before=before, after=after, message=message
+    )
+    return True

@@ -15,7 +15,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import audit
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.scope import ensure_in_scope
-from sanpi.core.services import require, validate_instance
+from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
 from .models import Activity, ActivityEntry, Health, Project, ProjectEvent
 from .rules import (
@@ -115,10 +115,7 @@ def project_create(*, by, stage: str = Stage.RESERVE, evidence: str = "", **data
     """Create a project, possibly already past reserve (with the dates of every stage reached)."""
     require(by, Cap.CHANGE_LEDGER)
     project = Project(stage=Stage(stage).value)
-    for name, value in data.items():
-        if name not in PROJECT_FIELDS + DATE_FIELDS + ("health",):
-            raise ValueError(f"unknown field {name}")
-        setattr(project, name, value)
+    apply_fields(project, (*PROJECT_FIELDS, *DATE_FIELDS, "health"), data)
     ensure_in_scope(by, project)
     _validate(project)
     project.save()
@@ -136,16 +133,10 @@ def project_update(*, by, project: Project, **data) -> Project:
     """Edit a project's fields, and correct the dates of stages it has already reached."""
     _ensure_writable(by, project)
     before = audit.snapshot(project)
-    for name, value in data.items():
-        if name not in PROJECT_FIELDS + DATE_FIELDS:
-            raise ValueError(f"unknown field {name}")
-        setattr(project, name, value)
+    apply_fields(project, PROJECT_FIELDS + DATE_FIELDS, data)
     ensure_in_scope(by, project)  # can't move a project out of one's own scope
     _validate(project)
-    after = audit.snapshot(project)
-    if after != before:
-        project.save()
-        audit.record(user=by, action="update", obj=project, before=before, after=after)
+    save_update(by=by, instance=project, before=before)
     return project
 
 
@@ -235,9 +226,8 @@ ACTIVITY_FIELDS = ("year", "sequence", "date", "level", "venue")
 @transaction.atomic
 def activity_create(*, by, **data) -> Activity:
     require(by, Cap.MANAGE_ACTIVITIES)
-    activity = Activity(**{k: v for k, v in data.items() if k in ACTIVITY_FIELDS})
-    if set(data) - set(ACTIVITY_FIELDS):
-        raise ValueError(f"unknown fields {set(data) - set(ACTIVITY_FIELDS)}")
+    activity = Activity()
+    apply_fields(activity, ACTIVITY_FIELDS, data)
     _validate_activity(activity)
     activity.save()
     audit.record(user=by, action="create", obj=activity, after=audit.snapshot(activity))
@@ -256,15 +246,9 @@ def _validate_activity(activity: Activity) -> None:
 def activity_update(*, by, activity: Activity, **data) -> Activity:
     require(by, Cap.MANAGE_ACTIVITIES)
     before = audit.snapshot(activity)
-    for name, value in data.items():
-        if name not in ACTIVITY_FIELDS:
-            raise ValueError(f"unknown field {name}")
-        setattr(activity, name, value)
+    apply_fields(activity, ACTIVITY_FIELDS, data)
     _validate_activity(activity)
-    after = audit.snapshot(activity)
-    if after != before:
-        activity.save()
-        audit.record(user=by, action="update", obj=activity, before=before, after=after)
+    save_update(by=by, instance=activity, before=before)
     return activity
 
 

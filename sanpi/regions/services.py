@@ -7,7 +7,7 @@ from django.db import transaction
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
 from sanpi.core.scope import ensure_in_scope
-from sanpi.core.services import require, validate_instance
+from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
 from .models import DevelopmentZone, Enterprise
 from .rules import normalize_credit_code
@@ -16,18 +16,11 @@ ZONE_FIELDS = ("name", "short_name", "level", "county", "area_km2")
 ENTERPRISE_FIELDS = ("name", "credit_code", "county", "contact", "phone")
 
 
-def _apply(instance, fields: tuple[str, ...], data: dict) -> None:
-    for name, value in data.items():
-        if name not in fields:
-            raise ValueError(f"unknown field {name}")
-        setattr(instance, name, value)
-
-
 @transaction.atomic
 def zone_create(*, by, **data) -> DevelopmentZone:
     require(by, Cap.MANAGE_ZONES)
     zone = DevelopmentZone()
-    _apply(zone, ZONE_FIELDS, data)
+    apply_fields(zone, ZONE_FIELDS, data)
     validate_instance(zone)
     zone.save()
     audit.record(user=by, action="create", obj=zone, after=audit.snapshot(zone))
@@ -38,12 +31,9 @@ def zone_create(*, by, **data) -> DevelopmentZone:
 def zone_update(*, by, zone: DevelopmentZone, **data) -> DevelopmentZone:
     require(by, Cap.MANAGE_ZONES)
     before = audit.snapshot(zone)
-    _apply(zone, ZONE_FIELDS, data)
+    apply_fields(zone, ZONE_FIELDS, data)
     validate_instance(zone)
-    after = audit.snapshot(zone)
-    if after != before:
-        zone.save()
-        audit.record(user=by, action="update", obj=zone, before=before, after=after)
+    save_update(by=by, instance=zone, before=before)
     return zone
 
 
@@ -53,7 +43,7 @@ def enterprise_create(*, by, **data) -> Enterprise:
     if "credit_code" in data and data["credit_code"]:
         data["credit_code"] = normalize_credit_code(data["credit_code"])
     enterprise = Enterprise()
-    _apply(enterprise, ENTERPRISE_FIELDS, data)
+    apply_fields(enterprise, ENTERPRISE_FIELDS, data)
     if enterprise.county_id is None and by.scope_dimension == "county":
         enterprise.county_id = by.county_id
     elif enterprise.county_id is None and by.scope_dimension == "zone":
@@ -71,11 +61,8 @@ def enterprise_update(*, by, enterprise: Enterprise, **data) -> Enterprise:
     if data.get("credit_code"):
         data["credit_code"] = normalize_credit_code(data["credit_code"])
     before = audit.snapshot(enterprise)
-    _apply(enterprise, ENTERPRISE_FIELDS, data)
+    apply_fields(enterprise, ENTERPRISE_FIELDS, data)
     ensure_in_scope(by, enterprise)  # can't move an enterprise out of one's own scope
     validate_instance(enterprise)
-    after = audit.snapshot(enterprise)
-    if after != before:
-        enterprise.save()
-        audit.record(user=by, action="update", obj=enterprise, before=before, after=after)
+    save_update(by=by, instance=enterprise, before=before)
     return enterprise
