@@ -154,20 +154,15 @@ def item_accept(request, pk: int):
     item = selectors.item_get(user=user, pk=pk)
     require_cap(user, Cap.DECIDE_APPROVALS)
     form = AcceptForm(request.POST, item=item)
-    if form.is_valid():
-        try:
-            services.item_accept(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            item = selectors.item_get(user=user, pk=pk)
-        else:
-            clock = selectors.item_clock(item)
-            messages.success(
-                request,
-                f"已受理，须于{clock.deadline:%Y-%m-%d}前办结"
-                + (f"（{clock.note()}）" if clock.provisional else ""),
-            )
-            return redirect("approvals:item_detail", pk=item.pk)
+    if submit(request, form, lambda data: services.item_accept(by=user, item=item, **data)):
+        clock = selectors.item_clock(item)
+        messages.success(
+            request,
+            f"已受理，须于{clock.deadline:%Y-%m-%d}前办结"
+            + (f"（{clock.note()}）" if clock.provisional else ""),
+        )
+        return redirect("approvals:item_detail", pk=item.pk)
+    item = selectors.item_get(user=user, pk=pk)  # a refused act left it half-set
     return render(
         request, "approvals/item_detail.html", _item_context(request, item, accept_form=form)
     )
@@ -180,16 +175,11 @@ def item_decide(request, pk: int):
     item = selectors.item_get(user=user, pk=pk)
     require_cap(user, Cap.DECIDE_APPROVALS)
     form = DecideForm(request.POST, item=item)
-    if form.is_valid():
-        try:
-            services.item_decide(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-            item = selectors.item_get(user=user, pk=pk)
-        else:
-            clock = selectors.item_clock(item)
-            messages.success(request, f"已办结（{item.get_outcome_display()}），{clock.label}")
-            return redirect("approvals:item_detail", pk=item.pk)
+    if submit(request, form, lambda data: services.item_decide(by=user, item=item, **data)):
+        clock = selectors.item_clock(item)
+        messages.success(request, f"已办结（{item.get_outcome_display()}），{clock.label}")
+        return redirect("approvals:item_detail", pk=item.pk)
+    item = selectors.item_get(user=user, pk=pk)  # a refused act left it half-set
     return render(
         request, "approvals/item_detail.html", _item_context(request, item, decide_form=form)
     )
@@ -223,14 +213,9 @@ def commitment_create(request, pk: int):
     item = selectors.item_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_COMMITMENTS)
     form = CommitmentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.commitment_create(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已登记承诺事项")
-            return redirect("approvals:item_detail", pk=item.pk)
+    if submit(request, form, lambda data: services.commitment_create(by=user, item=item, **data)):
+        messages.success(request, "已登记承诺事项")
+        return redirect("approvals:item_detail", pk=item.pk)
     return render(
         request,
         "approvals/item_detail.html",
@@ -545,14 +530,11 @@ def material_add(request, pk: int):
     item = selectors.catalogue_item_get(user=user, pk=pk)
     require_cap(user, Cap.MANAGE_CATALOGUE)
     form = MaterialForm(request.POST)
-    if form.is_valid():
-        try:
-            services.catalogue_material_add(by=user, item=item, **form.cleaned_data)
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, "已添加材料")
-            return redirect("approvals:catalogue_item_edit", pk=item.pk)
+    if submit(
+        request, form, lambda data: services.catalogue_material_add(by=user, item=item, **data)
+    ):
+        messages.success(request, "已添加材料")
+        return redirect("approvals:catalogue_item_edit", pk=item.pk)
     return _catalogue_item_page(request, item, material_form=form)
 
 
