@@ -34,6 +34,13 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
 
 
+def api_token_get(*, user, pk: int) -> ApiToken:
+    try:
+        return api_token_list(user=user).get(pk=pk)
+    except ApiToken.DoesNotExist:
+        raise NotFound() from None
+
+
 # The units an account can be bound to. The system administrator sees no business data,
 # so only the reference names of counties and zones, and an enterprise by its credit code.
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanpi.core import audit
-from sanpi.core.errors import PermissionDenied, ServiceError, ValidationFailed
+from sanpi.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from sanpi.core.services import require, validate_instance
 
 from .models import ApiToken, User
@@ -155,6 +155,37 @@ def user_unlock(*, by: User, user: User) -> None:
     user.failed_logins = 0
     user.save(update_fields=["locked_until", "failed_logins"])
     audit.record(user=by, action="security", obj=user, message="解除锁定")
+
+
+@transaction.atomic
+def user_set_active(*, by: User, user: User, active: bool) -> None:
+    """Disable an account (a person who left, a role that changed) or enable it again.
+
+    Accounts are never deleted: their audit trail names them. Disabling also revokes the
+    account's API tokens, and the user cannot disable their own account.
+    """
+    require(by, Cap.MANAGE_USERS)
+    if user.pk == by.pk and not active:
+        raise ValidationFailed("不能停用自己的账号")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    revoked = 0 if active else user.api_tokens.filter(revoked=False).update(revoked=True)
+    message = "启用账号" if active else f"停用账号（吊销接口令牌{revoked}个）"
+    audit.record(user=by, action="security", obj=user, message=message)
+
+
+@transaction.atomic
+def api_token_revoke(*, by: User, token: ApiToken) -> None:
+    """Revoke one of one's own API tokens."""
+    if token.user_id != by.pk:
+        raise NotFound()
+    if token.revoked:
+        return
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    audit.record(user=by, action="security", obj=token, message=f"吊销接口令牌“{token.name}”")
 
 
 @transaction.atomic

@@ -9,7 +9,9 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/password/", views.change_password, name="change_password"),
     path("me/tokens/", views.create_token, name="create_token"),
+    path("me/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sanpi.core import audit
-from sanpi.core.errors import ServiceError
+from sanpi.core.errors import ServiceError, ValidationFailed
 from sanpi.core.web import add_service_error, paginate, require_cap, web_view
 
 from . import selectors, services
@@ -177,3 +178,27 @@ def user_unlock(request, pk: int):
     services.user_unlock(by=by, user=user)
     messages.success(request, f"已解除“{user.username}”的锁定")
     return redirect("accounts:user_list")
+
+
+@require_POST
+@web_view
+def user_set_active(request, pk: int):
+    by = request.user
+    user = selectors.user_get(by=by, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.user_set_active(by=by, user=user, active=active)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已{'启用' if active else '停用'}账号“{user.username}”")
+    return redirect("accounts:user_list")
+
+
+@require_POST
+@web_view
+def revoke_token(request, pk: int):
+    token = selectors.api_token_get(user=request.user, pk=pk)
+    services.api_token_revoke(by=request.user, token=token)
+    messages.success(request, f"已吊销接口令牌“{token.name}”")
+    return redirect(f"{reverse('accounts:me')}#tokens")

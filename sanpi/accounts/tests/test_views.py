@@ -190,3 +190,65 @@ def test_unlock(world, login):
         reverse("accounts:user_unlock", kwargs={"pk": locked.pk})
     )
     assert response.status_code == 403
+
+
+def test_admin_disables_and_enables_an_account_and_its_tokens_stop_working(world, login):
+    from sanpi.accounts.services import api_token_create, api_token_user
+    from sanpi.core.models import AuditLog
+
+    target = world.user("county")
+    _, key = api_token_create(by=target, name="接口")
+    client = login(world.user("admin"))
+    response = client.post(reverse("accounts:user_set_active", args=[target.pk]), {"active": "0"})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert not target.is_active
+    assert api_token_user(key) is None
+    assert AuditLog.objects.filter(
+        object_id=str(target.pk), message__startswith="停用账号"
+    ).exists()
+    # A disabled account cannot sign in.
+    from django.test import Client
+
+    from sanpi.accounts.tests.factories import TEST_PASSWORD
+
+    refused = Client().post(
+        "/accounts/login/", {"username": target.username, "password": TEST_PASSWORD}
+    )
+    assert refused.status_code == 401
+    client.post(reverse("accounts:user_set_active", args=[target.pk]), {"active": "1"})
+    target.refresh_from_db()
+    assert target.is_active
+    assert api_token_user(key) is None  # revoked tokens stay revoked
+
+
+def test_admin_cannot_disable_own_account_and_others_cannot_disable_anyone(world, login):
+    admin = world.user("admin")
+    client = login(admin)
+    response = client.post(
+        reverse("accounts:user_set_active", args=[admin.pk]), {"active": "0"}, follow=True
+    )
+    assert "不能停用自己的账号" in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.is_active
+    for role in ("city_office", "county", "leader", "auditor"):
+        c = login(world.user(role))
+        assert (
+            c.post(
+                reverse("accounts:user_set_active", args=[world.user("zone").pk]), {"active": "0"}
+            ).status_code
+            == 403
+        )
+    assert world.user("zone").__class__.objects.get(pk=world.user("zone").pk).is_active
+
+
+def test_revoke_own_token_only(world, login):
+    from sanpi.accounts.services import api_token_create, api_token_user
+
+    token, key = api_token_create(by=world.user("county"), name="我的")
+    other, other_key = api_token_create(by=world.user("zone"), name="别人的")
+    client = login(world.user("county"))
+    assert client.post(reverse("accounts:revoke_token", args=[other.pk])).status_code == 404
+    assert api_token_user(other_key) is not None
+    assert client.post(reverse("accounts:revoke_token", args=[token.pk])).status_code == 302
+    assert api_token_user(key) is None

@@ -17,6 +17,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from sanpi.accounts.models import User
 from sanpi.approvals.tests.factories import approvals_state
 from sanpi.core.models import AuditLog, CalendarDay, CalendarYear
 from sanpi.core.tests.test_views import POST_ONLY, ROLES, _route_names
@@ -123,6 +124,11 @@ WRITES = {
         {"admin"},
     ),
     "accounts:user_unlock": (lambda w: {"pk": w.user("city_office").pk}, lambda w: {}, {"admin"}),
+    "accounts:user_set_active": (
+        lambda w: {"pk": w.user("county").pk},
+        lambda w: {"active": "0"},
+        {"admin"},
+    ),
     # The official calendar: the city office and the system administrator keep it.
     "core:calendar_days_set": (
         None,
@@ -244,7 +250,12 @@ def _aw(w):
 
 
 # Writes on one's own account or session, open to every signed-in user by design.
-OWN_ACCOUNT = {"accounts:logout", "accounts:change_password", "accounts:create_token"}
+OWN_ACCOUNT = {
+    "accounts:logout",
+    "accounts:change_password",
+    "accounts:create_token",
+    "accounts:revoke_token",  # one's own tokens only: accounts/tests/test_views.py
+}
 # Routes whose POST only reads (filter forms) or that are not writes.
 NOT_WRITES = {"accounts:login"}
 
@@ -261,6 +272,7 @@ def _state(w) -> tuple:
         approvals_state(w),
         list(CalendarDay.objects.order_by("pk").values()),
         list(CalendarYear.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values("pk", "is_active", "locked_until", "role")),
     )
 
 

@@ -167,6 +167,8 @@ POST_ONLY = {
     "accounts:change_password",
     "accounts:create_token",
     "accounts:user_unlock",
+    "accounts:user_set_active",
+    "accounts:revoke_token",
     "projects:activity_add",
     "projects:activity_remove_entry",
     "approvals:item_accept",
