@@ -75,14 +75,29 @@ def in_scope(user: ScopedUser, obj: models.Model) -> bool:
             field = type(obj)._meta.get_field(path)
             if getattr(obj, field.attname) == user.scope_value:
                 return True
-        elif (
-            obj.pk is not None
-            and type(obj)._default_manager.filter(pk=obj.pk, **{path: user.scope_value}).exists()
-        ):
-            # Only this path, against the stored rows: the single-field paths above were
-            # judged on the object as it is now, possibly changed and not yet saved.
+        elif _reaches(obj, path, user.scope_value):
             return True
     return False
+
+
+def _reaches(obj: models.Model, path: str, value) -> bool:
+    """Whether a multi-hop path from `obj` reaches `value`, judged on the object as it is now.
+
+    A path that starts with a foreign key (``county__zones``) follows the key the object
+    holds now, possibly changed and not yet saved; a reverse relation (``projects__zone``)
+    can only be judged on the stored rows.
+    """
+    first, rest = path.split("__", 1)
+    field = type(obj)._meta.get_field(first)
+    if field.many_to_one or field.one_to_one and field.concrete:
+        key = getattr(obj, field.attname)
+        return key is not None and (
+            field.related_model._default_manager.filter(pk=key, **{rest: value}).exists()
+        )
+    return (
+        obj.pk is not None
+        and type(obj)._default_manager.filter(pk=obj.pk, **{path: value}).exists()
+    )
 
 
 def ensure_in_scope(user: ScopedUser, obj: models.Model) -> None:

@@ -6,7 +6,8 @@ from django.db import transaction
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
-from sanpi.core.scope import ensure_in_scope
+from sanpi.core.errors import ValidationFailed
+from sanpi.core.scope import ensure_in_scope, in_scope
 from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
 from .models import DevelopmentZone, Enterprise
@@ -48,6 +49,13 @@ def enterprise_create(*, by, **data) -> Enterprise:
         enterprise.county_id = by.county_id
     elif enterprise.county_id is None and by.scope_dimension == "zone":
         enterprise.county_id = by.zone.county_id
+    if not in_scope(by, enterprise):
+        # It would vanish from the user's own view until it has a project with them.
+        raise ValidationFailed.of(
+            "county",
+            "只能登记注册地在本辖区的企业；外地企业请在Excel导入项目台账时随项目一并登记，"
+            "或请市项目办登记",
+        )
     validate_instance(enterprise)
     enterprise.save()
     audit.record(user=by, action="create", obj=enterprise, after=audit.snapshot(enterprise))

@@ -178,3 +178,18 @@ def test_county_list_for_an_enterprise_shows_the_counties_of_its_projects(world,
     ProjectFactory(name="甲公司孝义项目", enterprise=world.enterprise_a, county=world.county_b)
     html = login(world.user("enterprise")).get(reverse("regions:county_list")).content.decode()
     assert "离石区" in html and "孝义市" in html and "汾阳市" not in html
+
+
+def test_county_officer_cannot_register_an_enterprise_that_would_vanish_from_view(world, login):
+    client = login(world.user("county"))
+    response = client.post(
+        reverse("regions:enterprise_create"),
+        {
+            "name": "外县企业有限公司",
+            "credit_code": make_credit_code(4242, "141181"),
+            "county": world.county_b.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "只能登记注册地在本辖区的企业" in response.content.decode()
+    assert not Enterprise.objects.filter(name="外县企业有限公司").exists()
