@@ -8,6 +8,7 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_ALLOWED_HOSTS  comma-separated host names
   SANPI_LOCKOUT_THRESHOLD  consecutive failed logins that lock an account (default 5)
   SANPI_LOCKOUT_MINUTES    how long a locked account stays locked (default 30)
+  SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
   SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
   SANPI_IMPORT_IN_THREAD   "0" to run ledger uploads inside the request (default: a thread)
 """
@@ -138,6 +139,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over HTTPS (behind the proxy): cookies never travel in clear text, whatever the proxy does.
+if os.environ.get("SANPI_HTTPS", "") == "1":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
