@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit
+from sanpi.core import audit, word
 from sanpi.core.services import require
 
 from . import selectors
@@ -246,29 +246,10 @@ def notice_xlsx(title: str, notice: Notice) -> bytes:
 
 
 def notice_docx(title: str, notice: Notice) -> bytes:
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "宋体"
-    style.font.size = Pt(10.5)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
-    doc.add_heading(title, level=1)
+    doc = word.document(title)
     doc.add_paragraph(_summary(notice))
     doc.add_paragraph(
         "项目单位按本清单一次性准备以下材料，由代办员或窗口统一收取，各审批事项共享使用。"
     )
-    table = doc.add_table(rows=1, cols=len(NOTICE_HEADERS))
-    table.style = "Table Grid"
-    for cell, (header, _) in zip(table.rows[0].cells, NOTICE_HEADERS, strict=True):
-        cell.text = header
-    for row in _notice_rows(notice):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
-    doc.add_paragraph(f"生成日期：{timezone.localdate():%Y年%m月%d日}")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    word.add_table(doc, [h for h, _ in NOTICE_HEADERS], _notice_rows(notice))
+    return word.finish(doc)

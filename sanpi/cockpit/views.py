@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 from django import forms
 from django.db.models import Count, Q, Sum
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -12,10 +15,16 @@ from sanpi.core.errors import NotFound
 from sanpi.core.web import BootstrapFormMixin, web_view
 from sanpi.projects.models import Health, StageChoices
 from sanpi.projects.rules import parse_activity_key
-from sanpi.projects.selectors import activity_get_by_key, activity_list, project_list
+from sanpi.projects.selectors import (
+    activity_get,
+    activity_get_by_key,
+    activity_list,
+    project_list,
+)
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
+from .io import activity_bulletin_docx
 from .selectors import (
     COHORT_DEFINITION,
     RATE_DEFINITIONS,
@@ -140,4 +149,20 @@ def rates(request):
             "definitions": RATE_DEFINITIONS,
             "cohort_definition": COHORT_DEFINITION,
         },
+    )
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@web_view
+def activity_bulletin(request, pk: int):
+    """The activity's bulletin as a Word document, for the user's scope."""
+    activity = activity_get(user=request.user, pk=pk)
+    document = activity_bulletin_docx(by=request.user, activity=activity)
+    return FileResponse(
+        io.BytesIO(document.data),
+        as_attachment=True,
+        filename=document.filename,
+        content_type=DOCX_CONTENT_TYPE,
     )

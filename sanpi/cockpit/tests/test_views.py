@@ -105,3 +105,42 @@ def test_rates_page_bad_filters(world, login):
     assert client.get(reverse("cockpit:rates"), {"activity": "2030-9"}).status_code == 200
     response = client.get(reverse("cockpit:rates"), {"year": "明年"})
     assert response.status_code == 200 and "输入整数" in response.content.decode()
+
+
+def test_activity_bulletin_docx_states_the_figures_for_the_users_scope(world, login):
+    from io import BytesIO
+
+    from docx import Document
+
+    from sanpi.core.models import AuditLog
+    from sanpi.projects.services import activity_add_project
+
+    for project, mode in ((world.project_a, "onsite"), (world.project_b, "sync")):
+        activity_add_project(
+            by=world.user("city_office"),
+            activity=world.activity,
+            project=project,
+            action="sign",
+            sign_mode=mode,
+        )
+
+    def text(role: str) -> str:
+        response = login(world.user(role)).get(
+            reverse("cockpit:activity_bulletin", args=[world.activity.pk])
+        )
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment")
+        doc = Document(BytesIO(b"".join(response.streaming_content)))
+        cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+    city = text("city_office")
+    assert (
+        "签约项目2个、总投资2.00亿元，其中现场签约1个、总投资1.00亿元，同步签约1个、总投资1.00亿元"
+        in city
+    )
+    assert "甲新材料项目" in city and "乙装备制造项目" in city
+    assert "开工率0.0%（0/2）" in city
+    county = text("county")
+    assert "签约项目1个" in county and "甲新材料项目" in county and "乙装备制造项目" not in county
+    assert AuditLog.objects.filter(action="export", object_type="projects.activity").count() == 2

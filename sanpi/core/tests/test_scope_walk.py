@@ -280,6 +280,7 @@ def test_every_write_route_is_walked():
     get_only = {
         "cockpit:home",
         "cockpit:rates",
+        "cockpit:activity_bulletin",
         "projects:list",
         "projects:detail",
         "projects:activity_list",

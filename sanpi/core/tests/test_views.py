@@ -127,6 +127,7 @@ PAGES = [
     ("ledger:job_progress", _job, OWNER, OWNER),
     ("ledger:marked", _job, OWNER, OWNER),
     ("cockpit:rates", None, READERS, None),
+    ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
     ("projects:create", None, WRITERS, None),
     ("projects:detail", lambda w: {"pk": w.project_a.pk}, READERS, None),
