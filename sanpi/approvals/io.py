@@ -7,18 +7,14 @@ ledger-like exports are audited (action "export").
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit, word
+from sanpi.core import audit, word, xlsx
 from sanpi.core.services import require
 
 from . import selectors
@@ -33,36 +29,6 @@ class Export:
     data: bytes
     count: int
     filename: str
-
-
-def _workbook(
-    title: str,
-    headers: Sequence[tuple[str, int]],
-    rows: Iterable[Sequence[object]],
-    *,
-    note: str = "",
-) -> bytes:
-    """One sheet: a title row, an optional note, bold headers, fixed widths, frozen header."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
-    start = 2
-    if note:
-        ws.append([note])
-        start = 3
-    ws.append([h for h, _ in headers])
-    for i, (_, width) in enumerate(headers, start=1):
-        ws.cell(row=start, column=i).font = Font(bold=True)
-        ws.cell(row=start, column=i).alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for row in rows:
-        ws.append(list(row))
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _stamp() -> str:
@@ -140,7 +106,7 @@ def ledger_export(*, by, filters: selectors.ItemFilter | None = None) -> Export:
     for row in rows:
         years.update(row.clock.uncovered_years)
     note = provisional_note(years)
-    data = _workbook(
+    data = xlsx.report_workbook(
         "审批事项台账",
         LEDGER_HEADERS,
         ledger_rows(rows),
@@ -193,7 +159,7 @@ def credit_export(*, by, county: str = "") -> Export:
         ]
         for r in records
     ]
-    data = _workbook("失信记录（承诺逾期未履行）", CREDIT_HEADERS, rows)
+    data = xlsx.report_workbook("失信记录（承诺逾期未履行）", CREDIT_HEADERS, rows)
     with transaction.atomic():
         audit.record(
             user=by,
@@ -242,7 +208,7 @@ def _notice_rows(notice: Notice) -> list[list[object]]:
 
 
 def notice_xlsx(title: str, notice: Notice) -> bytes:
-    return _workbook(title, NOTICE_HEADERS, _notice_rows(notice), note=_summary(notice))
+    return xlsx.report_workbook(title, NOTICE_HEADERS, _notice_rows(notice), note=_summary(notice))
 
 
 def notice_docx(title: str, notice: Notice) -> bytes:

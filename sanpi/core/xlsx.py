@@ -666,3 +666,34 @@ def marked_cells(data: bytes) -> dict[str, dict[str, str]]:
                     comment = cell.comment.text if cell.comment else ""
                     out.setdefault(ws.title, {})[cell.coordinate] = comment
     return out
+
+
+def report_workbook(
+    title: str,
+    headers: Sequence[tuple[str, int]],
+    rows: Iterable[Sequence[object]],
+    *,
+    note: str = "",
+) -> bytes:
+    """A report to read and print (not to re-import): one sheet with a title row, an
+    optional note, bold headers with fixed widths (header, width), frozen header."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=14)
+    start = 2
+    if note:
+        ws.append([note])
+        start = 3
+    ws.append([h for h, _ in headers])
+    for i, (_, width) in enumerate(headers, start=1):
+        ws.cell(row=start, column=i).font = Font(bold=True)
+        ws.cell(row=start, column=i).alignment = Alignment(wrap_text=True, vertical="center")
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for row in rows:
+        ws.append(list(row))
+    ws.freeze_panes = ws.cell(row=start + 1, column=1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
