@@ -35,6 +35,7 @@ from sanpi.core.api import (
 )
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.services import require
+from sanpi.projects.api import ProjectRowOut
 from sanpi.regions.models import Department
 
 from . import selectors, services
@@ -213,13 +214,8 @@ def _clock(obj: ProjectApproval) -> Clock:
     return clock
 
 
-class ApprovalOut(Schema):
+class ApprovalOut(ProjectRowOut):
     id: int
-    project: int = Field(title="项目编号")
-    project_name: str = Field(title="项目名称")
-    enterprise_name: str = Field(title="项目单位")
-    county: str = Field(title="所属县(市、区)代码")
-    zone: int | None = Field(title="所属开发区编号")
     track: int = Field(title="事项清单编号")
     catalogue_item: int = Field(title="清单事项编号")
     name: str = Field(title="审批事项")
@@ -248,26 +244,6 @@ class ApprovalOut(Schema):
     state_label: str = Field(title="状态（中文）")
     provisional: bool = Field(title="是否推算", description="依赖了未录入节假日安排的年份")
     provisional_note: str = Field(title="推算说明")
-
-    @staticmethod
-    def resolve_project(obj: ProjectApproval) -> int:
-        return obj.project_id
-
-    @staticmethod
-    def resolve_project_name(obj: ProjectApproval) -> str:
-        return obj.project.name
-
-    @staticmethod
-    def resolve_enterprise_name(obj: ProjectApproval) -> str:
-        return obj.project.enterprise.name
-
-    @staticmethod
-    def resolve_county(obj: ProjectApproval) -> str:
-        return obj.project.county.code
-
-    @staticmethod
-    def resolve_zone(obj: ProjectApproval) -> int | None:
-        return obj.project.zone_id
 
     @staticmethod
     def resolve_track(obj: ProjectApproval) -> int:

@@ -266,9 +266,10 @@ class ActivityOut(Schema):
         return obj.get_level_display()
 
 
-class EntryOut(Schema):
-    id: int
-    activity: int = Field(title="活动编号")
+class ProjectRowOut(Schema):
+    """The project a row belongs to, for schemas of rows with a ``.project`` (activity
+    entries, approval items): select_related project, its county, zone and enterprise."""
+
     project: int = Field(title="项目编号")
     project_name: str = Field(title="项目名称")
     enterprise_name: str = Field(title="项目单位")
@@ -276,6 +277,39 @@ class EntryOut(Schema):
     county_name: str = Field(title="所属县(市、区)")
     zone: int | None = Field(title="所属开发区编号")
     zone_name: str | None = Field(title="所属开发区")
+
+    @staticmethod
+    def resolve_project(obj) -> int:
+        return obj.project_id
+
+    @staticmethod
+    def resolve_project_name(obj) -> str:
+        return obj.project.name
+
+    @staticmethod
+    def resolve_enterprise_name(obj) -> str:
+        return obj.project.enterprise.name
+
+    @staticmethod
+    def resolve_county(obj) -> str:
+        return obj.project.county.code
+
+    @staticmethod
+    def resolve_county_name(obj) -> str:
+        return obj.project.county.name
+
+    @staticmethod
+    def resolve_zone(obj) -> int | None:
+        return obj.project.zone_id
+
+    @staticmethod
+    def resolve_zone_name(obj) -> str | None:
+        return obj.project.zone.name if obj.project.zone_id else None
+
+
+class EntryOut(ProjectRowOut):
+    id: int
+    activity: int = Field(title="活动编号")
     action: str = Field(title="行动", description="sign = 签约，start = 开工，produce = 投产")
     action_label: str = Field(title="行动（中文）")
     sign_mode: str = Field(title="签约方式", description="onsite = 现场签约，sync = 同步签约")
@@ -285,34 +319,6 @@ class EntryOut(Schema):
     @staticmethod
     def resolve_activity(obj: ActivityEntry) -> int:
         return obj.activity_id
-
-    @staticmethod
-    def resolve_project(obj: ActivityEntry) -> int:
-        return obj.project_id
-
-    @staticmethod
-    def resolve_project_name(obj: ActivityEntry) -> str:
-        return obj.project.name
-
-    @staticmethod
-    def resolve_enterprise_name(obj: ActivityEntry) -> str:
-        return obj.project.enterprise.name
-
-    @staticmethod
-    def resolve_county(obj: ActivityEntry) -> str:
-        return obj.project.county.code
-
-    @staticmethod
-    def resolve_county_name(obj: ActivityEntry) -> str:
-        return obj.project.county.name
-
-    @staticmethod
-    def resolve_zone(obj: ActivityEntry) -> int | None:
-        return obj.project.zone_id
-
-    @staticmethod
-    def resolve_zone_name(obj: ActivityEntry) -> str | None:
-        return obj.project.zone.name if obj.project.zone_id else None
 
     @staticmethod
     def resolve_action_label(obj: ActivityEntry) -> str:
