@@ -18,7 +18,7 @@ from sanpi.accounts.roles import Cap, Role
 from sanpi.core import audit
 from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.scope import ensure_in_scope, restrict
-from sanpi.core.services import require, validate_instance
+from sanpi.core.services import require, save_update, validate_instance
 from sanpi.projects.models import Project
 from sanpi.regions.models import Department
 
@@ -110,10 +110,7 @@ def department_update(*, by, department: Department, **data) -> Department:
                 }
             )
     validate_instance(department)
-    after = audit.snapshot(department)
-    if after != before:
-        department.save()
-        audit.record(user=by, action="update", obj=department, before=before, after=after)
+    save_update(by=by, instance=department, before=before)
     return department
 
 
@@ -170,10 +167,7 @@ def catalogue_item_update(*, by, item: CatalogueItem, **data) -> CatalogueItem:
                 }
             )
     _validate_catalogue_item(item)
-    after = audit.snapshot(item)
-    if after != before:
-        item.save()
-        audit.record(user=by, action="update", obj=item, before=before, after=after)
+    save_update(by=by, instance=item, before=before)
     return item
 
 
@@ -388,10 +382,7 @@ def item_update(*, by, item: ProjectApproval, **data) -> ProjectApproval:
         errors.setdefault("applied_on", "事项已受理，申请日期不能再修改")
     _refuse(errors)
     _validate_item(item)
-    after = audit.snapshot(item)
-    if after != before:
-        item.save()
-        audit.record(user=by, action="update", obj=item, before=before, after=after)
+    save_update(by=by, instance=item, before=before)
     return item
 
 
@@ -420,13 +411,10 @@ def item_accept(
     if handler:
         item.handler = handler
     _validate_item(item)
-    item.save()
-    audit.record(
-        user=by,
-        action="update",
-        obj=item,
+    save_update(
+        by=by,
+        instance=item,
         before=before,
-        after=audit.snapshot(item),
         message=f"受理（{accepted_on.isoformat()}），承诺{item.committed_days}个工作日内办结",
     )
     return item
@@ -464,13 +452,10 @@ def item_decide(
     if notes:
         item.notes = notes
     _validate_item(item)
-    item.save()
-    audit.record(
-        user=by,
-        action="update",
-        obj=item,
+    save_update(
+        by=by,
+        instance=item,
         before=before,
-        after=audit.snapshot(item),
         message=f"办结：{OUTCOME_LABELS[Outcome(outcome)]}（{decided_on.isoformat()}）",
     )
     return item
