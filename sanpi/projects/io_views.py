@@ -9,15 +9,14 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import imports
-from sanpi.core.errors import NotFound
 from sanpi.core.models import ImportJob
+from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from .io import ledger_export, ledger_import, ledger_template
@@ -37,11 +36,6 @@ SUMMARY_LABELS = (
 )
 
 
-def _require(request, cap: Cap) -> None:
-    if not request.user.can(cap):
-        raise PermissionDenied("您没有权限执行此操作")
-
-
 class LedgerUploadForm(forms.Form):
     file = forms.FileField(
         label="台账文件（.xlsx）",
@@ -59,8 +53,9 @@ class LedgerUploadForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@web_view
 def ledger_import_page(request):
-    _require(request, Cap.IMPORT_LEDGER)
+    require_cap(request.user, Cap.IMPORT_LEDGER)
     bound = request.method == "POST"
     form = LedgerUploadForm(request.POST, request.FILES) if bound else LedgerUploadForm()
     if bound and form.is_valid():
@@ -85,11 +80,8 @@ def ledger_import_page(request):
 
 def _job(request, pk) -> ImportJob:
     """The user's own job (anyone else's: 404), if they may still import."""
-    try:
-        job = imports.job_get(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404("导入任务不存在") from None
-    _require(request, Cap.IMPORT_LEDGER)
+    job = imports.job_get(user=request.user, pk=pk)
+    require_cap(request.user, Cap.IMPORT_LEDGER)
     return job
 
 
@@ -109,12 +101,14 @@ def _status_context(job: ImportJob) -> dict:
 
 
 @require_GET
+@web_view
 def job_page(request, pk):
     job = _job(request, pk)
     return render(request, "ledger/job.html", _status_context(job))
 
 
 @require_GET
+@web_view
 def job_progress(request, pk):
     """The status fragment the job page polls (htmx) until the job has finished."""
     job = _job(request, pk)
@@ -128,6 +122,7 @@ def _xlsx_response(data: bytes, filename: str) -> FileResponse:
 
 
 @require_GET
+@web_view
 def marked_file(request, pk):
     job = _job(request, pk)
     if not job.marked_file:
@@ -137,13 +132,15 @@ def marked_file(request, pk):
 
 
 @require_GET
+@web_view
 def template_file(request):
-    _require(request, Cap.IMPORT_LEDGER)
+    require_cap(request.user, Cap.IMPORT_LEDGER)
     return _xlsx_response(ledger_template(), "项目台账导入模板.xlsx")
 
 
 @require_GET
+@web_view
 def export_file(request):
-    _require(request, Cap.EXPORT_LEDGER)
+    require_cap(request.user, Cap.EXPORT_LEDGER)
     export = ledger_export(by=request.user, filters=ProjectFilter.from_params(request.GET))
     return _xlsx_response(export.data, export.filename)

@@ -381,14 +381,31 @@ def test_the_city_office_may_do_all_of_it(world, login):
 
 
 def test_enterprise_create_is_scoped(world, login):
-    """A county officer's new enterprise is registered in their own county when none is given."""
+    """A county officer's new enterprise is registered in their own county when none is
+    given; one registered in another county is refused (it would vanish from their view);
+    roles that may not change the ledger are refused outright."""
+    from sanpi.regions.tests.factories import make_credit_code
+
     client = login(world.user("county"))
     response = client.post(
         reverse("regions:enterprise_create"),
-        {"name": "山西新丙有限公司", "credit_code": "91141102MA0K000000"[:17] + "X"},
+        {"name": "山西新丙有限公司", "credit_code": make_credit_code(9001, "141102")},
     )
-    assert response.status_code == 200  # bad check character: refused on the form
-    assert not Enterprise.objects.filter(name="山西新丙有限公司").exists()
+    assert response.status_code == 302
+    assert Enterprise.objects.get(name="山西新丙有限公司").county == world.county_a
+    before = _state(world)
+    response = client.post(
+        reverse("regions:enterprise_create"),
+        {
+            "name": "山西外县有限公司",
+            "credit_code": make_credit_code(9002, "141181"),
+            "county": world.county_b.pk,
+        },
+    )
+    assert (
+        response.status_code == 200 and "只能登记注册地在本辖区的企业" in response.content.decode()
+    )
+    assert _state(world) == before
     for role in ("leader", "enterprise", "admin", "auditor"):
         assert (
             login(world.user(role)).post(reverse("regions:enterprise_create"), {}).status_code
