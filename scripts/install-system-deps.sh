@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a PostgreSQL server (and its client tools, for
-# `sanpi backup`), Chromium for the end-to-end tests, and a CJK font with fontconfig so
-# Chinese renders in screenshots instead of boxes. Installs only what is missing; runs
+# `sanpi backup`), Chromium for the end-to-end tests, a CJK font with fontconfig so
+# Chinese renders in screenshots instead of boxes, and headless LibreOffice (Calc and
+# Writer, no GUI) so generated workbooks and documents are opened as people open them. Installs only what is missing; runs
 # apt-get through sudo when not root.
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ fonts="$(fc-list 2>/dev/null || true)"
 grep -q "Noto Sans CJK" <<<"$fonts" || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui libreoffice-writer-nogui)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -19,7 +19,8 @@ from sanpi.core.models import ImportJob
 from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
-from .io import ledger_export, ledger_import, ledger_template
+from .io import ledger_import
+from .ledger_export import ledger_export, ledger_template
 from .selectors import ProjectFilter
 
 JOB_KIND = "ledger"

@@ -14,7 +14,8 @@ from sanpi.core.errors import PermissionDenied
 from sanpi.core.imports import ImportRejected
 from sanpi.core.models import AuditLog
 from sanpi.projects import services
-from sanpi.projects.io import ledger_export, ledger_import, ledger_template
+from sanpi.projects.io import ledger_import
+from sanpi.projects.ledger_export import ledger_export, ledger_template
 from sanpi.projects.models import Activity, ActivityEntry, Project, ProjectEvent
 from sanpi.projects.selectors import ProjectFilter
 from sanpi.projects.tests.factories import ActivityFactory

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from sanpi.core.audit import audit_context
 from sanpi.core.errors import ServiceError
-from sanpi.projects.io import STAGE_BY_LABEL, ledger_export
+from sanpi.projects.io import STAGE_BY_LABEL
+from sanpi.projects.ledger_export import ledger_export
 from sanpi.projects.rules import Stage
 from sanpi.projects.selectors import ProjectFilter
 

@@ -1,0 +1,132 @@
+"""The ledger as Excel out: the export of the projects a user may see (with the activities
+they reference, so the file re-imports as a no-op) and the empty template to fill in."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from sanpi.accounts.roles import Cap
+from sanpi.core import audit, xlsx
+from sanpi.core.services import require
+from sanpi.regions.models import DevelopmentZone
+
+from .io import (
+    ACTIVITIES,
+    INDUSTRY_LABELS,
+    KIND_LABELS,
+    LEDGER,
+    LEVEL_LABELS,
+    SIGN_MODE_LABELS,
+)
+from .models import Activity, Project
+from .rules import STAGE_LABELS, Action, Stage
+from .selectors import ProjectFilter, project_list_for_export
+
+# --- export and template -----------------------------------------------------------------
+
+
+def _yes_no(value: bool) -> str:
+    return xlsx.YES if value else xlsx.NO
+
+
+def export_rows(projects: Iterable[Project]) -> tuple[list[list], dict[int, Activity]]:
+    """The ledger rows of projects (with their entries prefetched) and the activities
+    they reference."""
+    rows: list[list] = []
+    activities: dict[int, Activity] = {}
+    for p in projects:
+        entries = {e.action: e for e in p.activity_entries.all()}
+        batch: dict[str, str] = {}
+        for e in entries.values():
+            activities[e.activity_id] = e.activity
+            batch[e.action] = e.activity.key
+        sign = entries.get(Action.SIGN.value)
+        rows.append(
+            [
+                p.code or None,
+                p.name,
+                p.enterprise.name,
+                p.enterprise.credit_code,
+                p.county.name,
+                p.zone.name if p.zone_id else None,
+                INDUSTRY_LABELS.get(p.industry, p.industry),
+                KIND_LABELS.get(p.construction_kind, p.construction_kind),
+                p.total_investment_wan,
+                p.planned_output_wan,
+                p.planned_tax_wan,
+                p.land_mu,
+                _yes_no(p.is_standard_land),
+                STAGE_LABELS[Stage(p.stage)],
+                p.signed_date,
+                batch.get(Action.SIGN.value),
+                SIGN_MODE_LABELS.get(sign.sign_mode) if sign else None,
+                p.started_date,
+                batch.get(Action.START.value),
+                p.produced_date,
+                batch.get(Action.PRODUCE.value),
+                p.reached_date,
+                p.actual_output_wan,
+                _yes_no(p.is_provincial_key),
+                _yes_no(p.is_city_key),
+            ]
+        )
+    return rows, activities
+
+
+def export_activity_rows(activities: Iterable[Activity]) -> list[list]:
+    return [
+        [a.year, a.sequence, a.date, LEVEL_LABELS.get(a.level, a.level), a.venue or None]
+        for a in sorted(activities, key=lambda a: (a.year, a.sequence))
+    ]
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    count: int
+    filename: str
+
+
+def ledger_export(*, by, filters: ProjectFilter | None = None) -> Export:
+    """The ledger of the projects the user may see, filtered as on screen, with the
+    activities they reference. Audited (action "export")."""
+    require(by, Cap.EXPORT_LEDGER)
+    filters = filters or ProjectFilter()
+    projects = list(project_list_for_export(user=by, filters=filters))
+    rows, activities = export_rows(projects)
+    data = xlsx.write_workbook(
+        [(LEDGER, rows), (ACTIVITIES, export_activity_rows(activities.values()))]
+    )
+    params = filters.as_params()
+    described = "，".join(f"{k}={v}" for k, v in params.items())
+    with transaction.atomic():
+        audit.record(
+            user=by,
+            action="export",
+            object_type="projects.ledger",
+            object_repr="项目台账",
+            after={"filters": params, "count": len(projects)},
+            message=f"导出项目台账{len(projects)}个项目"
+            + (f"（筛选：{described}）" if described else ""),
+        )
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    return Export(data=data, count=len(projects), filename=f"项目台账-{stamp}.xlsx")
+
+
+def ledger_template() -> bytes:
+    """The empty ledger workbook to fill in: headers, drop-down lists, column widths.
+    The 所属开发区 column offers the zones in the system."""
+    zone_names = tuple(
+        DevelopmentZone.objects.order_by("county__code", "name").values_list("name", flat=True)
+    )
+    columns = list(LEDGER.columns)
+    if zone_names and len(",".join(zone_names)) < 250:
+        i = next(i for i, c in enumerate(columns) if c.key == "zone")
+        columns[i] = dataclasses.replace(columns[i], choices=zone_names)
+    ledger = dataclasses.replace(LEDGER, columns=tuple(columns))
+    return xlsx.template_workbook([ledger, ACTIVITIES])
