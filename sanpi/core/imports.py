@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from . import audit
 from .errors import NotFound, ServiceError
-from .models import ImportJob
+from .models import ImportJob, ImportMapping
 from .xlsx import CellError, marked_copy
 
 logger = logging.getLogger(__name__)
@@ -57,19 +57,23 @@ class ImportRejected(ServiceError):
         marked: bytes | None = None,
         *,
         source: bytes | None = None,
+        details: dict | None = None,
+        header_rows: dict[str, int] | None = None,
     ) -> None:
         ordered = sorted(errors, key=lambda e: e.sort_key)
         self.errors: list[CellError] = ordered
         self.lines: list[str] = [str(e) for e in ordered]
         self._marked = marked
         self._source = source
+        self._header_rows = header_rows
+        self.details = details or {}  # what was understood of the file, for the page
         super().__init__(f"文件有{len(ordered)}处错误，未导入任何数据，请改正后重新导入。")
 
     @property
     def marked(self) -> bytes | None:
         """The uploaded file with the bad cells marked (None if nothing can be marked)."""
         if self._marked is None and self._source is not None:
-            self._marked = marked_copy(self._source, self.errors)
+            self._marked = marked_copy(self._source, self.errors, header_rows=self._header_rows)
             self._source = None
         return self._marked
 
@@ -142,10 +146,15 @@ def job_is_stale(job: ImportJob) -> bool:
 # --- running -----------------------------------------------------------------------------
 
 
-def job_start(*, user, kind: str, filename: str, dry_run: bool, work: Work) -> ImportJob:
+def job_start(
+    *, user, kind: str, filename: str, dry_run: bool, work: Work, source: bytes | None = None
+) -> ImportJob:
     """Record a job and run it: in a background thread (after this transaction commits)
-    or inline, as settings say. Returns the job (finished, when run inline)."""
-    job = ImportJob.objects.create(user=user, kind=kind, filename=filename[:255], dry_run=dry_run)
+    or inline, as settings say. Returns the job (finished, when run inline). ``source``,
+    the upload, is kept after a refusal so the file can be imported again (`job_source`)."""
+    job = ImportJob.objects.create(
+        user=user, kind=kind, filename=filename[:255], dry_run=dry_run, source_file=source
+    )
     _report(progress_key(job.pk), "排队", 0, 0)
     if getattr(settings, "SANPI_IMPORT_IN_THREAD", True):
         context = audit.current()
@@ -195,6 +204,7 @@ def run_job(job_id, work: Work) -> None:
             "message": exc.message,
             "errors": exc.lines,
             "marked_file": exc.marked,
+            "summary": exc.details,
         }
     except ServiceError as exc:
         fields = {"status": ImportJob.Status.FAILED, "message": exc.message[:500]}
@@ -206,6 +216,7 @@ def run_job(job_id, work: Work) -> None:
             "status": ImportJob.Status.DONE,
             "message": outcome.summary_text()[:500],
             "summary": outcome.as_dict(),
+            "source_file": None,
         }
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
     cache.delete(progress_key(job_id))
@@ -216,7 +227,7 @@ def run_job(job_id, work: Work) -> None:
 
 def job_list(*, user, kind: str | None = None) -> QuerySet[ImportJob]:
     """The user's own jobs, newest first (without the marked files)."""
-    qs = ImportJob.objects.filter(user_id=user.pk).defer("marked_file")
+    qs = ImportJob.objects.filter(user_id=user.pk).defer("marked_file", "source_file")
     if kind:
         qs = qs.filter(kind=kind)
     return qs
@@ -228,3 +239,39 @@ def job_get(*, user, pk) -> ImportJob:
         return ImportJob.objects.get(pk=pk, user_id=user.pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError, DjangoValidationError):
         raise NotFound("导入任务不存在") from None
+
+
+# --- files imported again, and users' column assignments -----------------------------------------
+
+
+def job_source(*, user, pk) -> bytes:
+    """The upload of one of the user's refused jobs, to import again."""
+    job = job_get(user=user, pk=pk)
+    if job.status != ImportJob.Status.REJECTED or not job.source_file:
+        raise NotFound("该导入任务没有可重新导入的文件，请重新上传")
+    return bytes(job.source_file)
+
+
+def mapping_get(*, user, kind: str) -> dict[str, str]:
+    """The user's remembered column assignments for this kind of import ({} if none)."""
+    row = ImportMapping.objects.filter(user_id=user.pk, kind=kind).first()
+    return dict(row.mapping) if row else {}
+
+
+def mapping_save(*, user, kind: str, mapping: dict[str, str]) -> None:
+    """Remember the user's column assignments (merged into those remembered before)."""
+    with transaction.atomic():
+        row, _ = ImportMapping.objects.select_for_update().get_or_create(user_id=user.pk, kind=kind)
+        before = dict(row.mapping)
+        row.mapping = {**before, **mapping}
+        if row.mapping == before:
+            return
+        row.save()
+        audit.record(
+            user=user,
+            action="update",
+            obj=row,
+            before={"mapping": before},
+            after={"mapping": row.mapping},
+            message="指定导入文件的列对应",
+        )

@@ -114,6 +114,9 @@ class ImportJob(models.Model):
     summary = models.JSONField("结果明细", default=dict, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)
     marked_file = models.BinaryField("标注错误的文件", null=True, blank=True)
+    # The upload, kept while the job runs and after a refusal, so the user can import it
+    # again with columns assigned by hand; cleared once the job has succeeded.
+    source_file = models.BinaryField("上传的文件", null=True, blank=True)
 
     class Meta:
         verbose_name = "导入任务"
@@ -127,6 +130,31 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class ImportMapping(models.Model):
+    """A user's own assignment of their files' column headers to template columns, for
+    one kind of import: remembered when they assign columns by hand, offered next time."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="用户",
+        on_delete=models.CASCADE,
+        related_name="import_mappings",
+    )
+    kind = models.CharField("类型", max_length=30)
+    mapping = models.JSONField("列对应", default=dict)  # file header -> template header or ""
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "导入列对应"
+        verbose_name_plural = "导入列对应"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="import_mapping_user_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}：{self.kind}"
 
 
 class CalendarSource(models.TextChoices):

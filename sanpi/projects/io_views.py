@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import imports
@@ -19,7 +19,7 @@ from sanpi.core.models import ImportJob
 from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
-from .io import ledger_import
+from .io import LEDGER, ledger_import
 from .ledger_export import ledger_export, ledger_template
 from .selectors import ProjectFilter
 
@@ -39,10 +39,11 @@ SUMMARY_LABELS = (
 
 class LedgerUploadForm(forms.Form):
     file = forms.FileField(
-        label="台账文件（.xlsx）",
+        label="台账文件（.xlsx、.xls 或 .csv）",
         error_messages={"required": "请选择要上传的文件", "empty": "上传的文件是空的"},
     )
     dry_run = forms.BooleanField(label="仅校验，不写入", required=False)
+    use_mapping = forms.BooleanField(label="使用我上次指定的列对应", required=False, initial=True)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -53,30 +54,62 @@ class LedgerUploadForm(forms.Form):
         return upload
 
 
+def _start(request, *, data: bytes, filename: str, dry_run: bool, mapping: dict[str, str]):
+    user = request.user
+
+    def work(progress):
+        return ledger_import(
+            by=user, data=data, dry_run=dry_run, progress=progress, filename=filename,
+            mapping=mapping,
+        )  # fmt: skip
+
+    job = imports.job_start(
+        user=user, kind=JOB_KIND, filename=filename, dry_run=dry_run, work=work, source=data
+    )
+    return redirect("ledger:job", pk=job.pk)
+
+
 @require_http_methods(["GET", "POST"])
 @web_view
 def ledger_import_page(request):
     require_cap(request.user, Cap.IMPORT_LEDGER)
     bound = request.method == "POST"
     form = LedgerUploadForm(request.POST, request.FILES) if bound else LedgerUploadForm()
+    remembered = imports.mapping_get(user=request.user, kind=JOB_KIND)
     if bound and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        dry_run = form.cleaned_data["dry_run"]
-        filename = PurePath(upload.name or "台账.xlsx").name
-        user = request.user
-
-        def work(progress):
-            return ledger_import(
-                by=user, data=data, dry_run=dry_run, progress=progress, filename=filename
-            )
-
-        job = imports.job_start(
-            user=user, kind=JOB_KIND, filename=filename, dry_run=dry_run, work=work
+        return _start(
+            request,
+            data=upload.read(),
+            filename=PurePath(upload.name or "台账.xlsx").name,
+            dry_run=form.cleaned_data["dry_run"],
+            mapping=remembered if form.cleaned_data["use_mapping"] else {},
         )
-        return redirect("ledger:job", pk=job.pk)
     jobs = imports.job_list(user=request.user, kind=JOB_KIND)[:10]
-    return render(request, "ledger/import.html", {"form": form, "jobs": jobs})
+    context = {"form": form, "jobs": jobs, "remembered": sorted(remembered.items())}
+    return render(request, "ledger/import.html", context)
+
+
+@require_POST
+@web_view
+def remap(request, pk):
+    """Import a refused file again with the columns the user assigned by hand; the
+    assignment is remembered for their next files."""
+    job = _job(request, pk)
+    data = imports.job_source(user=request.user, pk=job.pk)
+    targets = {c.header for c in LEDGER.columns}
+    mapping: dict[str, str] = {}
+    for key, value in request.POST.items():
+        if not key.startswith("map:"):
+            continue
+        header = key.removeprefix("map:").strip()[:100]
+        if header and (value in targets or value == ""):
+            mapping[header] = value
+    imports.mapping_save(user=request.user, kind=JOB_KIND, mapping=mapping)
+    return _start(
+        request, data=data, filename=job.filename, dry_run=job.dry_run,
+        mapping=imports.mapping_get(user=request.user, kind=JOB_KIND),
+    )  # fmt: skip
 
 
 def _job(request, pk) -> ImportJob:
@@ -84,6 +117,17 @@ def _job(request, pk) -> ImportJob:
     job = imports.job_get(user=request.user, pk=pk)
     require_cap(request.user, Cap.IMPORT_LEDGER)
     return job
+
+
+def _mapping_rows(job: ImportJob) -> list[dict]:
+    """The refused file's columns, each with the template column it was taken for, for
+    the form where the user assigns them by hand (only when a column was not found)."""
+    ledger = (job.summary or {}).get("understood", {}).get("ledger") or {}
+    if job.status != ImportJob.Status.REJECTED or not any("找不到此列" in e for e in job.errors):
+        return []
+    rows = [{**c, "current": c["target"]} for c in ledger.get("columns", [])]
+    rows += [{**c, "current": ""} for c in ledger.get("ignored", [])]
+    return sorted(rows, key=lambda c: (len(c["letter"]), c["letter"]))
 
 
 def _status_context(job: ImportJob) -> dict:
@@ -97,7 +141,10 @@ def _status_context(job: ImportJob) -> dict:
         "stale_message": imports.STALE_MESSAGE,
         "progress": imports.job_progress(job) if running else None,
         "summary_rows": [(label, summary[key]) for key, label in SUMMARY_LABELS if key in summary],
+        "summary": summary,
         "has_marked": bool(job.marked_file),
+        "mapping_rows": _mapping_rows(job),
+        "templates": [c.header for c in LEDGER.columns],
     }
 
 

@@ -4,8 +4,8 @@ they reference, so the file re-imports as a no-op) and the empty template to fil
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +15,7 @@ from sanpi.core import audit, xlsx
 from sanpi.core.services import require
 from sanpi.regions.models import DevelopmentZone
 
-from .io import (
+from .ledger_columns import (
     ACTIVITIES,
     INDUSTRY_LABELS,
     KIND_LABELS,
@@ -34,48 +34,47 @@ def _yes_no(value: bool) -> str:
     return xlsx.YES if value else xlsx.NO
 
 
-def export_rows(projects: Iterable[Project]) -> tuple[list[list], dict[int, Activity]]:
-    """The ledger rows of projects (with their entries prefetched) and the activities
-    they reference."""
-    rows: list[list] = []
-    activities: dict[int, Activity] = {}
-    for p in projects:
-        entries = {e.action: e for e in p.activity_entries.all()}
-        batch: dict[str, str] = {}
-        for e in entries.values():
-            activities[e.activity_id] = e.activity
-            batch[e.action] = e.activity.key
-        sign = entries.get(Action.SIGN.value)
-        rows.append(
-            [
-                p.code or None,
-                p.name,
-                p.enterprise.name,
-                p.enterprise.credit_code,
-                p.county.name,
-                p.zone.name if p.zone_id else None,
-                INDUSTRY_LABELS.get(p.industry, p.industry),
-                KIND_LABELS.get(p.construction_kind, p.construction_kind),
-                p.total_investment_wan,
-                p.planned_output_wan,
-                p.planned_tax_wan,
-                p.land_mu,
-                _yes_no(p.is_standard_land),
-                STAGE_LABELS[Stage(p.stage)],
-                p.signed_date,
-                batch.get(Action.SIGN.value),
-                SIGN_MODE_LABELS.get(sign.sign_mode) if sign else None,
-                p.started_date,
-                batch.get(Action.START.value),
-                p.produced_date,
-                batch.get(Action.PRODUCE.value),
-                p.reached_date,
-                p.actual_output_wan,
-                _yes_no(p.is_provincial_key),
-                _yes_no(p.is_city_key),
-            ]
-        )
-    return rows, activities
+# Projects are read and written this many at a time: one query for their activity
+# entries per chunk, and only one chunk of model instances alive at once.
+CHUNK_SIZE = 2000
+
+
+def export_row(p: Project, activities: dict[int, Activity]) -> list:
+    """The ledger row of a project (its entries prefetched); the activities it references
+    are added to ``activities``."""
+    entries = {e.action: e for e in p.activity_entries.all()}
+    batch: dict[str, str] = {}
+    for e in entries.values():
+        activities[e.activity_id] = e.activity
+        batch[e.action] = e.activity.key
+    sign = entries.get(Action.SIGN.value)
+    return [
+        p.code or None,
+        p.name,
+        p.enterprise.name,
+        p.enterprise.credit_code,
+        p.county.name,
+        p.zone.name if p.zone_id else None,
+        INDUSTRY_LABELS.get(p.industry, p.industry),
+        KIND_LABELS.get(p.construction_kind, p.construction_kind),
+        p.total_investment_wan,
+        p.planned_output_wan,
+        p.planned_tax_wan,
+        p.land_mu,
+        _yes_no(p.is_standard_land),
+        STAGE_LABELS[Stage(p.stage)],
+        p.signed_date,
+        batch.get(Action.SIGN.value),
+        SIGN_MODE_LABELS.get(sign.sign_mode) if sign else None,
+        p.started_date,
+        batch.get(Action.START.value),
+        p.produced_date,
+        batch.get(Action.PRODUCE.value),
+        p.reached_date,
+        p.actual_output_wan,
+        _yes_no(p.is_provincial_key),
+        _yes_no(p.is_city_key),
+    ]
 
 
 def export_activity_rows(activities: Iterable[Activity]) -> list[list]:
@@ -83,6 +82,26 @@ def export_activity_rows(activities: Iterable[Activity]) -> list[list]:
         [a.year, a.sequence, a.date, LEVEL_LABELS.get(a.level, a.level), a.venue or None]
         for a in sorted(activities, key=lambda a: (a.year, a.sequence))
     ]
+
+
+@dataclass
+class _Stream:
+    """The export's two sheets as rows produced while the workbook is written: each
+    project becomes its row as it is read, the count and the activities referenced are
+    gathered on the way, and the activities sheet (written second) uses them."""
+
+    projects: Iterable[Project]
+    count: int = 0
+    activities: dict[int, Activity] = field(default_factory=dict)
+
+    def ledger_rows(self) -> Iterator[list]:
+        for project in self.projects:
+            self.count += 1
+            yield export_row(project, self.activities)
+
+    def activity_rows(self) -> Iterator[list]:
+        # Starts only once the ledger sheet is written, when every reference is known.
+        yield from export_activity_rows(self.activities.values())
 
 
 @dataclass(frozen=True)
@@ -94,13 +113,18 @@ class Export:
 
 def ledger_export(*, by, filters: ProjectFilter | None = None) -> Export:
     """The ledger of the projects the user may see, filtered as on screen, with the
-    activities they reference. Audited (action "export")."""
+    activities they reference. Audited (action "export").
+
+    Streamed, so memory does not grow with the ledger: the projects are read in chunks
+    (a server-side cursor on PostgreSQL) with their entries prefetched chunk by chunk,
+    each turned into its row and appended to a write-only workbook as it comes.
+    """
     require(by, Cap.EXPORT_LEDGER)
     filters = filters or ProjectFilter()
-    projects = list(project_list_for_export(user=by, filters=filters))
-    rows, activities = export_rows(projects)
+    projects = project_list_for_export(user=by, filters=filters)
+    stream = _Stream(projects.iterator(chunk_size=CHUNK_SIZE))
     data = xlsx.write_workbook(
-        [(LEDGER, rows), (ACTIVITIES, export_activity_rows(activities.values()))]
+        [(LEDGER, stream.ledger_rows()), (ACTIVITIES, stream.activity_rows())]
     )
     params = filters.as_params()
     described = "，".join(f"{k}={v}" for k, v in params.items())
@@ -110,12 +134,12 @@ def ledger_export(*, by, filters: ProjectFilter | None = None) -> Export:
             action="export",
             object_type="projects.ledger",
             object_repr="项目台账",
-            after={"filters": params, "count": len(projects)},
-            message=f"导出项目台账{len(projects)}个项目"
+            after={"filters": params, "count": stream.count},
+            message=f"导出项目台账{stream.count}个项目"
             + (f"（筛选：{described}）" if described else ""),
         )
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return Export(data=data, count=len(projects), filename=f"项目台账-{stamp}.xlsx")
+    return Export(data=data, count=stream.count, filename=f"项目台账-{stamp}.xlsx")
 
 
 def ledger_template() -> bytes:

@@ -233,31 +233,31 @@ def test_every_bad_row_is_reported_at_once_with_its_reason(world):
     error = rejected(city, workbook(rows))
     x = "（请在“三个一批活动”表中列出，或先在系统中创建）"
     assert error.lines == [
-        f"第3行 统一社会信用代码: 校验位错误（第18位应为{make_credit_code(50_003, '141102')[17]}）",
-        "第4行 所属县(市、区): “太原市”不是吕梁市的县(市、区)（可填名称或6位代码）",
-        "第5行 所属开发区: 没有名为“不存在开发区”的开发区",
-        "第6行 所属开发区: 开发区“吕梁经济技术开发区”不在孝义市",
-        "第7行 总投资(万元): 不能为负数",
-        "第8行 预计年产值(万元): “三千”不是数字",
-        "第9行 预计年税收(万元): 最多保留两位小数",
-        "第10行 开工日期: 开工日期2021-04-01早于签约日期2021-05-01",
-        "第11行 签约日期: 项目阶段为“签约”，须填写签约日期",
-        "第12行 开工日期: 项目阶段为“储备”，不应填写开工日期",
-        f"第13行 签约批次: 没有2030年第1次“三个一批”活动{x}",
-        "第14行 签约方式: 填写了签约批次，须填写签约方式（现场签约或同步签约）",
-        "第15行 项目名称: 与第2行重复（项目名称和项目单位相同）",
-        "第16行 项目代码: 与第2行的项目代码重复",
-        "第17行 项目代码: 应为24位（含连字符），实为14位",
-        "第18行 签约日期: “2021-13-45”不是有效日期",
-        "第19行 项目阶段: “在建”不是有效的项目阶段（可选：储备、签约、开工、投产、达效）",
-        "第20行 是否标准地: 应填“是”或“否”，实为“Y”",
-        "第21行 项目名称: 不能为空",
-        "第22行 签约批次: “2021年4”格式不对，应为 年度-批次，如 2021-4（2021年第4次活动）",
-        "第23行 签约方式: 未填写签约批次，不应填写签约方式",
-        "第24行 产业类别: “煤炭”不是有效的产业类别"
+        f"第3行 统一社会信用代码（D列）: 校验位错误（第18位应为{make_credit_code(50_003, '141102')[17]}）",
+        "第4行 所属县(市、区)（E列）: “太原市”不是吕梁市的县(市、区)（可填全称如“离石区”、简称如“离石”或6位代码）",
+        "第5行 所属开发区（F列）: 没有名为“不存在开发区”的开发区",
+        "第6行 所属开发区（F列）: 开发区“吕梁经济技术开发区”不在孝义市",
+        "第7行 总投资(万元)（I列）: 不能为负数",
+        "第8行 预计年产值(万元)（J列）: “三千”不是数字",
+        "第9行 预计年税收(万元)（K列）: 最多保留两位小数（实为12.345）",
+        "第10行 开工日期（R列）: 开工日期2021-04-01早于签约日期2021-05-01",
+        "第11行 签约日期（O列）: 项目阶段为“签约”，须填写签约日期",
+        "第12行 开工日期（R列）: 项目阶段为“储备”，不应填写开工日期",
+        f"第13行 签约批次（P列）: 没有2030年第1次“三个一批”活动{x}",
+        "第14行 签约方式（Q列）: 填写了签约批次，须填写签约方式（现场签约或同步签约）",
+        "第15行 项目名称（B列）: 与第2行重复（项目名称和项目单位相同）",
+        "第16行 项目代码（A列）: 与第2行的项目代码重复",
+        "第17行 项目代码（A列）: 应为24位（含连字符），实为14位",
+        "第18行 签约日期（O列）: “2021-13-45”不是有效日期",
+        "第19行 项目阶段（N列）: “在建”不是有效的项目阶段（可选：储备、签约、开工、投产、达效）",
+        "第20行 是否标准地（M列）: 应填“是”或“否”，实为“Y”",
+        "第21行 项目名称（B列）: 不能为空",
+        "第22行 签约批次（P列）: “2021年4”格式不对，应为 年度-批次，如 2021-4（2021年第4次活动）",
+        "第23行 签约方式（Q列）: 未填写签约批次，不应填写签约方式",
+        "第24行 产业类别（G列）: “煤炭”不是有效的产业类别"
         "（可选：新基建、新技术、新材料、新装备、新产品、新业态、战略性新兴产业、传统产业）",
-        "第25行 总投资(万元): 应为数字，实为日期",
-        "第26行 签约批次: 项目阶段为“储备”，不应填写签约批次",
+        "第25行 总投资(万元)（I列）: 应为数字，实为日期",
+        "第26行 签约批次（P列）: 项目阶段为“储备”，不应填写签约批次",
     ]
     assert error.message == "文件有24处错误，未导入任何数据，请改正后重新导入。"
     assert counts() == before
@@ -268,7 +268,7 @@ def test_one_bad_row_among_good_ones_writes_nothing(world):
     rows = [signed(1), row(2), row(3, **{"总投资(万元)": "abc"}), row(4)]
     before = counts()
     error = rejected(city, workbook(rows))
-    assert error.lines == ["第4行 总投资(万元): “abc”不是数字"]
+    assert error.lines == ["第4行 总投资(万元)（I列）: “abc”不是数字"]
     assert counts() == before
     assert not Project.objects.filter(name__startswith="新材料项目").exists()
     assert not Enterprise.objects.filter(name__startswith="山西测试").exists()
@@ -292,11 +292,14 @@ def test_enterprise_and_code_conflicts(world):
         ),  # another enterprise, same code
     ]
     assert rejected(city, workbook(rows)).lines == [
-        "第2行 统一社会信用代码: 与系统中该企业已登记的统一社会信用代码不一致",
-        "第3行 统一社会信用代码: 已被系统中的其他企业使用",
-        "第4行 项目代码: 已被系统中的其他项目使用",
-        "第6行 统一社会信用代码: 与第5行同一企业的统一社会信用代码不一致",
-        "第8行 统一社会信用代码: 与第7行企业“山西测试6科技有限公司”的统一社会信用代码相同",
+        f"第2行 统一社会信用代码（D列）: 与系统中该企业“{ent_a.name}”已登记的统一社会信用代码"
+        f"{ent_a.credit_code}不一致",
+        f"第3行 统一社会信用代码（D列）: 此代码在系统中属于“{ent_a.name}”，与本行项目单位"
+        "“山西测试2科技有限公司”不一致；如企业已更名，请先在企业页面修改名称",
+        f"第4行 项目代码（A列）: 此项目代码在系统中属于项目“{world.project_b.name}”"
+        f"（{world.project_b.enterprise.name}），与本行的项目名称或项目单位不一致",
+        "第6行 统一社会信用代码（D列）: 与第5行同一企业的统一社会信用代码不一致",
+        "第8行 统一社会信用代码（D列）: 与第7行企业“山西测试6科技有限公司”的统一社会信用代码相同",
     ]
 
 
@@ -318,14 +321,14 @@ def test_stage_only_moves_forward_and_attributions_stay(world):
     }
     started = {**same, "项目阶段": "开工", "开工日期": "2021-06-01"}
     assert rejected(city, workbook([signed(1, **same)])).lines == [
-        "第2行 项目阶段: 阶段只能向前推进：项目已处于“开工”阶段，不能改为“签约”"
+        "第2行 项目阶段（N列）: 阶段只能向前推进：项目已处于“开工”阶段，不能改为“签约”"
     ]
     assert rejected(city, workbook([signed(1, **started, 签约批次="2021-2")])).lines == [
-        "第2行 签约批次: 项目已在2021年第4次“三个一批”活动中签约，不能改为2021-2"
+        "第2行 签约批次（P列）: 项目已在2021年第4次“三个一批”活动中签约，不能改为2021-2"
         "（如需更正，请先在活动页面移除原归属）"
     ]
     assert rejected(city, workbook([signed(1, **started, 签约方式="同步签约")])).lines == [
-        "第2行 签约方式: 项目已在2021年第4次“三个一批”活动中以“现场签约”方式签约，不能改为“同步签约”"
+        "第2行 签约方式（Q列）: 项目已在2021年第4次“三个一批”活动中以“现场签约”方式签约，不能改为“同步签约”"
     ]
     assert other.entries.count() == 0
     # Forward, with the attribution already recorded (or left empty): fine.
@@ -378,11 +381,11 @@ def test_activity_sheet_errors_and_rights(world):
     activities[5]["批次"] = 4
     error = rejected(county, workbook(rows, activities))
     assert error.lines == [
-        "三个一批活动表 第2行 日期: 活动日期2021-12-01不在2022年度内",
-        "三个一批活动表 第3行 级别: “县级”不是有效的级别（可选：省级、市级）",
-        "三个一批活动表 第4行 批次: 系统中没有2022年第3次活动，您无权新增“三个一批”活动",
-        "三个一批活动表 第5行 批次: 与第4行重复（同一年度、批次）",
-        "三个一批活动表 第7行 批次: 与第6行重复（同一年度、批次）",
+        "三个一批活动表 第2行 日期（C列）: 活动日期2021-12-01不在2022年度内",
+        "三个一批活动表 第3行 级别（D列）: “县级”不是有效的级别（可选：省级、市级）",
+        "三个一批活动表 第4行 批次（B列）: 系统中没有2022年第3次活动，您无权新增“三个一批”活动",
+        "三个一批活动表 第5行 批次（B列）: 与第4行重复（同一年度、批次）",
+        "三个一批活动表 第7行 批次（B列）: 与第6行重复（同一年度、批次）",
     ]
 
 
@@ -390,8 +393,8 @@ def test_activity_differing_from_the_database(world):
     county, city = world.user("county"), world.user("city_office")
     changed = [activity(2021, 4, dt.date(2021, 3, 23), "市级", "兴县")]
     assert rejected(county, workbook([row(1)], changed)).lines == [
-        "三个一批活动表 第2行 日期: 与系统中已登记的2021年第4次活动不一致（系统中为“2021-03-22”），您无权修改活动",
-        "三个一批活动表 第2行 级别: 与系统中已登记的2021年第4次活动不一致（系统中为“省级”），您无权修改活动",
+        "三个一批活动表 第2行 日期（C列）: 与系统中已登记的2021年第4次活动不一致（系统中为“2021-03-22”），您无权修改活动",
+        "三个一批活动表 第2行 级别（D列）: 与系统中已登记的2021年第4次活动不一致（系统中为“省级”），您无权修改活动",
     ]
     result = ledger_import(by=city, data=workbook([row(1)], changed))
     assert result.activities_updated == 1
@@ -404,27 +407,56 @@ def test_activity_differing_from_the_database(world):
 # --- the file itself ----------------------------------------------------------------------
 
 
-def test_wrong_headers_say_which_column(world):
+def test_columns_in_any_order_under_other_names_and_extra_columns_are_read(world):
     city = world.user("city_office")
-    missing = [h for h in xlsx_headers() if h != "预计年税收(万元)"]
-    assert rejected(city, workbook([row(1)], headers=missing)).lines == [
-        "第1行 预计年税收(万元): 缺少此列（应在第11列（K列））"
+    headers = list(xlsx_headers())
+    headers[0], headers[1] = headers[1], headers[0]  # 项目名称 before 项目代码
+    renamed = {"项目单位": "建设单位", "总投资(万元)": "计划总投资（万元）", "项目代码": "项目编码"}
+    headers = [renamed.get(h, h) for h in headers]
+    cells = [row(1, 项目代码="2103-141102-89-01-000001")]
+    cells = [{renamed.get(k, k): v for k, v in c.items()} for c in cells]
+    data = workbook(cells, headers=["序号", *headers, "", "备注"])
+    result = ledger_import(by=city, data=data)
+    assert result.created == 1
+    project = Project.objects.get(name="新材料项目1")
+    assert (project.code, project.enterprise.name, project.total_investment_wan) == (
+        "2103-141102-89-01-000001",
+        "山西测试1科技有限公司",
+        Decimal("12000.50"),
+    )
+    understood = result.understood["ledger"]
+    assert [c["header"] for c in understood["ignored"]] == ["序号", "备注"]
+    assert {c["header"]: c["how"] for c in understood["columns"]}["建设单位"] == "同义词"
+
+
+def test_a_column_named_twice_or_missing_is_refused_with_what_was_found(world):
+    city = world.user("city_office")
+    twice = [*xlsx_headers(), "项目名称"]
+    assert rejected(city, workbook([row(1)], headers=twice)).lines == [
+        "第1行 项目名称（Z列）: 与B列“项目名称”都对应模板的“项目名称”，请删除或改名其中一列"
     ]
-    swapped = list(xlsx_headers())
-    swapped[0], swapped[1] = swapped[1], swapped[0]
-    assert rejected(city, workbook([row(1)], headers=swapped)).lines == [
-        "第1行 项目名称: 列的位置不对：应在第2列（B列），实在第1列（A列）"
+    headers = ["企业名字" if h == "项目单位" else h for h in xlsx_headers()]
+    data = workbook([{("企业名字" if k == "项目单位" else k): v for k, v in row(1).items()}],
+                    headers=headers)  # fmt: skip
+    assert rejected(city, data).lines == [
+        "第1行 项目单位: 找不到此列（表头在第1行）。文件中未能对应的列：C列“企业名字”"
     ]
-    renamed = ["项目编码" if h == "项目代码" else h for h in xlsx_headers()]
-    assert rejected(city, workbook([row(1)], headers=renamed)).lines == [
-        "第1行 项目代码: 缺少此列（应在第1列（A列））",
-        "第1行 项目编码: 不是本表的列，请改为模板中的列名或删除此列",
+    # …which the clerk's own mapping resolves.
+    assert ledger_import(by=city, data=data, mapping={"企业名字": "项目单位"}).created == 1
+
+
+def test_a_unit_other_than_the_templates_is_refused_never_converted(world):
+    city = world.user("city_office")
+    headers = ["总投资(亿元)" if h == "总投资(万元)" else h for h in xlsx_headers()]
+    cells = [{("总投资(亿元)" if k == "总投资(万元)" else k): v for k, v in row(1).items()}]
+    assert rejected(city, workbook(cells, headers=headers)).lines == [
+        "第1行 总投资(亿元)（I列）: 单位是亿元，本系统此列为“总投资(万元)”（单位万元），"
+        "请换算为万元后把列名改为“总投资(万元)”"
     ]
-    extra = [*xlsx_headers()[:3], "", *xlsx_headers()[3:], "备注", "项目名称"]
-    assert rejected(city, workbook([row(1)], headers=extra)).lines == [
-        "第1行 D列: 表头为空，请删除此列或填写模板中的列名",
-        "第1行 备注: 不是本表的列，请改为模板中的列名或删除此列",
-        "第1行 项目名称: 列名重复（第2列（B列）已有此列）",
+    headers = ["总投资" if h == "总投资(万元)" else h for h in xlsx_headers()]
+    cells = [{("总投资" if k == "总投资(万元)" else k): v for k, v in row(1).items()}]
+    assert rejected(city, workbook(cells, headers=headers)).lines == [
+        "第1行 总投资（I列）: 列名没有注明单位，请改为“总投资(万元)”（或在表头上方注明“单位：万元”）"
     ]
 
 
@@ -434,12 +466,17 @@ def xlsx_headers() -> list[str]:
     return LEDGER.headers
 
 
-def test_missing_column_lists_every_shifted_column(world):
-    headers = list(xlsx_headers())
-    headers.remove("是否市重点")
-    assert rejected(world.user("city_office"), workbook([row(1)], headers=headers)).lines == [
-        "第1行 是否市重点: 缺少此列（应在第25列（Y列））"
-    ]
+def test_a_missing_optional_column_leaves_existing_projects_as_they_are(world):
+    city = world.user("city_office")
+    ledger_import(by=city, data=workbook([row(1, 是否市重点="是", **{"预计年税收(万元)": 8})]))
+    headers = [h for h in xlsx_headers() if h not in ("是否市重点", "预计年税收(万元)")]
+    result = ledger_import(by=city, data=workbook([row(1), row(2)], headers=headers))
+    assert (result.created, result.unchanged) == (1, 1)
+    assert result.understood["ledger"]["missing"] == ["预计年税收(万元)", "是否市重点"]
+    kept = Project.objects.get(name="新材料项目1")
+    assert (kept.is_city_key, kept.planned_tax_wan) == (True, Decimal("8.00"))
+    new = Project.objects.get(name="新材料项目2")
+    assert (new.is_city_key, new.planned_tax_wan) == (False, None)
 
 
 @pytest.mark.parametrize(
@@ -447,9 +484,11 @@ def test_missing_column_lists_every_shifted_column(world):
     [
         (
             b"not a workbook",
-            "无法读取文件：请上传 Excel 工作簿（.xlsx 格式；不支持 .xls、.csv 或加密的文件）",
+            "在前30行中找不到表头（应含“项目代码”“项目名称”“项目单位”“统一社会信用代码”等列名）。"
+            "第1行的内容为：“not a workbook”。请使用导入模板的列名，或在导入页面指定各列的对应关系",
         ),
-        (b"", "无法读取文件：请上传 Excel 工作簿（.xlsx 格式；不支持 .xls、.csv 或加密的文件）"),
+        (b"", "文件是空的，请检查是否选错了文件"),
+        (b"%PDF-1.4 ...", "这是 PDF 文件，不是表格，请上传 .xlsx、.xls 或 .csv 文件"),
     ],
 )
 def test_not_a_workbook(world, data, message):
@@ -460,20 +499,20 @@ def test_not_a_workbook(world, data, message):
 
 def test_missing_sheet_and_empty_sheets(world):
     city = world.user("city_office")
-    assert rejected(city, workbook([row(1)], sheet="Sheet1")).lines == [
-        "缺少工作表“项目台账”（文件中的工作表：Sheet1），请使用导入模板"
-    ]
-    assert rejected(city, workbook([], headers=[])).lines == [
-        "工作表“项目台账”是空的（第1行应为表头）"
-    ]
+    # The only sheet is the ledger, whatever its name; a year or a space in it is fine.
+    assert ledger_import(by=city, data=workbook([row(1)], sheet="Sheet1")).created == 1
+    assert ledger_import(by=city, data=workbook([row(2)], sheet=" 项目台账（2022年） ")).created == 1
+    two = workbook([row(3)], [activity()], sheet="Sheet1")
+    assert ledger_import(by=city, data=two).created == 1  # the other sheet is 三个一批活动
+    assert rejected(city, workbook([], headers=[])).lines == ["工作表“项目台账”是空的"]
     assert rejected(city, workbook([])).lines == ["工作表“项目台账”没有数据行"]
     # An optional 三个一批活动 sheet with its header only is fine.
-    assert ledger_import(by=city, data=workbook([row(1)], [])).created == 1
+    assert ledger_import(by=city, data=workbook([row(4)], [])).created == 1
 
 
 def test_blank_rows_are_skipped_and_row_numbers_stay_excel_rows(world):
     data = workbook([row(1), {}, {}, row(4, **{"总投资(万元)": "x"})])
-    assert rejected(world.user("city_office"), data).lines == ["第5行 总投资(万元): “x”不是数字"]
+    assert rejected(world.user("city_office"), data).lines == ["第5行 总投资(万元)（I列）: “x”不是数字"]
 
 
 def test_counties_by_code_and_dates_in_every_accepted_form(world):
@@ -496,10 +535,10 @@ def test_counties_by_code_and_dates_in_every_accepted_form(world):
 def test_county_and_zone_users_import_only_their_own_rows(world):
     county, zone = world.user("county"), world.user("zone")
     outside = row(1, **{"所属县(市、区)": "孝义市", "所属开发区": "孝义经济开发区"})
-    assert rejected(county, workbook([outside])).lines == ["第2行 所属县(市、区): 超出您的管辖范围"]
-    assert rejected(zone, workbook([outside])).lines == ["第2行 所属开发区: 超出您的管辖范围"]
+    assert rejected(county, workbook([outside])).lines == ["第2行 所属县(市、区)（E列）: 超出您的管辖范围"]
+    assert rejected(zone, workbook([outside])).lines == ["第2行 所属开发区（F列）: 超出您的管辖范围"]
     no_zone = row(2, 所属开发区=None)
-    assert rejected(zone, workbook([no_zone])).lines == ["第2行 所属开发区: 超出您的管辖范围"]
+    assert rejected(zone, workbook([no_zone])).lines == ["第2行 所属开发区（F列）: 超出您的管辖范围"]
     # Project B (county B) named by a county-A user, even moved into county A: refused.
     project_b = {
         "项目名称": world.project_b.name,
@@ -507,7 +546,7 @@ def test_county_and_zone_users_import_only_their_own_rows(world):
         "统一社会信用代码": world.enterprise_b.credit_code,
     }
     assert rejected(county, workbook([row(3, **project_b)])).lines == [
-        "第2行 项目名称: 超出您的管辖范围"
+        "第2行 项目名称（B列）: 超出您的管辖范围"
     ]
     assert ledger_import(by=county, data=workbook([no_zone])).created == 1
     assert ledger_import(by=zone, data=workbook([row(4)])).created == 1
@@ -532,7 +571,7 @@ def test_marked_copy_has_the_bad_cells_red_with_comments_and_an_error_column(wor
     assert error.marked is not None
     assert xlsx.marked_cells(error.marked) == {
         "项目台账": {
-            "E3": "“太原市”不是吕梁市的县(市、区)（可填名称或6位代码）",
+            "E3": "“太原市”不是吕梁市的县(市、区)（可填全称如“离石区”、简称如“离石”或6位代码）",
             "I3": "不能为负数",
             "M4": "应填“是”或“否”，实为“Y”",
         }
@@ -544,7 +583,7 @@ def test_marked_copy_has_the_bad_cells_red_with_comments_and_an_error_column(wor
     assert ws["Z1"].value == "错误"
     assert ws["Z2"].value is None
     assert ws["Z3"].value == (
-        "所属县(市、区): “太原市”不是吕梁市的县(市、区)（可填名称或6位代码）；总投资(万元): 不能为负数"
+        "所属县(市、区): “太原市”不是吕梁市的县(市、区)（可填全称如“离石区”、简称如“离石”或6位代码）；总投资(万元): 不能为负数"
     )
     assert ws["Z4"].value == "是否标准地: 应填“是”或“否”，实为“Y”"
     assert ws["B3"].value == "新材料项目2"  # the user's data is untouched
@@ -556,17 +595,21 @@ def test_marked_copy_has_the_bad_cells_red_with_comments_and_an_error_column(wor
     buffer = io.BytesIO()
     ws.parent.save(buffer)
     again = rejected(world.user("city_office"), buffer.getvalue())
-    assert again.lines == ["第4行 是否标准地: 应填“是”或“否”，实为“Y”"]
+    assert again.lines == ["第4行 是否标准地（M列）: 应填“是”或“否”，实为“Y”"]
     assert xlsx.marked_cells(again.marked) == {"项目台账": {"M4": "应填“是”或“否”，实为“Y”"}}
     remarked = load_workbook(io.BytesIO(again.marked))["项目台账"]
     assert remarked["Z3"].value is None
 
 
 def test_header_errors_are_marked_on_the_header_row(world):
-    headers = [*xlsx_headers(), "备注"]
-    error = rejected(world.user("city_office"), workbook([row(1)], headers=headers))
+    headers = ["总投资(亿元)" if h == "总投资(万元)" else h for h in xlsx_headers()]
+    cells = [{("总投资(亿元)" if k == "总投资(万元)" else k): v for k, v in row(1).items()}]
+    error = rejected(world.user("city_office"), workbook(cells, headers=headers))
     assert xlsx.marked_cells(error.marked) == {
-        "项目台账": {"Z1": "不是本表的列，请改为模板中的列名或删除此列"}
+        "项目台账": {
+            "I1": "单位是亿元，本系统此列为“总投资(万元)”（单位万元），"
+            "请换算为万元后把列名改为“总投资(万元)”"
+        }
     }
 
 

@@ -74,8 +74,8 @@ def test_bad_input_exits_1_with_every_error_and_writes_nothing(world, ledger):
     run = sanpi("import", "ledger", path)
     assert (run.code, run.out) == (1, "")
     assert run.err.splitlines() == [
-        "第3行 所属县(市、区): “太原市”不是吕梁市的县(市、区)（可填名称或6位代码）",
-        "第4行 签约日期: 项目阶段为“签约”，须填写签约日期",
+        "第3行 所属县(市、区)（E列）: “太原市”不是吕梁市的县(市、区)（可填全称如“离石区”、简称如“离石”或6位代码）",
+        "第4行 签约日期（O列）: 项目阶段为“签约”，须填写签约日期",
         "CommandError: 文件有2处错误，未导入任何数据，请改正后重新导入。",
     ]
     assert (Project.objects.count(), AuditLog.objects.count()) == before
@@ -86,7 +86,7 @@ def test_marked_copy_on_request(world, ledger, tmp_path):
     run = sanpi("import", "ledger", ledger([row(1, 是否市重点="不")]), "--marked", str(marked))
     assert run.code == 1
     assert run.err.splitlines() == [
-        "第2行 是否市重点: 应填“是”或“否”，实为“不”",
+        "第2行 是否市重点（Y列）: 应填“是”或“否”，实为“不”",
         f"已把标出错误的文件写到 {marked}",
         "CommandError: 文件有1处错误，未导入任何数据，请改正后重新导入。",
     ]
@@ -106,13 +106,13 @@ def test_dry_run_reports_and_writes_nothing(world, ledger):
     # …and a bad file still fails the dry run.
     run = sanpi("import", "ledger", ledger([row(1, 是否标准地="也许")]), "--dry-run")
     assert run.code == 1
-    assert run.err.splitlines()[0] == "第2行 是否标准地: 应填“是”或“否”，实为“也许”"
+    assert run.err.splitlines()[0] == "第2行 是否标准地（M列）: 应填“是”或“否”，实为“也许”"
 
 
 def test_import_as_a_user_keeps_to_their_scope(world, ledger):
     outside = ledger([row(1, **{"所属县(市、区)": "孝义市", "所属开发区": None})])
     run = sanpi("import", "ledger", outside, "--user", "county_a")
-    assert (run.code, run.err.splitlines()[0]) == (1, "第2行 所属县(市、区): 超出您的管辖范围")
+    assert (run.code, run.err.splitlines()[0]) == (1, "第2行 所属县(市、区)（E列）: 超出您的管辖范围")
     assert (
         sanpi("import", "ledger", ledger([row(2)], name="b.xlsx"), "--user", "county_a").code == 0
     )
@@ -142,7 +142,14 @@ def test_missing_and_unreadable_files(world, tmp_path):
     run = sanpi("import", "ledger", str(text))
     assert run.code == 1
     assert run.err.splitlines()[0] == (
-        "无法读取文件：请上传 Excel 工作簿（.xlsx 格式；不支持 .xls、.csv 或加密的文件）"
+        "第1行 项目单位: 找不到此列（表头在第1行）。文件的表头中没有可对应的列"
+    )
+    pdf = tmp_path / "ledger.xlsx"
+    pdf.write_bytes(b"%PDF-1.4")
+    run = sanpi("import", "ledger", str(pdf))
+    assert (run.code, run.err.splitlines()[0]) == (
+        1,
+        "这是 PDF 文件，不是表格，请上传 .xlsx、.xls 或 .csv 文件",
     )
 
 
@@ -212,7 +219,7 @@ def test_the_console_command_exits_0_and_1(tmp_path):
 
     done = run("import", "ledger", str(bad))
     assert done.returncode == 1
-    assert done.stderr.splitlines()[0] == "第2行 总投资(万元): 不能为负数"
+    assert done.stderr.splitlines()[0] == "第2行 总投资(万元)（I列）: 不能为负数"
     done = run("import", "ledger", str(good), "--dry-run")
     assert (done.returncode, done.stdout.startswith("校验通过")) == (0, True)
     done = run("import", "ledger", str(good))

@@ -68,6 +68,7 @@ def test_others_are_refused_every_import_page(world, login, role):
     # Someone else's job does not exist for them.
     for suffix in ("", "progress/", "marked.xlsx"):
         assert client.get(job_url(owner_job, suffix)).status_code == 404
+    assert client.post(job_url(owner_job, "remap/"), {"map:x": "项目单位"}).status_code in (403, 404)
     assert not Project.objects.filter(name="新材料项目1").exists()
 
 
@@ -85,11 +86,64 @@ def test_jobs_are_visible_only_to_who_started_them(world, login):
     other = login(world.user("county"))
     for suffix in ("", "progress/", "marked.xlsx"):
         assert other.get(job_url(job, suffix)).status_code == 404
+    assert other.post(job_url(job, "remap/"), {"map:总投资(万元)": ""}).status_code == 404
+    assert ImportJob.objects.count() == 1
     assert "还没有导入记录" in other.get("/ledger/import/").content.decode()
     assert other.get("/ledger/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
 
 
 # --- the upload flow ----------------------------------------------------------------------
+
+
+def _renamed(header: str, name: str) -> bytes:
+    """A ledger whose 项目单位 column is headed ``name``."""
+    from sanpi.projects.io import LEDGER
+
+    headers = [name if h == header else h for h in LEDGER.headers]
+    cells = [{(name if k == header else k): v for k, v in row(1).items()}]
+    return workbook(cells, headers=headers)
+
+
+def test_unmatched_columns_are_assigned_on_the_page_and_remembered(world, login):
+    user = world.user("city_office")
+    client = login(user)
+    data = _renamed("项目单位", "企业名字")
+    response = post_file(client, data)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REJECTED
+    page = client.get(response.url).content.decode()
+    assert "第1行 项目单位: 找不到此列（表头在第1行）" in page
+    assert 'id="remap-form"' in page and 'name="map:企业名字"' in page
+    # The clerk says 企业名字 is 项目单位: the same file is imported again, and it works.
+    response = client.post(job_url(job, "remap/"), {"map:企业名字": "项目单位", "map:序号": ""})
+    again = ImportJob.objects.exclude(pk=job.pk).get()
+    assert response.url == job_url(again)
+    assert again.status == ImportJob.Status.DONE, again.errors
+    assert again.source_file is None  # kept only while it may be imported again
+    assert Project.objects.filter(name="新材料项目1").exists()
+    assert imports.mapping_get(user=user, kind="ledger") == {"企业名字": "项目单位", "序号": ""}
+    assert AuditLog.objects.filter(message="指定导入文件的列对应", user=user).count() == 1
+    # Offered next time, and used unless unticked.
+    page = client.get("/ledger/import/").content.decode()
+    assert "“企业名字”→“项目单位”" in page
+    other = _renamed("项目单位", "企业名字").replace(b"1", b"1")
+    post_file(client, other, use_mapping="on")
+    assert ImportJob.objects.latest("created_at").status == ImportJob.Status.DONE
+    post_file(client, other)  # unticked
+    assert ImportJob.objects.latest("created_at").status == ImportJob.Status.REJECTED
+
+
+def test_a_bad_assignment_is_ignored_and_a_finished_job_cannot_be_reimported(world, login):
+    client = login(world.user("city_office"))
+    post_file(client, workbook([row(1)]))
+    done = ImportJob.objects.get()
+    assert client.post(job_url(done, "remap/"), {"map:a": "项目单位"}).status_code == 404
+    post_file(client, _renamed("项目单位", "企业名字"))
+    refused = ImportJob.objects.latest("created_at")
+    client.post(job_url(refused, "remap/"), {"map:企业名字": "不是模板的列"})
+    latest = ImportJob.objects.latest("created_at")
+    assert latest.status == ImportJob.Status.REJECTED
+    assert imports.mapping_get(user=world.user("city_office"), kind="ledger") == {}
 
 
 def test_bad_file_lists_every_error_and_offers_the_marked_copy(world, login):
@@ -116,8 +170,8 @@ def test_bad_file_lists_every_error_and_offers_the_marked_copy(world, login):
 
     page = client.get(job_url(job)).content.decode()
     assert "文件有2处错误，未导入任何数据，请改正后重新导入。" in page
-    assert "第3行 所属县(市、区): 超出您的管辖范围" in page
-    assert "第4行 开工日期: 开工日期2021-04-01早于签约日期2021-05-01" in page
+    assert "第3行 所属县(市、区)（E列）: 超出您的管辖范围" in page
+    assert "第4行 开工日期（R列）: 开工日期2021-04-01早于签约日期2021-05-01" in page
     assert f'href="{job_url(job, "marked.xlsx")}"' in page
     assert "hx-trigger" not in page  # finished: no polling
 
@@ -172,14 +226,7 @@ def test_dry_run_writes_nothing(world, login):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (
-            b"id,name\n1,x\n",
-            "无法读取文件：请上传 Excel 工作簿（.xlsx 格式；不支持 .xls、.csv 或加密的文件）",
-        ),
-        (
-            workbook([row(1)], sheet="Sheet1"),
-            "缺少工作表“项目台账”（文件中的工作表：Sheet1），请使用导入模板",
-        ),
+        (b"%PDF-1.7", "这是 PDF 文件，不是表格，请上传 .xlsx、.xls 或 .csv 文件"),
         (workbook([]), "工作表“项目台账”没有数据行"),
     ],
 )
