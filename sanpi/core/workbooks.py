@@ -97,7 +97,7 @@ class SheetGrid:
 class Book:
     """The sheets of one upload. Use as a context manager or call `close()`."""
 
-    encoding: str | None = None  # csv only: "UTF-8" | "UTF-8（带BOM）" | "GBK/GB18030"
+    encoding: str = ""  # csv: "UTF-8" | "UTF-8（带BOM）" | "GBK/GB18030"; else ""
 
     def __init__(self, kind: str, sheet_names: list[str]) -> None:
         self.kind = kind

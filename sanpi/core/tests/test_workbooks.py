@@ -112,7 +112,7 @@ def test_xlsx_values_blank_rows_and_rereading():
     data = xlsx_bytes(wb)
 
     with open_book(data, "项目表.csv") as book:  # the name lies; the bytes decide
-        assert book.kind == "xlsx"
+        assert book.kind == "xlsx" and book.encoding == ""
         assert book.sheet_names == ["项目"]
         grid = book.sheet("项目")
         assert grid.kind == "xlsx"

@@ -18,13 +18,15 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from sanpi.core.imports import ImportRejected
 from sanpi.core.tests import office
 from sanpi.projects.io import ledger_import
 from sanpi.projects.ledger_export import ledger_export
-from sanpi.projects.models import ActivityEntry, Project
+from sanpi.projects.models import ActivityEntry, Project, ProjectEvent
 from sanpi.projects.tests.ledger_files import row, workbook
 from sanpi.projects.tests.test_io import counts
 from sanpi.regions.tests.factories import make_credit_code
@@ -266,3 +268,106 @@ def test_xls_and_libreoffice_resaved_exports_import_as_a_no_op(world):
     result = ledger_import(by=city, data=xls, dry_run=True)
     assert (result.rows, result.unchanged) == (4, 4)
     assert result.understood["ledger"]["kind"] == "xls"
+
+
+# --- the preview's counts are the import's ----------------------------------------------------------
+
+
+def test_a_dry_run_announces_exactly_what_the_import_then_does(world):
+    city = world.user("city_office")
+    data = messy_ledger()
+    preview = ledger_import(by=city, data=data, dry_run=True).as_dict()
+    done = ledger_import(by=city, data=data).as_dict()
+    assert {**preview, "dry_run": False} == done
+    assert (
+        done["events_created"]
+        == ProjectEvent.objects.filter(
+            project__name__in=["年产5万吨新材料项目", "丙科技项目"]
+        ).count()
+        == 2
+    )
+
+
+def test_the_template_keeps_excel_from_turning_codes_and_batches_into_numbers(world):
+    from sanpi.projects.ledger_export import ledger_template
+
+    ws = load_workbook(io.BytesIO(ledger_template()))["项目台账"]
+    headers = [c.value for c in ws[1]]
+    formats = {
+        h: ws.column_dimensions[chr(ord("A") + i)].number_format for i, h in enumerate(headers)
+    }
+    for header in ("项目代码", "统一社会信用代码", "签约批次", "开工批次", "投产批次"):
+        assert formats[header] == "@", header
+    assert formats["签约日期"] == "yyyy-mm-dd"
+
+
+# --- any accepted value round-trips; a refused one writes nothing -----------------------------------
+
+AMOUNTS = st.decimals(min_value=0, max_value=Decimal("99999999.99"), places=2)
+
+
+def _typed(amount: Decimal, style: int) -> object:
+    """An amount as a clerk might type it."""
+    if style == 0:
+        return amount
+    if style == 1:
+        return f"{amount:,}"
+    if style == 2:
+        return f"{amount}".translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    return f" {amount}万元\u3000"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    amounts=st.lists(AMOUNTS, min_size=3, max_size=3),
+    styles=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+    day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2026, 11, 30)),
+)
+def test_accepted_values_round_trip_through_export_and_import(world, amounts, styles, day):
+    city = world.user("city_office")
+    Project.objects.filter(name="新材料项目1").delete()
+    cells = {
+        "总投资(万元)": _typed(amounts[0], styles[0]),
+        "预计年产值(万元)": _typed(amounts[1], styles[1]),
+        "用地面积(亩)": _typed(amounts[2], styles[2]).replace("万元", "亩")
+        if isinstance(_typed(amounts[2], styles[2]), str)
+        else amounts[2],
+        "项目阶段": "签约",
+        "签约日期": day.strftime(["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d"][styles[0]]),
+    }
+    ledger_import(by=city, data=workbook([row(1, **cells)]))
+    project = Project.objects.get(name="新材料项目1")
+    assert (project.total_investment_wan, project.planned_output_wan, project.land_mu) == (
+        amounts[0],
+        amounts[1],
+        amounts[2],
+    )
+    assert project.signed_date == day
+    before = counts()
+    result = ledger_import(by=city, data=ledger_export(by=city).data)
+    assert (result.created, result.updated) == (0, 0)
+    assert counts() == {**before, "audit": before["audit"] + 2}  # the export's, the import's
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(alphabet="0123456789,，. ", min_size=2, max_size=10).filter(
+        lambda t: ("," in t or "，" in t) and t.strip()
+    )
+)
+def test_a_refused_amount_never_writes(world, text):
+    city = world.user("city_office")
+    before = counts()
+    try:
+        ledger_import(by=city, data=workbook([row(1, **{"总投资(万元)": text})]))
+    except ImportRejected as exc:
+        assert [line.split(":")[0] for line in exc.lines] == ["第2行 总投资(万元)（I列）"]
+        assert counts() == before
+    else:  # only a real thousands grouping is read
+        stored = Project.objects.get(name="新材料项目1").total_investment_wan
+        assert re.fullmatch(r"\s*\d{1,3}([,，]\d{3})+(\.\d{1,2})?\s*", text), (text, stored)
+        Project.objects.filter(name="新材料项目1").delete()
