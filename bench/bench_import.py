@@ -17,6 +17,11 @@ afterwards), migrated, with the development zones the generated ledger uses. The
   projects updated, with their audit rows.
 
 Prints rows/second, the bare read time and the ratio import / bare read (target ≤ 4).
+
+Then, unless --no-memory, peak memory, each measured in a fresh interpreter
+(bench/peak.py) so that it is its own: the interpreter alone, `django.setup()` with a
+database connection, the bare read (openpyxl only, no Django), and the import into a
+fresh database (migrated and given its zones by this process beforehand).
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,19 +40,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+from peak import Timer, child_report, mb, run_child  # noqa: E402
+
 BENCH_DB = "sanpi_bench"
-
-
-class Timer:
-    """Wall-clock and this process's CPU seconds of a block."""
-
-    def __enter__(self):
-        self.wall, self.cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc):
-        self.wall = time.perf_counter() - self.wall
-        self.cpu = time.process_time() - self.cpu
+SCRIPT = Path(__file__).resolve()
 
 
 def bare_read(data: bytes) -> Timer:
@@ -71,22 +67,27 @@ def _pg_admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def bench_url(database_url: str, workdir: Path) -> str:
-    """The benchmark's own database: sanpi_bench on the PostgreSQL server, or a SQLite
+def bench_url(database_url: str, workdir: Path, name: str = BENCH_DB) -> str:
+    """The benchmark's own database: ``name`` on the PostgreSQL server, or a SQLite
     file in the temporary directory."""
     if database_url.startswith(("postgres://", "postgresql://")):
-        return urlunsplit(urlsplit(database_url)._replace(path=f"/{BENCH_DB}"))
+        return urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
     return f"sqlite:///{workdir / 'bench.sqlite3'}"
 
 
-def recreate_database(database_url: str, workdir: Path) -> None:
+def recreate_database(database_url: str, workdir: Path, name: str = BENCH_DB) -> None:
     """Make the benchmark's database new and empty."""
     if database_url.startswith(("postgres://", "postgresql://")):
-        _pg_admin(database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        _pg_admin(database_url, f"CREATE DATABASE {BENCH_DB}")
+        drop_database(database_url, name)
+        _pg_admin(database_url, f"CREATE DATABASE {name}")
         return
     for suffix in ("", "-wal", "-shm"):
         Path(f"{workdir / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+
+
+def drop_database(database_url: str, name: str = BENCH_DB) -> None:
+    if database_url.startswith(("postgres://", "postgresql://")):
+        _pg_admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def setup_django() -> None:
@@ -125,6 +126,49 @@ def timed_import(data: bytes):
     return timer, result
 
 
+def run_as_child(what: str, path: str) -> None:
+    """One measured piece of work in this fresh process (see bench/peak.py)."""
+    if what == "python":
+        child_report()
+    elif what == "read":  # openpyxl alone: no Django
+        timer = bare_read(Path(path).read_bytes())
+        child_report(wall=timer.wall, cpu=timer.cpu)
+    elif what == "django":
+        setup_django()
+        from django.db import connection
+
+        connection.ensure_connection()
+        child_report()
+    elif what == "import":
+        setup_django()
+        timer, result = timed_import(Path(path).read_bytes())
+        child_report(wall=timer.wall, cpu=timer.cpu, rows=result.rows, created=result.created)
+    else:
+        raise SystemExit(f"unknown child {what!r}")
+
+
+def memory(path: Path, database_url: str, workdir: Path) -> None:
+    """Peak RSS of the import and of the bare read, each in a fresh process."""
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(database_url, workdir)
+    prepare_database()
+    connections.close_all()
+    runs = {what: run_child(SCRIPT, what, str(path)) for what in ("python", "django", "read")}
+    runs["import"] = run_child(SCRIPT, "import", str(path))
+    assert runs["import"]["created"] == runs["import"]["rows"], runs["import"]
+    read, imported = runs["read"], runs["import"]
+    print("memory:    peak RSS, each in a fresh process:")
+    print(f"  python (interpreter, baseline):  {mb(runs['python']['peak_kib'])}")
+    print(f"  django (setup + connection):     {mb(runs['django']['peak_kib'])}")
+    print(f"  bare read (openpyxl, no Django): {mb(read['peak_kib'])} ({read['wall']:.2f} s)")
+    print(
+        f"  import:                          {mb(imported['peak_kib'])} ({imported['wall']:.2f} s); "
+        f"{imported['peak_kib'] / read['peak_kib']:.2f}× the bare read's peak"
+    )
+
+
 def _vendor(connection) -> str:
     if connection.vendor == "sqlite":
         return f"SQLite {connection.Database.sqlite_version}"
@@ -148,7 +192,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also time importing the revised ledger (every row changed; generated ledger only)",
     )
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-RSS runs")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        run_as_child(args.child[0], args.child[1] if len(args.child) > 1 else "")
+        return
 
     workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-"))
     # Before Django reads its settings: the data directory and the database are ours.
@@ -187,8 +236,7 @@ def main(argv: list[str] | None = None) -> None:
             updates.append(timer)
             assert changed.updated == result.rows, changed
     connections.close_all()
-    if args.database_url:
-        _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    drop_database(args.database_url)
 
     def summary(timers: list[Timer]) -> tuple[float, float]:
         return (
@@ -224,6 +272,17 @@ def main(argv: list[str] | None = None) -> None:
             f"update:    {updated:.2f} s wall = {rows / updated:,.0f} rows/s; "
             f"ratio {updated / read:.2f}× (all rows changed)"
         )
+    try:
+        if not args.no_memory:
+            path = Path(args.file) if args.file else workdir / "ledger.xlsx"
+            if not args.file:
+                path.write_bytes(data)
+            del data, revised
+            memory(path, args.database_url, workdir)
+    finally:
+        connections.close_all()
+        drop_database(args.database_url)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,9 @@ XLSX = "xlsx:Calc MS Excel 2007 XML"
 XLS = "xls:MS Excel 97"
 # Field separator 44 (,), text delimiter 34 ("), character set 76 (UTF-8).
 CSV = "csv:Text - txt - csv (StarCalc):44,34,76"
-# ... then first line 1, no cell formats, language, quoted text off, detect numbers,
-# save as shown, formulas off, no leading space, and sheet -1: every sheet, one file each.
+# ... then the defaults (first line 1, no column formats, default language, text cells not
+# all quoted, special numbers, cells as shown, no formulas, spaces kept) and sheet -1:
+# every sheet to a file of its own, "<name>-<sheet>.csv" (LibreOffice 7.2 and later).
 CSV_ALL_SHEETS = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 TXT = "txt:Text (encoded):UTF8"
 # Import filters by input suffix.
@@ -178,7 +179,12 @@ def to_xls(data: bytes) -> bytes:
 
 def to_csv(data: bytes) -> str:
     """The first sheet of a .xlsx as CSV (UTF-8, cells as Calc shows them)."""
-    return convert(data, suffix="xlsx", to=CSV).decode("utf-8")
+    return to_csv_many([data])[0]
+
+
+def to_csv_many(files: Sequence[bytes]) -> list[str]:
+    """`to_csv` of several workbooks, with one soffice call."""
+    return [out.decode("utf-8") for out in convert_many(files, suffix="xlsx", to=CSV)]
 
 
 def csv_sheets(data: bytes) -> dict[str, str]:
@@ -200,5 +206,10 @@ def rows(text: str) -> list[list[str]]:
 
 
 def docx_text(data: bytes) -> str:
-    """A Word document as Writer's plain text (UTF-8)."""
-    return convert(data, suffix="docx", to=TXT).decode("utf-8-sig")
+    """A Word document as the plain text Writer saves (UTF-8; a table's cells one a line)."""
+    return docx_text_many([data])[0]
+
+
+def docx_text_many(files: Sequence[bytes]) -> list[str]:
+    """`docx_text` of several documents, with one soffice call."""
+    return [out.decode("utf-8-sig") for out in convert_many(files, suffix="docx", to=TXT)]
