@@ -26,7 +26,9 @@ is kept here.
 from __future__ import annotations
 
 import difflib
+import pickle
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -260,8 +262,10 @@ def lay_out(
             )
         )
     report.missing = [c.header for c in spec.columns if c.key not in positions and not c.required]
-    if missing_required or refused or any(
-        e.row == header_row for e in errors.items if e.sheet == grid.name
+    if (
+        missing_required
+        or refused
+        or any(e.row == header_row for e in errors.items if e.sheet == grid.name)
     ):
         return None
     width = max(positions.values()) + 1 if positions else 0
@@ -410,6 +414,7 @@ class Table:
         self.present = frozenset(layout.positions)
         self.columns = [(layout.positions[c.key], c) for c in spec.columns if c.key in self.present]
         self.header_text = {m.key: m.header for m in layout.matches if m.key}
+        self._required = [j for j, c in self.columns if c.required]
         self._passes = 0
 
     def error(self, row: int, key: str, message: str) -> CellError:
@@ -468,6 +473,17 @@ class Table:
         return None
 
     def _skip_reason(self, raw: tuple, filled: list[int], header_keys: set[str]) -> str | None:
+        width = len(raw)
+        for j in self._required:  # the common case: every required cell filled, a data row
+            value = raw[j] if j < width else None
+            if value is None or (value.__class__ is str and cells.is_empty(value)):
+                break
+        else:
+            first = raw[self._required[0]] if self._required else None
+            if self._required and not (
+                first.__class__ is str and cells.match_key(first) in header_keys
+            ):
+                return None
         own = [(j, raw[j]) for j, _ in self.columns if j < len(raw) and not cells.is_empty(raw[j])]
         if not own:
             first = next((_cell_text(v) for v in raw if not cells.is_empty(v)), "")
@@ -496,7 +512,7 @@ class Table:
         width = len(values)
         for index, column in self.columns:
             value = values[index] if index < width else None
-            if value is None or cells.is_empty(value):
+            if value is None or (value.__class__ is str and cells.is_empty(value)):
                 parsed[column.key] = column.default
                 if column.required:
                     failed.add(column.key)
@@ -591,3 +607,33 @@ def find_sheet(sheet_names: list[str], wanted: str) -> str | None:
         if cells.match_key(name).startswith(key):
             return name
     return None
+
+
+class RowSpool:
+    """Rows kept on disk between an import's checking pass and its writing pass, so a big
+    file is neither held in memory nor read and parsed twice (a temporary file of pickled
+    rows, removed when closed)."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the spool)
+        self.count = 0
+
+    def add(self, row: Row) -> None:
+        pickle.dump(row, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def __iter__(self) -> Iterator[Row]:
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self.count):
+            yield pickle.load(self._file)
+        self._file.seek(0, 2)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> RowSpool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -70,7 +70,10 @@ def test_import_error_fix_import_and_see_the_rates(page, log_in, settings, tmp_p
 
     errors = page.locator("#job-errors")
     errors.wait_for()
-    assert f"第3行 统一社会信用代码（D列）: 校验位错误（第18位应为{good_b[17]}）" in errors.inner_text()
+    assert (
+        f"第3行 统一社会信用代码（D列）: 校验位错误（第18位应为{good_b[17]}）"
+        in errors.inner_text()
+    )
     assert Project.objects.count() == 0  # nothing half-written
     with page.expect_download() as download:
         page.locator("#marked-link").click()

@@ -24,6 +24,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import tables
 from sanpi.core.imports import ImportRejected
 from sanpi.core.services import require
+from sanpi.core.tables import RowSpool
 from sanpi.core.workbooks import WorkbookUnreadable, open_book
 from sanpi.core.xlsx import CellError, ErrorList
 
@@ -94,83 +95,69 @@ def ledger_import(
     plan = LedgerPlan(by=by, errors=errors, progress=report, result=result)
     report(0, 0, "读取")
     try:
-        ledger_rows, activity_rows = _read(data, filename, mapping, plan, errors, report)
-    finally:
+        book = open_book(data, filename)
+    except WorkbookUnreadable as exc:
+        raise ImportRejected([CellError(str(exc))]) from None
+    with book, RowSpool() as spool:
+        plan.spool = spool
+        activity_rows = _lay_out(book, mapping, plan, errors)
+        if plan.ledger is None or activity_rows is None:
+            raise _rejected(errors, data, result, plan)
+        plan.load_reference()
+        plan.check_activities(activity_rows)
+        plan.check(plan.ledger.rows(errors), estimate=plan.ledger.grid.estimated_rows)
+        if not result.rows:
+            errors.file(f"工作表“{plan.ledger.grid.name}”没有数据行")
+        if errors:
+            raise _rejected(errors, data, result, plan)
         result.understood = _understood(plan)
-    if ledger_rows is None or activity_rows is None:
-        raise _rejected(errors, data, result, plan)
-
-    plan.load(ledger_rows)
-    plan.check_activities(activity_rows)
-    plan.check_rows(ledger_rows)
-    result.understood = _understood(plan)
-    if errors:
-        raise _rejected(errors, data, result, plan)
-    if dry_run:
-        report(1, 1, "完成")
-        return result
-    try:
-        with transaction.atomic():
-            write_plan(plan, filename=filename)
-    except IntegrityError:
-        raise ImportRejected([CellError(INTEGRITY_MESSAGE)]) from None
+        if dry_run:
+            report(1, 1, "完成")
+            return result
+        try:
+            with transaction.atomic():
+                write_plan(plan, spool, filename=filename)
+        except IntegrityError:
+            raise ImportRejected([CellError(INTEGRITY_MESSAGE)]) from None
     report(1, 1, "完成")
     return result
 
 
-def _read(data, filename, mapping, plan: LedgerPlan, errors: ErrorList, report: ProgressFn):
-    """The ledger's and the activities' data rows, or None (with errors)."""
-    try:
-        book = open_book(data, filename)
-    except WorkbookUnreadable as exc:
-        errors.file(str(exc))
-        return None, None
-    with book:
-        names = list(book.sheet_names)
-        ledger_name = tables.find_sheet(names, LEDGER.name)
-        acts_name = tables.find_sheet(names, ACTIVITIES.name)
-        if ledger_name is None:
-            others = [n for n in names if n != acts_name]
-            if len(others) == 1:  # the only sheet is the ledger, whatever its name
-                ledger_name = others[0]
-            else:
-                errors.file(
-                    f"找不到工作表“{LEDGER.name}”（文件中的工作表：{'、'.join(names)}）："
-                    f"请把项目台账所在的工作表命名为“{LEDGER.name}”"
-                )
-                return None, None
-        grid = book.sheet(ledger_name)
-        ledger_report = tables.TableReport(kind=book.kind, encoding=getattr(book, "encoding", ""))
-        plan.reports["ledger"] = ledger_report
-        plan.ledger = tables.read_table(grid, LEDGER, errors, mapping=mapping, report=ledger_report)
-        if plan.ledger is None:
-            return None, None
-        estimate = grid.estimated_rows
-        ledger_rows = []
-        for row in plan.ledger.rows(errors):
-            ledger_rows.append(row)
-            if len(ledger_rows) % 500 == 0:
-                report(len(ledger_rows), estimate if estimate >= len(ledger_rows) else 0, "读取")
-        if not ledger_rows:
-            errors.file(f"工作表“{ledger_name}”没有数据行")
-            return None, None
-        activity_rows: list[tables.Row] | None = []
-        if acts_name is not None and acts_name != ledger_name:
-            scratch = ErrorList()
-            acts_report = tables.TableReport(kind=book.kind)
-            acts = tables.read_table(book.sheet(acts_name), ACTIVITIES, scratch, report=acts_report)
-            empty = acts is None and all(
-                e.row is None and "是空的" in e.message for e in scratch.items
+def _lay_out(book, mapping, plan: LedgerPlan, errors: ErrorList) -> list[tables.Row] | None:
+    """Find and lay out the ledger sheet (on the plan) and read the activities sheet's
+    rows (few); None when the activities sheet can't be read."""
+    names = list(book.sheet_names)
+    ledger_name = tables.find_sheet(names, LEDGER.name)
+    acts_name = tables.find_sheet(names, ACTIVITIES.name)
+    if ledger_name is None:
+        others = [n for n in names if n != acts_name]
+        if len(others) != 1:
+            errors.file(
+                f"找不到工作表“{LEDGER.name}”（文件中的工作表：{'、'.join(names)}）："
+                f"请把项目台账所在的工作表命名为“{LEDGER.name}”"
             )
-            if not empty:
-                errors.items.extend(scratch.items)
-                plan.acts = acts
-                plan.reports["activities"] = acts_report
-                activity_rows = list(acts.rows(errors)) if acts is not None else None
-        return ledger_rows, activity_rows
+            return None
+        ledger_name = others[0]  # the only sheet is the ledger, whatever its name
+    ledger_report = tables.TableReport(kind=book.kind, encoding=getattr(book, "encoding", ""))
+    plan.reports["ledger"] = ledger_report
+    grid = book.sheet(ledger_name)
+    plan.ledger = tables.read_table(grid, LEDGER, errors, mapping=mapping, report=ledger_report)
+    activity_rows: list[tables.Row] | None = []
+    if acts_name is not None and acts_name != ledger_name:
+        scratch = ErrorList()
+        acts_report = tables.TableReport(kind=book.kind)
+        acts = tables.read_table(book.sheet(acts_name), ACTIVITIES, scratch, report=acts_report)
+        empty = acts is None and all(e.row is None and "是空的" in e.message for e in scratch.items)
+        if not empty:
+            errors.items.extend(scratch.items)
+            plan.acts = acts
+            plan.reports["activities"] = acts_report
+            activity_rows = list(acts.rows(errors)) if acts is not None else None
+    return activity_rows
 
 
 def _rejected(errors: ErrorList, data: bytes, result: ImportResult, plan: LedgerPlan):
+    result.understood = _understood(plan)
     header_rows = {r.sheet: r.header_rows[-1] for r in plan.reports.values() if r.header_rows}
     return ImportRejected(
         errors.items, source=data, details=result.as_dict(), header_rows=header_rows

@@ -29,7 +29,7 @@ from typing import NamedTuple
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells
 from sanpi.core.scope import in_scope
-from sanpi.core.tables import Row, Table, TableReport
+from sanpi.core.tables import Row, RowSpool, Table, TableReport
 from sanpi.core.xlsx import ErrorList
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
 from sanpi.regions.rules import CITY_NAME
@@ -56,7 +56,8 @@ from .rules import (
     stage_index,
 )
 
-CHUNK = 500
+CHUNK = 500  # keys in one IN (…) query
+CHUNK_ROWS = 2000  # rows checked (and written) together
 MATCH_SAMPLE = 50  # normalised-name matches listed in the preview
 # Ledger columns and the project fields they set; a column the file lacks leaves the field.
 FIELD_OF_COLUMN = {
@@ -83,9 +84,15 @@ assert set(FIELD_OF_COLUMN.values()) == set(ROW_FIELDS)
 
 
 def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
+    """Lists of ``size`` items, streaming (the last one shorter)."""
+    chunk: list = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class Known(NamedTuple):
@@ -105,19 +112,6 @@ class Named(NamedTuple):
     enterprise_id: int
     enterprise_name: str
     county_id: int
-
-
-@dataclass
-class PlannedRow:
-    """What a valid ledger row will do."""
-
-    number: int
-    project: Project
-    is_new: bool
-    before: dict | None = None
-    changed: list[str] = field(default_factory=list)
-    from_stage: str = Stage.RESERVE.value
-    new_entries: list[tuple[Action, tuple[int, int], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -143,13 +137,22 @@ class LedgerPlan:
     new_activities: list[Activity] = field(default_factory=list)
     changed_activities: list[tuple[Activity, dict]] = field(default_factory=list)
     new_enterprises: dict[str, Enterprise] = field(default_factory=dict)  # by credit code
-    rows: list[PlannedRow] = field(default_factory=list)
+    # What each valid row will do, by row number: the project it updates (None: a new
+    # one) and its new attributions. Small, so a big file's checks keep little in memory.
+    records: dict[int, tuple[int | None, tuple]] = field(default_factory=dict)
+    spool: RowSpool | None = None  # the rows to write, for the writing pass
+    loaded_counties: set[int] = field(default_factory=set)
+    seen_projects: dict[tuple[str, str], int] = field(default_factory=dict)
+    seen_codes: dict[str, int] = field(default_factory=dict)
+    seen_enterprises: dict[str, tuple[str, int]] = field(default_factory=dict)
+    seen_credit_codes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     matched: list[dict] = field(default_factory=list)  # normalised-name matches, a sample
     matched_count: int = 0
 
     # --- lookups, a handful of queries whatever the file's size -------------------------------
 
-    def load(self, rows: list[Row]) -> None:
+    def load_reference(self) -> None:
+        """Counties, zones and activities: small tables, read whole once."""
         for county in County.objects.all():
             self.counties[county.code] = county
             self.county_codes[county.pk] = county.code
@@ -168,45 +171,34 @@ class LedgerPlan:
             self.zone_names[zone.pk] = zone.name
         self.activities = {(a.year, a.sequence): a for a in Activity.objects.all()}
 
+    def _load_chunk(self, rows: list[Row]) -> None:
+        """What the checks of these rows need from the database, in a few queries."""
         codes = {r.values.get("credit_code") for r in rows} - {None, ""}
         names = {r.values.get("enterprise") for r in rows} - {None, ""}
-        name_keys = {cells.match_key(n) for n in names}
-        for chunk in chunks(codes):
+        for chunk in chunks(codes - set(self.by_credit_code)):
             for known in Enterprise.objects.filter(credit_code__in=chunk).values_list(
                 "pk", "name", "credit_code"
             ):
                 self._know(Known(*known))
         # Enterprises by name, whatever their code, for "same enterprise, other code":
-        # exact names in SQL, normalised spellings by the key.
+        # exact names in SQL; normalised spellings through the whole county's list.
         for chunk in chunks(names):
             for known in Enterprise.objects.filter(name__in=chunk).values_list(
                 "pk", "name", "credit_code"
             ):
                 self._know(Known(*known))
         counties = {self._county(r.values.get("county")) for r in rows} - {None}
-        if counties:
-            for known in (
-                Enterprise.objects.filter(county__in=counties)
-                .values_list("pk", "name", "credit_code")
-                .iterator(chunk_size=2000)
-            ):
-                if cells.match_key(known[1]) in name_keys:
-                    self._know(Known(*known))
-            fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
-            for named in (
-                Project.objects.filter(county__in=counties)
-                .values_list(*fields)
-                .iterator(chunk_size=2000)
-            ):
-                named = Named(*named)
-                self.same_name.setdefault((cells.match_key(named.name), named.county_id), named)
-        enterprise_ids = {k.pk for k in self.by_credit_code.values()}
+        for county in counties:
+            if county.pk not in self.loaded_counties:
+                self._load_county(county)
+        self.projects, self.project_by_code, self.entries = {}, {}, {}
+        enterprise_ids = {self.by_credit_code[c].pk for c in codes if c in self.by_credit_code}
         for chunk in chunks(enterprise_ids):
             for p in Project.objects.filter(enterprise_id__in=chunk):
                 self.projects[(cells.match_key(p.name), p.enterprise_id)] = p
         project_codes = {r.values.get("code") for r in rows} - {None, ""}
+        fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
         for chunk in chunks(project_codes):
-            fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
             for named in Project.objects.filter(code__in=chunk).values_list(*fields):
                 self.project_by_code[named[2]] = Named(*named)
         project_ids = [p.pk for p in self.projects.values()]
@@ -215,6 +207,22 @@ class LedgerPlan:
                 "activity"
             ):
                 self.entries[(entry.project_id, entry.action)] = entry
+
+    def _load_county(self, county: County) -> None:
+        """A county's enterprises and project names, for matching retyped names."""
+        self.loaded_counties.add(county.pk)
+        for known in (
+            Enterprise.objects.filter(county=county)
+            .values_list("pk", "name", "credit_code")
+            .iterator(chunk_size=2000)
+        ):
+            self._know(Known(*known))
+        fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
+        for named in (
+            Project.objects.filter(county=county).values_list(*fields).iterator(chunk_size=2000)
+        ):
+            named = Named(*named)
+            self.same_name.setdefault((cells.match_key(named.name), named.county_id), named)
 
     def _know(self, known: Known) -> None:
         self.by_credit_code[known.credit_code] = known
@@ -283,173 +291,173 @@ class LedgerPlan:
     def _error(self, row: Row, key: str, message: str) -> None:
         self.errors.add(self.ledger.error(row.number, key, message))
 
-    def check_rows(self, rows: list[Row]) -> None:
-        seen_projects: dict[tuple[str, str], int] = {}
-        seen_codes: dict[str, int] = {}
-        seen_enterprises: dict[str, tuple[str, int]] = {}  # name key -> (code, row)
-        seen_credit_codes: dict[str, tuple[str, str, int]] = {}  # code -> (key, name, row)
-        total = len(rows)
-        self.result.rows = total
-        for i, row in enumerate(rows, start=1):
-            if i % 500 == 0:
-                self.progress(i, total, "校验")
-            v = row.values
-            ok = True  # False once this row has an error of its own
+    def check(self, rows: Iterable[Row], *, estimate: int = 0) -> None:
+        """Check every row (streamed), a chunk at a time: a chunk's lookups, then its rows.
+        `load_reference` (and `check_activities`) first."""
+        for chunk in chunks(rows, CHUNK_ROWS):
+            self._load_chunk(chunk)
+            for row in chunk:
+                self.result.rows += 1
+                self._check_row(row)
+            done = self.result.rows
+            self.progress(done, estimate if estimate >= done else 0, "校验")
+        self.projects, self.project_by_code, self.entries = {}, {}, {}
 
-            # Region.
-            county = None
-            if "county" not in row.failed:
-                county = self._county(v["county"])
-                if county is None:
-                    self._error(
-                        row,
-                        "county",
-                        f"“{v['county']}”不是{CITY_NAME}的县(市、区)"
-                        "（可填全称如“离石区”、简称如“离石”或6位代码）",
-                    )
-                    ok = False
-            zone = None
-            if v.get("zone"):
-                zone = self.zones.get(cells.match_key(v["zone"]))
-                if zone is None:
-                    self._error(row, "zone", f"没有名为“{v['zone']}”的开发区")
-                    ok = False
-                elif county is not None and zone.county_id != county.pk:
-                    self._error(row, "zone", f"开发区“{zone.name}”不在{county.name}")
-                    ok = False
-            elif "zone" in row.failed:
-                ok = False
+    def _check_row(self, row: Row) -> None:
+        v = row.values
+        ok = True  # False once this row has an error of its own
 
-            # Enterprise: the one with the row's credit code; its name must agree.
-            name, enterprise_name, code = v.get("name"), v.get("enterprise"), v.get("credit_code")
-            enterprise: Known | None = None
-            if enterprise_name and code:
-                name_key = cells.match_key(enterprise_name)
-                enterprise = self.by_credit_code.get(code)
-                if enterprise is not None and cells.match_key(enterprise.name) != name_key:
-                    self._error(
-                        row,
-                        "credit_code",
-                        f"此代码在系统中属于“{enterprise.name}”，与本行项目单位“{enterprise_name}”"
-                        "不一致；如企业已更名，请先在企业页面修改名称",
-                    )
-                    enterprise = None
-                    ok = False
-                elif enterprise is None and name_key in self.by_enterprise_key:
-                    other = self.by_enterprise_key[name_key]
-                    self._error(
-                        row,
-                        "credit_code",
-                        f"与系统中该企业“{other.name}”已登记的统一社会信用代码"
-                        f"{other.credit_code}不一致",
-                    )
-                    ok = False
-                first = seen_enterprises.setdefault(name_key, (code, row.number))
-                if first[0] != code:
-                    self._error(
-                        row, "credit_code", f"与第{first[1]}行同一企业的统一社会信用代码不一致"
-                    )
-                    ok = False
-                first_code = seen_credit_codes.setdefault(
-                    code, (name_key, enterprise_name, row.number)
-                )
-                if first_code[0] != name_key:
-                    self._error(
-                        row,
-                        "credit_code",
-                        f"与第{first_code[2]}行企业“{first_code[1]}”的统一社会信用代码相同",
-                    )
-                    ok = False
-            else:
-                ok = False
-
-            # Duplicates in the file.
-            project_key = cells.match_key(name) if name else ""
-            if name and enterprise_name:
-                pair = (project_key, cells.match_key(enterprise_name))
-                first_row = seen_projects.setdefault(pair, row.number)
-                if first_row != row.number:
-                    self._error(row, "name", f"与第{first_row}行重复（项目名称和项目单位相同）")
-                    ok = False
-            project_code = v.get("code") or None
-            if project_code:
-                problem = project_code_error(project_code)
-                if problem:
-                    self._error(row, "code", problem)
-                    ok = False
-                else:
-                    first_row = seen_codes.setdefault(project_code, row.number)
-                    if first_row != row.number:
-                        self._error(row, "code", f"与第{first_row}行的项目代码重复")
-                        ok = False
-
-            # The project the row is about, if the system has it.
-            existing = None
-            if enterprise is not None and name:
-                existing = self.projects.get((project_key, enterprise.pk))
-            by_code = self.project_by_code.get(project_code) if project_code else None
-            if by_code is not None and (existing is None or by_code.pk != existing.pk):
+        # Region.
+        county = None
+        if "county" not in row.failed:
+            county = self._county(v["county"])
+            if county is None:
                 self._error(
                     row,
-                    "code",
-                    f"此项目代码在系统中属于项目“{by_code.name}”（{by_code.enterprise_name}），"
-                    "与本行的项目名称或项目单位不一致",
+                    "county",
+                    f"“{v['county']}”不是{CITY_NAME}的县(市、区)"
+                    "（可填全称如“离石区”、简称如“离石”或6位代码）",
                 )
                 ok = False
-            if existing is None and name and county is not None and ok:
-                twin = self.same_name.get((project_key, county.pk))
-                if twin is not None:
-                    self._error(
-                        row,
-                        "name",
-                        f"疑似重复：{county.name}已有同名项目“{twin.name}”"
-                        f"（项目代码{twin.code or '未填'}，项目单位“{twin.enterprise_name}”）。"
-                        f"如是同一项目，请把项目单位写成“{twin.enterprise_name}”；"
-                        "如是不同项目，请在项目名称中加以区分",
-                    )
-                    ok = False
-            if existing is not None and existing.name != name:
-                self._matched(row, existing, name)
-            v = self._complete(v, existing)
-
-            # Stage, dates and batches.
-            stage = v.get("stage")
-            if stage is not None:
-                dates = {f: v.get(f) for f in DATE_KEYS}
-                for date_key, message in date_errors(stage, dates).items():
-                    if date_key not in row.failed:
-                        self._error(row, date_key, message)
-                        ok = False
-                if existing is not None and stage_index(stage) < stage_index(existing.stage):
-                    self._error(
-                        row,
-                        "stage",
-                        f"阶段只能向前推进：项目已处于“{STAGE_LABELS[Stage(existing.stage)]}”阶段，"
-                        f"不能改为“{STAGE_LABELS[Stage(stage)]}”",
-                    )
-                    ok = False
-            elif "stage" in row.failed:
+        zone = None
+        if v.get("zone"):
+            zone = self.zones.get(cells.match_key(v["zone"]))
+            if zone is None:
+                self._error(row, "zone", f"没有名为“{v['zone']}”的开发区")
                 ok = False
-            new_entries = self._check_batches(row, v, stage, existing)
-            if new_entries is None:
+            elif county is not None and zone.county_id != county.pk:
+                self._error(row, "zone", f"开发区“{zone.name}”不在{county.name}")
                 ok = False
+        elif "zone" in row.failed:
+            ok = False
 
-            # Scope: the existing project and the row's county/zone must be the user's.
-            if existing is not None and not in_scope(self.by, existing):
-                self._error(row, "name", "超出您的管辖范围")
-                continue
-            if not ok or row.failed or county is None:
-                if county is not None and not self._row_in_scope(county, zone):
-                    self._scope_error(row)
-                continue
-            if not self._row_in_scope(county, zone):
+        # Enterprise: the one with the row's credit code; its name must agree.
+        name, enterprise_name, code = v.get("name"), v.get("enterprise"), v.get("credit_code")
+        enterprise: Known | None = None
+        if enterprise_name and code:
+            name_key = cells.match_key(enterprise_name)
+            enterprise = self.by_credit_code.get(code)
+            if enterprise is not None and cells.match_key(enterprise.name) != name_key:
+                self._error(
+                    row,
+                    "credit_code",
+                    f"此代码在系统中属于“{enterprise.name}”，与本行项目单位“{enterprise_name}”"
+                    "不一致；如企业已更名，请先在企业页面修改名称",
+                )
+                enterprise = None
+                ok = False
+            elif enterprise is None and name_key in self.by_enterprise_key:
+                other = self.by_enterprise_key[name_key]
+                self._error(
+                    row,
+                    "credit_code",
+                    f"与系统中该企业“{other.name}”已登记的统一社会信用代码"
+                    f"{other.credit_code}不一致",
+                )
+                ok = False
+            first = self.seen_enterprises.setdefault(name_key, (code, row.number))
+            if first[0] != code:
+                self._error(row, "credit_code", f"与第{first[1]}行同一企业的统一社会信用代码不一致")
+                ok = False
+            first_code = self.seen_credit_codes.setdefault(
+                code, (name_key, enterprise_name, row.number)
+            )
+            if first_code[0] != name_key:
+                self._error(
+                    row,
+                    "credit_code",
+                    f"与第{first_code[2]}行企业“{first_code[1]}”的统一社会信用代码相同",
+                )
+                ok = False
+        else:
+            ok = False
+
+        # Duplicates in the file.
+        project_key = cells.match_key(name) if name else ""
+        if name and enterprise_name:
+            pair = (project_key, cells.match_key(enterprise_name))
+            first_row = self.seen_projects.setdefault(pair, row.number)
+            if first_row != row.number:
+                self._error(row, "name", f"与第{first_row}行重复（项目名称和项目单位相同）")
+                ok = False
+        project_code = v.get("code") or None
+        if project_code:
+            problem = project_code_error(project_code)
+            if problem:
+                self._error(row, "code", problem)
+                ok = False
+            else:
+                first_row = self.seen_codes.setdefault(project_code, row.number)
+                if first_row != row.number:
+                    self._error(row, "code", f"与第{first_row}行的项目代码重复")
+                    ok = False
+
+        # The project the row is about, if the system has it.
+        existing = None
+        if enterprise is not None and name:
+            existing = self.projects.get((project_key, enterprise.pk))
+        by_code = self.project_by_code.get(project_code) if project_code else None
+        if by_code is not None and (existing is None or by_code.pk != existing.pk):
+            self._error(
+                row,
+                "code",
+                f"此项目代码在系统中属于项目“{by_code.name}”（{by_code.enterprise_name}），"
+                "与本行的项目名称或项目单位不一致",
+            )
+            ok = False
+        if existing is None and name and county is not None and ok:
+            twin = self.same_name.get((project_key, county.pk))
+            if twin is not None:
+                self._error(
+                    row,
+                    "name",
+                    f"疑似重复：{county.name}已有同名项目“{twin.name}”"
+                    f"（项目代码{twin.code or '未填'}，项目单位“{twin.enterprise_name}”）。"
+                    f"如是同一项目，请把项目单位写成“{twin.enterprise_name}”；"
+                    "如是不同项目，请在项目名称中加以区分",
+                )
+                ok = False
+        if existing is not None and existing.name != name:
+            self._matched(row, existing, name)
+        v = self.complete(v, existing)
+
+        # Stage, dates and batches.
+        stage = v.get("stage")
+        if stage is not None:
+            dates = {f: v.get(f) for f in DATE_KEYS}
+            for date_key, message in date_errors(stage, dates).items():
+                if date_key not in row.failed:
+                    self._error(row, date_key, message)
+                    ok = False
+            if existing is not None and stage_index(stage) < stage_index(existing.stage):
+                self._error(
+                    row,
+                    "stage",
+                    f"阶段只能向前推进：项目已处于“{STAGE_LABELS[Stage(existing.stage)]}”阶段，"
+                    f"不能改为“{STAGE_LABELS[Stage(stage)]}”",
+                )
+                ok = False
+        elif "stage" in row.failed:
+            ok = False
+        new_entries = self._check_batches(row, v, stage, existing)
+        if new_entries is None:
+            ok = False
+
+        # Scope: the existing project and the row's county/zone must be the user's.
+        if existing is not None and not in_scope(self.by, existing):
+            self._error(row, "name", "超出您的管辖范围")
+            return
+        if not ok or row.failed or county is None:
+            if county is not None and not self._row_in_scope(county, zone):
                 self._scope_error(row)
-                continue
+            return
+        if not self._row_in_scope(county, zone):
+            self._scope_error(row)
+            return
 
-            self._plan_row(row, v, county, zone, enterprise, existing, new_entries)
-        self.progress(total, total, "校验")
+        self._plan_row(row, v, county, zone, enterprise, existing, new_entries)
 
-    def _complete(self, v: dict, existing: Project | None) -> dict:
+    def complete(self, v: dict, existing: Project | None) -> dict:
         """The row's values, with what the file does not give: an existing project keeps
         the values of the columns the file lacks; a new one gets nothing."""
         present = self.ledger.present
@@ -549,53 +557,52 @@ class LedgerPlan:
             out.append((action, key, this_mode))
         return out if ok else None
 
-    def _plan_row(self, row, v, county, zone, enterprise, existing, new_entries) -> None:
+    def state_of(self, v: dict, county: County, zone: DevelopmentZone | None) -> dict:
+        """The project fields a checked row sets (by attname)."""
         state = {
             FIELD_OF_COLUMN[k]: v[k] for k in FIELD_OF_COLUMN if k not in ("code", "county", "zone")
         }
         state["code"] = v["code"] or None
         state["county_id"] = county.pk
         state["zone_id"] = zone.pk if zone else None
+        return state
+
+    def region_of(self, v: dict) -> tuple[County, DevelopmentZone | None]:
+        """The county and zone of a checked row."""
+        county = self._county(v["county"])
+        zone = self.zones.get(cells.match_key(v["zone"])) if v.get("zone") else None
+        return county, zone
+
+    def _plan_row(self, row, v, county, zone, enterprise, existing, new_entries) -> None:
+        state = self.state_of(v, county, zone)
         if existing is None:
-            if enterprise is None:
-                new = self.new_enterprises.get(v["credit_code"])
-                if new is None:
-                    new = Enterprise(
-                        name=v["enterprise"], credit_code=v["credit_code"], county=county
-                    )
-                    self.new_enterprises[new.credit_code] = new
-                project = Project(name=v["name"], enterprise=new, **state)
-            else:
-                project = Project(name=v["name"], enterprise_id=enterprise.pk, **state)
-            planned = PlannedRow(row.number, project, True, new_entries=new_entries)
+            if enterprise is None and v["credit_code"] not in self.new_enterprises:
+                self.new_enterprises[v["credit_code"]] = Enterprise(
+                    name=v["enterprise"], credit_code=v["credit_code"], county=county
+                )
             self.result.created += 1
+            from_stage = Stage.RESERVE.value
         else:
-            changed = [f for f in ROW_FIELDS if getattr(existing, f) != state[f]]
-            planned = PlannedRow(
-                row.number, existing, False, changed=changed, from_stage=existing.stage,
-                new_entries=new_entries,
-            )  # fmt: skip
-            if changed:
-                planned.before = audit.snapshot(existing)
-                for f in changed:
-                    setattr(existing, f, state[f])
-                self.result.updated += 1
-            elif new_entries:
-                self.result.updated += 1
-            else:
+            changed = any(getattr(existing, f) != state[f] for f in ROW_FIELDS)
+            if not changed and not new_entries:
                 self.result.unchanged += 1
-        self.rows.append(planned)
+                return  # nothing to write
+            self.result.updated += 1
+            from_stage = existing.stage
+        self.records[row.number] = (existing.pk if existing else None, tuple(new_entries))
+        if self.spool is not None:
+            self.spool.add(row)
         self.result.entries_created += len(new_entries)
-        self.result.events_created += len(stages_reached(planned))
+        self.result.events_created += len(stages_reached(from_stage, state["stage"]))
         self.result.enterprises_created = len(self.new_enterprises)
         self.result.activities_created = len(self.new_activities)
         self.result.activities_updated = len(self.changed_activities)
 
 
-def stages_reached(r: PlannedRow) -> list[Stage]:
+def stages_reached(from_stage: str, to_stage: str) -> list[Stage]:
     """The stages a row moves its project into (one stage event each)."""
-    reached_from = stage_index(r.from_stage)
-    reached_to = stage_index(r.project.stage)
+    reached_from = stage_index(from_stage)
+    reached_to = stage_index(to_stage)
     return [s for s in STAGE_DATE_FIELD if reached_from < stage_index(s) <= reached_to]
 
 

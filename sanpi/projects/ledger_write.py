@@ -1,90 +1,126 @@
-"""Writing a checked ledger plan: bulk operations in the caller's transaction, audit rows
-included. Runs only on a plan without errors (`ledger_checks.LedgerPlan`)."""
+"""Writing a checked ledger: the file's rows read a second time, written a chunk at a time
+with bulk operations in the caller's transaction, audit rows included.
+
+Runs only on a plan without errors (`ledger_checks.LedgerPlan`): the checking pass kept,
+for each row that changes something, only the project it updates and its new
+attributions, and spooled the row's parsed values to a temporary file
+(`core.tables.RowSpool`), so memory stays bounded whatever the file's size and the file is
+parsed once; this pass reads the spool back and writes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
 
 from sanpi.core import audit
 from sanpi.core.bulk import bulk_insert, bulk_update
+from sanpi.core.tables import Row
 from sanpi.regions.models import Enterprise
 
-from .ledger_checks import LedgerPlan, PlannedRow, stages_reached
-from .ledger_columns import EVIDENCE, ROW_FIELD_NAMES
+from .ledger_checks import CHUNK_ROWS, LedgerPlan, chunks, stages_reached
+from .ledger_columns import EVIDENCE, ROW_FIELD_NAMES, ROW_FIELDS
 from .models import Activity, ActivityEntry, Project, ProjectEvent
 from .rules import ACTION_LABELS, ACTION_STAGE, STAGE_DATE_FIELD, STAGE_LABELS, Stage
 
 
-def _account(by):
-    return by if getattr(by, "pk", None) else None
+@dataclass
+class _Written:
+    """One row's project as it will be written."""
+
+    project: Project
+    is_new: bool
+    from_stage: str
+    new_entries: tuple
+    before: dict | None = None
+    changed: list[str] = field(default_factory=list)
 
 
-def write_plan(plan: LedgerPlan, *, filename: str = "") -> None:
+def write_plan(plan: LedgerPlan, rows: Iterable[Row], *, filename: str = "") -> None:
+    """Write the plan; ``rows`` are the checked rows to write (`LedgerPlan.spool`)."""
     by = plan.by
-    account = _account(by)
+    total = plan.result.rows
+    plan.progress(0, total, "写入")
     log: list[dict] = []
-    steps = 7
-    plan.progress(0, steps, "写入")
-
     bulk_insert(Activity, plan.new_activities)
     for activity in plan.new_activities:
-        log.append(
-            {"user": by, "action": "create", "obj": activity, "after": audit.snapshot(activity)}
-        )
+        log.append(_log("create", by, activity))
     for activity, before in plan.changed_activities:
         activity.save()
-        log.append(
-            {
-                "user": by,
-                "action": "update",
-                "obj": activity,
-                "before": before,
-                "after": audit.snapshot(activity),
-            }
-        )
-    plan.progress(1, steps, "写入")
-
+        log.append(_log("update", by, activity, before=before))
     enterprises = list(plan.new_enterprises.values())
-    bulk_insert(Enterprise, enterprises)
-    for enterprise in enterprises:
-        log.append(
-            {
-                "user": by,
-                "action": "create",
-                "obj": enterprise,
-                "after": audit.snapshot(enterprise),
-            }
-        )
-    plan.progress(2, steps, "写入")
+    for chunk in chunks(enterprises, CHUNK_ROWS):
+        bulk_insert(Enterprise, chunk)
+        log.extend(_log("create", by, e) for e in chunk)
+    audit.record_many(log)
 
-    created = [r.project for r in plan.rows if r.is_new]
-    for project in created:
-        if project.enterprise_id is None:  # a new enterprise, which has its id now
-            project.enterprise_id = project.enterprise.pk
-    bulk_insert(Project, created)
-    plan.progress(3, steps, "写入")
+    done = 0
+    for chunk in chunks(rows, CHUNK_ROWS):
+        _write_chunk(plan, chunk)
+        done += len(chunk)
+        plan.progress(done, total, "写入")
 
-    updated = [r for r in plan.rows if not r.is_new and r.changed]
+    summary = plan.result.summary_text()
+    counts = {k: v for k, v in plan.result.as_dict().items() if k != "understood"}
+    audit.record(
+        user=by,
+        action="import",
+        object_type="projects.ledger",
+        object_repr=(filename or "项目台账")[:200],
+        after=counts,
+        message=f"导入项目台账{('“' + filename + '”') if filename else ''}：{summary}",
+    )
+
+
+def _write_chunk(plan: LedgerPlan, rows: list[Row]) -> None:
+    by = plan.by
+    planned = [(row, plan.records[row.number]) for row in rows if row.number in plan.records]
+    existing = Project.objects.in_bulk([pk for _, (pk, _) in planned if pk is not None])
+    written: list[_Written] = []
+    for row, (pk, new_entries) in planned:
+        project = existing.get(pk) if pk is not None else None
+        v = plan.complete(row.values, project)
+        county, zone = plan.region_of(v)
+        state = plan.state_of(v, county, zone)
+        if project is None:
+            code = v["credit_code"]
+            known = plan.by_credit_code.get(code)
+            enterprise_id = known.pk if known is not None else plan.new_enterprises[code].pk
+            project = Project(name=v["name"], enterprise_id=enterprise_id, **state)
+            written.append(_Written(project, True, Stage.RESERVE.value, new_entries))
+            continue
+        w = _Written(project, False, project.stage, new_entries)
+        w.changed = [f for f in ROW_FIELDS if getattr(project, f) != state[f]]
+        if w.changed:
+            w.before = audit.snapshot(project)
+            for f in w.changed:
+                setattr(project, f, state[f])
+        written.append(w)
+
+    bulk_insert(Project, [w.project for w in written if w.is_new])
+    updated = [w for w in written if w.changed]
     if updated:
         now = timezone.now()
-        names = {ROW_FIELD_NAMES[f] for r in updated for f in r.changed} | {"updated_at"}
-        for r in updated:
-            r.project.updated_at = now
-        bulk_update(Project, [r.project for r in updated], sorted(names))
-    plan.progress(4, steps, "写入")
+        names = {ROW_FIELD_NAMES[f] for w in updated for f in w.changed} | {"updated_at"}
+        for w in updated:
+            w.project.updated_at = now
+        bulk_update(Project, [w.project for w in updated], sorted(names))
 
     # Ids, not instances, for the many small rows: assigning related instances
     # costs more than building the rows.
+    account = by if getattr(by, "pk", None) else None
     account_id = account.pk if account is not None else None
+    log: list[dict] = []
     events: list[ProjectEvent] = []
     entries: list[ActivityEntry] = []
     entry_reprs: list[str] = []
-    for r in plan.rows:
-        project = r.project
+    for w in written:
+        project = w.project
         attributed = {}
-        for action, key, mode in r.new_entries:
+        for action, key, mode in w.new_entries:
             activity = plan.activities[key]
             attributed[ACTION_STAGE[action]] = activity
             entries.append(
@@ -97,8 +133,7 @@ def write_plan(plan: LedgerPlan, *, filename: str = "") -> None:
                 )
             )
             entry_reprs.append(f"{activity} {ACTION_LABELS[action]} {project.name}")
-        for stage in stages_reached(r):
-            date_field = STAGE_DATE_FIELD[stage]
+        for stage in stages_reached(w.from_stage, project.stage):
             activity = attributed.get(stage)
             evidence = EVIDENCE
             if activity is not None:
@@ -108,72 +143,37 @@ def write_plan(plan: LedgerPlan, *, filename: str = "") -> None:
                     project_id=project.pk,
                     kind=ProjectEvent.Kind.STAGE,
                     value=stage.value,
-                    date=getattr(project, date_field),
+                    date=getattr(project, STAGE_DATE_FIELD[stage]),
                     evidence=evidence,
                     activity_id=activity.pk if activity is not None else None,
                     recorded_by_id=account_id,
                 )
             )
-        if r.is_new:
-            log.append(
-                {
-                    "user": by,
-                    "action": "create",
-                    "obj": project,
-                    "after": audit.snapshot(project),
-                    "message": EVIDENCE,
-                }
-            )
-        elif r.changed:
-            log.append(
-                {
-                    "user": by,
-                    "action": "update",
-                    "obj": project,
-                    "before": r.before,
-                    "after": audit.snapshot(project),
-                    "message": _update_message(r),
-                }
-            )
+        if w.is_new:
+            log.append(_log("create", by, project, message=EVIDENCE))
+        elif w.changed:
+            log.append(_log("update", by, project, before=w.before, message=_update_message(w)))
     bulk_insert(ProjectEvent, events, returning=False)
-    plan.progress(5, steps, "写入")
     bulk_insert(ActivityEntry, entries)
     for entry, text in zip(entries, entry_reprs, strict=True):
-        log.append(
-            {
-                "user": by,
-                "action": "create",
-                "obj": entry,
-                "object_repr": text,
-                "after": audit.snapshot(entry),
-                "message": EVIDENCE,
-            }
-        )
-    plan.result.events_created = len(events)
-    plan.progress(6, steps, "写入")
-
-    summary = plan.result.summary_text()
-    log.append(
-        {
-            "user": by,
-            "action": "import",
-            "object_type": "projects.ledger",
-            "object_repr": (filename or "项目台账")[:200],
-            "after": plan.result.as_dict(),
-            "message": f"导入项目台账{('“' + filename + '”') if filename else ''}：{summary}",
-        }
-    )
+        log.append(_log("create", by, entry, object_repr=text, message=EVIDENCE))
     audit.record_many(log)
-    plan.progress(steps, steps, "写入")
 
 
-def _update_message(r: PlannedRow) -> str:
+def _log(action: str, by, obj, *, before: dict | None = None, **extra) -> dict:
+    entry = {"user": by, "action": action, "obj": obj, "after": audit.snapshot(obj), **extra}
+    if before is not None:
+        entry["before"] = before
+    return entry
+
+
+def _update_message(w: _Written) -> str:
     parts = []
-    if r.from_stage != r.project.stage:
+    if w.from_stage != w.project.stage:
         parts.append(
-            f"阶段 {STAGE_LABELS[Stage(r.from_stage)]} → {STAGE_LABELS[Stage(r.project.stage)]}"
+            f"阶段 {STAGE_LABELS[Stage(w.from_stage)]} → {STAGE_LABELS[Stage(w.project.stage)]}"
         )
-    others = [ROW_FIELD_NAMES[f] for f in r.changed if f != "stage"]
+    others = [ROW_FIELD_NAMES[f] for f in w.changed if f != "stage"]
     if others:
         labels = [str(Project._meta.get_field(n).verbose_name) for n in others]
         parts.append("修改" + "、".join(labels))

@@ -58,8 +58,14 @@ ACTION_STAGE = {
 ACTION_LABELS = {Action.SIGN: "签约", Action.START: "开工", Action.PRODUCE: "投产"}
 
 
+_STAGE_INDEX = {str(stage): i for i, stage in enumerate(STAGE_ORDER)}
+
+
 def stage_index(stage: str) -> int:
-    return STAGE_ORDER.index(Stage(stage))
+    try:
+        return _STAGE_INDEX[stage]
+    except KeyError:
+        raise ValueError(f"{stage!r} is not a valid Stage") from None
 
 
 def date_errors(stage: str, dates: dict[str, dt.date | None]) -> dict[str, str]:

@@ -501,7 +501,9 @@ def test_missing_sheet_and_empty_sheets(world):
     city = world.user("city_office")
     # The only sheet is the ledger, whatever its name; a year or a space in it is fine.
     assert ledger_import(by=city, data=workbook([row(1)], sheet="Sheet1")).created == 1
-    assert ledger_import(by=city, data=workbook([row(2)], sheet=" 项目台账（2022年） ")).created == 1
+    assert (
+        ledger_import(by=city, data=workbook([row(2)], sheet=" 项目台账（2022年） ")).created == 1
+    )
     two = workbook([row(3)], [activity()], sheet="Sheet1")
     assert ledger_import(by=city, data=two).created == 1  # the other sheet is 三个一批活动
     assert rejected(city, workbook([], headers=[])).lines == ["工作表“项目台账”是空的"]
@@ -512,7 +514,9 @@ def test_missing_sheet_and_empty_sheets(world):
 
 def test_blank_rows_are_skipped_and_row_numbers_stay_excel_rows(world):
     data = workbook([row(1), {}, {}, row(4, **{"总投资(万元)": "x"})])
-    assert rejected(world.user("city_office"), data).lines == ["第5行 总投资(万元)（I列）: “x”不是数字"]
+    assert rejected(world.user("city_office"), data).lines == [
+        "第5行 总投资(万元)（I列）: “x”不是数字"
+    ]
 
 
 def test_counties_by_code_and_dates_in_every_accepted_form(world):
@@ -535,10 +539,16 @@ def test_counties_by_code_and_dates_in_every_accepted_form(world):
 def test_county_and_zone_users_import_only_their_own_rows(world):
     county, zone = world.user("county"), world.user("zone")
     outside = row(1, **{"所属县(市、区)": "孝义市", "所属开发区": "孝义经济开发区"})
-    assert rejected(county, workbook([outside])).lines == ["第2行 所属县(市、区)（E列）: 超出您的管辖范围"]
-    assert rejected(zone, workbook([outside])).lines == ["第2行 所属开发区（F列）: 超出您的管辖范围"]
+    assert rejected(county, workbook([outside])).lines == [
+        "第2行 所属县(市、区)（E列）: 超出您的管辖范围"
+    ]
+    assert rejected(zone, workbook([outside])).lines == [
+        "第2行 所属开发区（F列）: 超出您的管辖范围"
+    ]
     no_zone = row(2, 所属开发区=None)
-    assert rejected(zone, workbook([no_zone])).lines == ["第2行 所属开发区（F列）: 超出您的管辖范围"]
+    assert rejected(zone, workbook([no_zone])).lines == [
+        "第2行 所属开发区（F列）: 超出您的管辖范围"
+    ]
     # Project B (county B) named by a county-A user, even moved into county A: refused.
     project_b = {
         "项目名称": world.project_b.name,

@@ -112,7 +112,10 @@ def test_dry_run_reports_and_writes_nothing(world, ledger):
 def test_import_as_a_user_keeps_to_their_scope(world, ledger):
     outside = ledger([row(1, **{"所属县(市、区)": "孝义市", "所属开发区": None})])
     run = sanpi("import", "ledger", outside, "--user", "county_a")
-    assert (run.code, run.err.splitlines()[0]) == (1, "第2行 所属县(市、区)（E列）: 超出您的管辖范围")
+    assert (run.code, run.err.splitlines()[0]) == (
+        1,
+        "第2行 所属县(市、区)（E列）: 超出您的管辖范围",
+    )
     assert (
         sanpi("import", "ledger", ledger([row(2)], name="b.xlsx"), "--user", "county_a").code == 0
     )

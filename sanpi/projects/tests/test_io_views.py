@@ -68,7 +68,10 @@ def test_others_are_refused_every_import_page(world, login, role):
     # Someone else's job does not exist for them.
     for suffix in ("", "progress/", "marked.xlsx"):
         assert client.get(job_url(owner_job, suffix)).status_code == 404
-    assert client.post(job_url(owner_job, "remap/"), {"map:x": "项目单位"}).status_code in (403, 404)
+    assert client.post(job_url(owner_job, "remap/"), {"map:x": "项目单位"}).status_code in (
+        403,
+        404,
+    )
     assert not Project.objects.filter(name="新材料项目1").exists()
 
 
