@@ -492,12 +492,10 @@ class Table:
         keyed = [cells.match_key(t) for t in texts]
         if sum(1 for k in keyed if k in header_keys) * 2 >= len(self.columns):
             return "重复的表头行"
-        required = [j for j, c in self.columns if c.required]
         distinct = set(texts)
         first = next(cells.match_key(_cell_text(v)) for v in raw if not cells.is_empty(v))
-        if len(distinct) < len(required) and (
-            _SUMMARY_RE.match(first) or any(_SUMMARY_RE.match(k) for k in keyed[:3])
-        ):
+        # (A row with every required cell filled took the fast path above: data.)
+        if _SUMMARY_RE.match(first) or any(_SUMMARY_RE.match(k) for k in keyed[:3]):
             return "合计行"
         if len(distinct) == 1:
             text = cells.match_key(texts[0])
