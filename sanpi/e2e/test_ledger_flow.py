@@ -94,3 +94,52 @@ def test_import_error_fix_import_and_see_the_rates(page, log_in, settings, tmp_p
     body = page.locator("main").inner_text()
     assert "开工率" in body and "50.0%（1/2）" in body
     page.screenshot(path=str(tmp_path / "rates.png"), full_page=True)
+
+
+def test_a_clerks_own_layout_is_previewed_and_its_unknown_column_assigned(
+    page, log_in, settings, tmp_path
+):
+    """A workbook with a title row and a column the system does not know: the clerk sees
+    what was understood, assigns the column on the page, and the file imports."""
+    settings.SANPI_IMPORT_IN_THREAD = True
+    county = County.objects.get(code="141102")
+    ZoneFactory(name="吕梁经济技术开发区", county=county)
+    ActivityFactory(year=2021, sequence=4, date=dt.date(2021, 10, 30))
+    UserFactory(username="lishi", role="county", county=county, full_name="离石区项目办")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["离石区2022年项目台账"])
+    headers = ["序号", *("企业名字" if h == "项目单位" else h for h in LEDGER.headers)]
+    ws.append(headers)
+    row = _row("甲铝材项目", make_credit_code(501, "141102"))
+    row["企业名字"] = row.pop("项目单位")
+    ws.append([1, *(row.get(h) for h in headers[1:])])
+    path = tmp_path / "离石台账.xlsx"
+    wb.save(path)
+
+    log_in("lishi")
+    page.goto("/ledger/import/")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_label("仅校验，不写入").check()
+    page.get_by_role("button", name="上传并导入").click()
+    page.locator("#remap-form").wait_for()
+    assert "第2行 项目单位: 找不到此列" in page.locator("#job-errors").inner_text()
+    assert "表头在第2行" in page.locator("#job-understood").inner_text()
+    page.get_by_label("D列“企业名字”对应的模板列").select_option("项目单位")
+    page.get_by_role("button", name="按此对应重新导入").click()
+    page.locator("#job-result.alert-success").wait_for()
+    understood = page.locator("#job-understood").inner_text()
+    assert "未导入的列：A列“序号”" in understood
+    columns = page.locator("#job-columns").inner_text()
+    assert "企业名字\t项目单位\t按您的指定" in columns and "项目名称\t项目名称\t同名" in columns
+    assert Project.objects.count() == 0  # a preview: nothing written
+    page.screenshot(path=str(tmp_path / "preview.png"), full_page=True)
+
+    # The assignment is remembered: the same file imports straight away next time.
+    page.goto("/ledger/import/")
+    assert "“企业名字”→“项目单位”" in page.locator("#remembered-mapping").inner_text()
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="上传并导入").click()
+    page.locator("#job-result.alert-success").wait_for()
+    assert Project.objects.get().enterprise.name == "甲铝材料有限公司"

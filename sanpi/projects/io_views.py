@@ -98,12 +98,14 @@ def remap(request, pk):
     job = _job(request, pk)
     data = imports.job_source(user=request.user, pk=job.pk)
     targets = {c.header for c in LEDGER.columns}
+    understood = {c["header"]: c["current"] for c in _mapping_rows(job)}
     mapping: dict[str, str] = {}
     for key, value in request.POST.items():
         if not key.startswith("map:"):
             continue
         header = key.removeprefix("map:").strip()[:100]
-        if header and (value in targets or value == ""):
+        # Only what the user changed is theirs to remember; the rest the reader knows.
+        if header in understood and (value in targets or not value) and understood[header] != value:
             mapping[header] = value
     imports.mapping_save(user=request.user, kind=JOB_KIND, mapping=mapping)
     return _start(

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from sanpi.core import xlsx
 from sanpi.core.models import AuditLog
+from sanpi.projects.io import LEDGER
 from sanpi.projects.models import Project
 from sanpi.projects.tests.ledger_files import row, signed, workbook
 
@@ -230,3 +231,29 @@ def test_the_console_command_exits_0_and_1(tmp_path):
     assert done.stdout.startswith("导入完成。共1行：新增项目1个")
     done = run("export", "ledger", str(tmp_path / "out.xlsx"))
     assert (done.returncode, done.stdout.strip()) == (0, f"已导出1个项目到 {tmp_path / 'out.xlsx'}")
+
+
+def test_map_names_the_template_column_of_a_header(world, tmp_path):
+    headers = ["企业名字" if h == "项目单位" else h for h in LEDGER.headers]
+    path = tmp_path / "台账.csv"
+    cells = {("企业名字" if k == "项目单位" else k): v for k, v in row(1).items()}
+    path.write_text(
+        ",".join(headers)
+        + "\n"
+        + ",".join("" if cells[h] is None else str(cells[h]) for h in headers),
+        encoding="gbk",
+    )
+    run = sanpi("import", "ledger", str(path))
+    assert (run.code, run.err.splitlines()[0]) == (
+        1,
+        "第1行 项目单位: 找不到此列（表头在第1行）。文件中未能对应的列：C列“企业名字”",
+    )
+    run = sanpi("import", "ledger", str(path), "--map", "企业名字=项目单位", "--map", "备注=")
+    assert (run.code, run.err) == (0, "")
+    assert Project.objects.get(name="新材料项目1").enterprise.name == "山西测试1科技有限公司"
+    for bad, message in [
+        ("企业名字", "--map “企业名字”格式不对，应为 表头=模板列，如 企业名称=项目单位"),
+        ("企业名字=企业", "--map “企业名字=企业”：“企业”不是模板的列"),
+    ]:
+        run = sanpi("import", "ledger", str(path), "--map", bad)
+        assert run.code == 2 and run.err.strip().startswith("CommandError: " + message), run.err
