@@ -10,6 +10,7 @@ The common cases (int, float, plain ASCII number, date) are checked first: this 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -74,6 +75,7 @@ def is_empty(value: object) -> bool:
     return s in EMPTY_MARKERS
 
 
+@functools.lru_cache(maxsize=65536)  # imports ask for the same names again and again
 def match_key(value: str) -> str:
     """The key two spellings of one name share: NFKC, no whitespace at all, casefolded."""
     key = value.translate(_DROP_SPACES)

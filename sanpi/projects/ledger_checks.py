@@ -81,6 +81,8 @@ FIELD_OF_COLUMN = {
     "is_city_key": "is_city_key",
 }
 assert set(FIELD_OF_COLUMN.values()) == set(ROW_FIELDS)
+# What the checks read of a project the system has (the writer reloads it whole).
+CHECKED_FIELDS = ("pk", "name", "enterprise_id", *ROW_FIELDS)
 
 
 def chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
@@ -142,6 +144,8 @@ class LedgerPlan:
     records: dict[int, tuple[int | None, tuple]] = field(default_factory=dict)
     spool: RowSpool | None = None  # the rows to write, for the writing pass
     loaded_counties: set[int] = field(default_factory=set)
+    keyed_enterprises: set[int] = field(default_factory=set)
+    project_keys: dict[tuple[str, int], int] = field(default_factory=dict)  # -> project pk
     seen_projects: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_codes: dict[str, int] = field(default_factory=dict)
     seen_enterprises: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -192,9 +196,24 @@ class LedgerPlan:
             if county.pk not in self.loaded_counties:
                 self._load_county(county)
         self.projects, self.project_by_code, self.entries = {}, {}, {}
+        # The projects of the chunk's enterprises, by normalised name: keys for all of
+        # them (kept across chunks), full instances only for the ones the rows name.
         enterprise_ids = {self.by_credit_code[c].pk for c in codes if c in self.by_credit_code}
-        for chunk in chunks(enterprise_ids):
-            for p in Project.objects.filter(enterprise_id__in=chunk):
+        for chunk in chunks(enterprise_ids - self.keyed_enterprises):
+            self.keyed_enterprises.update(chunk)
+            for pk, name, enterprise_id in Project.objects.filter(
+                enterprise_id__in=chunk
+            ).values_list("pk", "name", "enterprise_id"):
+                self.project_keys[(cells.match_key(name), enterprise_id)] = pk
+        wanted = set()
+        for r in rows:
+            known = self.by_credit_code.get(r.values.get("credit_code"))
+            if known is not None and r.values.get("name"):
+                pk = self.project_keys.get((cells.match_key(r.values["name"]), known.pk))
+                if pk is not None:
+                    wanted.add(pk)
+        for chunk in chunks(wanted):
+            for p in Project.objects.filter(pk__in=chunk).only(*CHECKED_FIELDS):
                 self.projects[(cells.match_key(p.name), p.enterprise_id)] = p
         project_codes = {r.values.get("code") for r in rows} - {None, ""}
         fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
