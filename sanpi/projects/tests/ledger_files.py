@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 
 from openpyxl import Workbook
 
@@ -92,3 +93,29 @@ def workbook(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def fill_every_cell(world, *, planned_tax_wan: Decimal = Decimal("0.10")) -> None:
+    """Give the world's project A every kind of ledger cell: a code, land, tax, both flags,
+    signed (synchronous) in activity 2021-4, started, produced in activity 2022-2, actual
+    output; and put project B outside any zone."""
+    from sanpi.accounts.actors import cli_actor
+    from sanpi.projects import services
+    from sanpi.projects.tests.factories import ActivityFactory
+
+    actor = cli_actor()
+    p = world.project_a
+    services.project_update(
+        by=actor, project=p, code="2103-141102-89-01-000001", land_mu=Decimal("88.80"),
+        planned_tax_wan=planned_tax_wan, is_standard_land=True, is_city_key=True,
+    )  # fmt: skip
+    services.activity_add_project(
+        by=actor, activity=world.activity, project=p, action="sign", sign_mode="sync"
+    )
+    services.project_advance_stage(
+        by=actor, project=p, to_stage="started", date=dt.date(2021, 9, 1)
+    )
+    second = ActivityFactory(year=2022, sequence=2, date=dt.date(2022, 5, 27), venue="")
+    services.activity_add_project(by=actor, activity=second, project=p, action="produce")
+    services.project_update(by=actor, project=p, actual_output_wan=Decimal("12345.67"))
+    services.project_update(by=actor, project=world.project_b, zone=None)

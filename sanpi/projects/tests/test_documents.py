@@ -5,17 +5,14 @@ opened and saved again by a clerk, must still import as a no-op."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from sanpi.accounts.actors import cli_actor
 from sanpi.core.tests import office
-from sanpi.projects import services
 from sanpi.projects.io import ACTIVITIES, LEDGER, ledger_import
 from sanpi.projects.ledger_export import ledger_export
-from sanpi.projects.tests.factories import ActivityFactory
+from sanpi.projects.tests.ledger_files import fill_every_cell
 
 pytestmark = [pytest.mark.django_db, office.needs_soffice]
 
@@ -24,22 +21,7 @@ pytestmark = [pytest.mark.django_db, office.needs_soffice]
 def ledger(world):
     """Project A signed in activity 2021-4 (synchronous), started, produced in 2022-2,
     with every kind of cell filled; project B outside any zone."""
-    actor = cli_actor()
-    p = world.project_a
-    services.project_update(
-        by=actor, project=p, code="2103-141102-89-01-000001", land_mu=Decimal("88.80"),
-        planned_tax_wan=Decimal("1234.50"), is_standard_land=True, is_city_key=True,
-    )  # fmt: skip
-    services.activity_add_project(
-        by=actor, activity=world.activity, project=p, action="sign", sign_mode="sync"
-    )
-    services.project_advance_stage(
-        by=actor, project=p, to_stage="started", date=dt.date(2021, 9, 1)
-    )
-    second = ActivityFactory(year=2022, sequence=2, date=dt.date(2022, 5, 27), venue="")
-    services.activity_add_project(by=actor, activity=second, project=p, action="produce")
-    services.project_update(by=actor, project=p, actual_output_wan=Decimal("12345.67"))
-    services.project_update(by=actor, project=world.project_b, zone=None)
+    fill_every_cell(world, planned_tax_wan=Decimal("1234.50"))
     return world
 
 

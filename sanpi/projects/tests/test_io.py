@@ -19,7 +19,7 @@ from sanpi.projects.ledger_export import ledger_export, ledger_template
 from sanpi.projects.models import Activity, ActivityEntry, Project, ProjectEvent
 from sanpi.projects.selectors import ProjectFilter
 from sanpi.projects.tests.factories import ActivityFactory
-from sanpi.projects.tests.ledger_files import activity, row, signed, workbook
+from sanpi.projects.tests.ledger_files import activity, fill_every_cell, row, signed, workbook
 from sanpi.regions.models import Enterprise
 from sanpi.regions.tests.factories import make_credit_code
 
@@ -668,22 +668,7 @@ def test_export_is_filtered_as_on_screen(world):
 
 
 def test_export_then_import_changes_nothing(world):
-    actor = cli_actor()
-    p = world.project_a
-    services.project_update(
-        by=actor, project=p, code="2103-141102-89-01-000001", land_mu=Decimal("88.80"),
-        planned_tax_wan=Decimal("0.10"), is_standard_land=True, is_city_key=True,
-    )  # fmt: skip
-    services.activity_add_project(
-        by=actor, activity=world.activity, project=p, action="sign", sign_mode="sync"
-    )
-    services.project_advance_stage(
-        by=actor, project=p, to_stage="started", date=dt.date(2021, 9, 1)
-    )
-    second = ActivityFactory(year=2022, sequence=2, date=dt.date(2022, 5, 27), venue="")
-    services.activity_add_project(by=actor, activity=second, project=p, action="produce")
-    services.project_update(by=actor, project=p, actual_output_wan=Decimal("12345.67"))
-    services.project_update(by=actor, project=world.project_b, zone=None)
+    fill_every_cell(world)
     city = world.user("city_office")
     before = {x.pk: _state(x) for x in Project.objects.all()}
     export = ledger_export(by=city)
