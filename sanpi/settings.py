@@ -8,6 +8,8 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_ALLOWED_HOSTS  comma-separated host names
   SANPI_LOCKOUT_THRESHOLD  consecutive failed logins that lock an account (default 5)
   SANPI_LOCKOUT_MINUTES    how long a locked account stays locked (default 30)
+  SANPI_LARGE_INVESTMENT_WAN / SANPI_LARGE_OUTPUT_WAN  total investment / annual output (万元)
+                           above which a project needs a confirmation (default 500亿元 / 1000亿元)
   SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
   SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
   SANPI_IMPORT_IN_THREAD   "0" to run ledger uploads inside the request (default: a thread)
@@ -129,6 +131,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+# Plausibility limits (万元): a project above them needs the user's confirmation (forms,
+# API) and shows as a warning in the import preview. 500亿元 and 1000亿元 by default.
+SANPI_LARGE_INVESTMENT_WAN = int(os.environ.get("SANPI_LARGE_INVESTMENT_WAN", "5000000"))
+SANPI_LARGE_OUTPUT_WAN = int(os.environ.get("SANPI_LARGE_OUTPUT_WAN", "10000000"))
 # Behind a reverse proxy that overwrites X-Forwarded-For, audit the address it names
 # (core.middleware.client_ip; docs/operations.md).
 SANPI_TRUST_X_FORWARDED_FOR = os.environ.get("SANPI_TRUST_X_FORWARDED_FOR", "") == "1"

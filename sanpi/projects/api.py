@@ -371,6 +371,11 @@ class ProjectFields(InputSchema):
     started_date: OptionalDate = Field(None, title="开工日期")
     produced_date: OptionalDate = Field(None, title="投产日期")
     reached_date: OptionalDate = Field(None, title="达效日期")
+    confirm_large: StrictBool = Field(
+        False,
+        title="金额已核对",
+        description="总投资超过500亿元或年产值超过1000亿元（可配置）时须为 true，否则拒绝并说明",
+    )
 
 
 class ProjectIn(ProjectFields):

@@ -67,6 +67,11 @@ class ProjectForm(ParseOnlyModelForm):
 
     stage = forms.ChoiceField(label="项目阶段", choices=StageChoices.choices, initial="reserve")
     evidence = forms.CharField(label="依据", required=False, max_length=500)
+    confirm_large = forms.BooleanField(
+        label="金额已核对",
+        required=False,
+        help_text="总投资超过500亿元、年产值超过1000亿元的，请核对单位（万元）后勾选",
+    )
 
     class Meta:
         model = Project
@@ -83,8 +88,15 @@ class ProjectForm(ParseOnlyModelForm):
         ].help_text = "全国投资项目在线审批监管平台代码，24位，如 2104-141100-89-01-123456"
         self.fields["evidence"].help_text = "登记阶段的依据，如签约协议、开工报告"
         self.fields["zone"].empty_label = "（不在开发区内）"
+        if getattr(user, "scope_dimension", None) == "zone":
+            # A zone officer's projects are in their zone: offer only what is accepted.
+            self.fields["zone"].required = True
+            self.fields["zone"].empty_label = None
+            self.fields["zone"].initial = user.zone_id
+            if not self.instance.pk and user.zone_id:
+                self.fields["county"].initial = user.zone.county_id
         self.fields["investment_source"].label = "招商引资"
-        self.order_fields([*PROJECT_FIELDS, "stage", *DATE_FIELDS, "evidence"])
+        self.order_fields([*PROJECT_FIELDS, "stage", *DATE_FIELDS, "evidence", "confirm_large"])
         if self.instance.pk:
             del self.fields["stage"]
             del self.fields["evidence"]

@@ -168,4 +168,6 @@ def _understood(plan: LedgerPlan) -> dict:
     out: dict = {name: report.as_dict() for name, report in plan.reports.items()}
     if plan.matched_count:
         out["matched"] = {"count": plan.matched_count, "sample": plan.matched}
+    if plan.warning_count:
+        out["warnings"] = {"count": plan.warning_count, "sample": plan.warnings}
     return out

@@ -26,6 +26,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from django.conf import settings
+from django.utils import timezone
+
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells
 from sanpi.core.scope import in_scope
@@ -51,7 +54,10 @@ from .rules import (
     Action,
     Stage,
     activity_key,
+    amount_scale_error,
+    amount_scale_warning,
     date_errors,
+    future_date_errors,
     project_code_error,
     stage_index,
 )
@@ -59,6 +65,13 @@ from .rules import (
 CHUNK = 500  # keys in one IN (…) query
 CHUNK_ROWS = 2000  # rows checked (and written) together
 MATCH_SAMPLE = 50  # normalised-name matches listed in the preview
+WARNING_SAMPLE = 100
+AMOUNT_KEYS = ("total_investment_wan", "planned_output_wan", "planned_tax_wan", "actual_output_wan")
+LARGE_AMOUNT_SETTINGS = {
+    "total_investment_wan": "SANPI_LARGE_INVESTMENT_WAN",
+    "planned_output_wan": "SANPI_LARGE_OUTPUT_WAN",
+    "actual_output_wan": "SANPI_LARGE_OUTPUT_WAN",
+}
 # Ledger columns and the project fields they set; a column the file lacks leaves the field.
 FIELD_OF_COLUMN = {
     "code": "code",
@@ -152,6 +165,9 @@ class LedgerPlan:
     seen_credit_codes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     matched: list[dict] = field(default_factory=list)  # normalised-name matches, a sample
     matched_count: int = 0
+    warnings: list[str] = field(default_factory=list)  # plausible but unusual, a sample
+    warning_count: int = 0
+    today: dt.date = field(default_factory=timezone.localdate)
 
     # --- lookups, a handful of queries whatever the file's size -------------------------------
 
@@ -438,14 +454,21 @@ class LedgerPlan:
                 ok = False
         if existing is not None and existing.name != name:
             self._matched(row, existing, name)
-        v = self.complete(v, existing)
+        v = self.fill_batch_dates(self.complete(v, existing))
 
-        # Stage, dates and batches.
+        # Stage, dates and batches: a batched stage's date is its activity's date.
+        flagged = self._batch_date_errors(row, v, existing)
+        for date_key, message in flagged.items():
+            self._error(row, date_key, message)
+            ok = False
         stage = v.get("stage")
         if stage is not None:
             dates = {f: v.get(f) for f in DATE_KEYS}
-            for date_key, message in date_errors(stage, dates).items():
-                if date_key not in row.failed:
+            problems = date_errors(stage, dates)
+            for date_key, message in future_date_errors(dates, self.today).items():
+                problems.setdefault(date_key, message)
+            for date_key, message in problems.items():
+                if date_key not in row.failed and date_key not in flagged:
                     self._error(row, date_key, message)
                     ok = False
             if existing is not None and stage_index(stage) < stage_index(existing.stage):
@@ -458,6 +481,18 @@ class LedgerPlan:
                 ok = False
         elif "stage" in row.failed:
             ok = False
+        for key in AMOUNT_KEYS:
+            label = HEADER_OF[key].split("(")[0]
+            problem = amount_scale_error(label, v.get(key))
+            if problem:
+                self._error(row, key, problem)
+                ok = False
+            elif key in LARGE_AMOUNT_SETTINGS:
+                warning = amount_scale_warning(
+                    label, v.get(key), getattr(settings, LARGE_AMOUNT_SETTINGS[key])
+                )
+                if warning:
+                    self._warn(row, key, warning)
         new_entries = self._check_batches(row, v, stage, existing)
         if new_entries is None:
             ok = False
@@ -494,6 +529,44 @@ class LedgerPlan:
             else:
                 out[key] = getattr(existing, FIELD_OF_COLUMN[key])
         return out
+
+    def fill_batch_dates(self, v: dict) -> dict:
+        """An empty date of a batched stage the row has reached takes its activity's date."""
+        out = v
+        reached = stage_index(v["stage"]) if v.get("stage") else -1
+        for batch_key, action in BATCHES:
+            activity = self.activities.get(v.get(batch_key)) if v.get(batch_key) else None
+            date_key = STAGE_DATE_FIELD[ACTION_STAGE[action]]
+            if reached < stage_index(ACTION_STAGE[action]):
+                continue
+            if activity is not None and v.get(date_key) is None:
+                if out is v:
+                    out = dict(v)
+                out[date_key] = activity.date
+        return out
+
+    def _batch_date_errors(self, row: Row, v: dict, existing: Project | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for batch_key, action in BATCHES:
+            activity = self.activities.get(v.get(batch_key)) if v.get(batch_key) else None
+            date_key = STAGE_DATE_FIELD[ACTION_STAGE[action]]
+            day = v.get(date_key)
+            if activity is None or day is None or day == activity.date or date_key in row.failed:
+                continue
+            entry = self.entries.get((existing.pk, action.value)) if existing else None
+            if entry is not None and entry.activity_id != activity.pk:
+                continue  # the attribution itself is refused (see _check_batches)
+            out[date_key] = (
+                f"{HEADER_OF[date_key]}{day:%Y-%m-%d}与{HEADER_OF[batch_key]}"
+                f"{activity_key(*v[batch_key])}（{activity.date:%Y-%m-%d}）不一致：按批次归属的阶段，"
+                f"日期即活动日期，请改为{activity.date:%Y-%m-%d}或留空"
+            )
+        return out
+
+    def _warn(self, row: Row, key: str, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < WARNING_SAMPLE:
+            self.warnings.append(str(self.ledger.error(row.number, key, message)))
 
     def _matched(self, row: Row, existing: Project, name: str) -> None:
         self.matched_count += 1

@@ -82,7 +82,7 @@ def _write_chunk(plan: LedgerPlan, rows: list[Row]) -> None:
     written: list[_Written] = []
     for row, (pk, new_entries) in planned:
         project = existing.get(pk) if pk is not None else None
-        v = plan.complete(row.values, project)
+        v = plan.fill_batch_dates(plan.complete(row.values, project))
         county, zone = plan.region_of(v)
         state = plan.state_of(v, county, zone)
         if project is None:

@@ -100,6 +100,49 @@ def date_errors(stage: str, dates: dict[str, dt.date | None]) -> dict[str, str]:
     return errors
 
 
+def future_date_errors(dates: dict[str, dt.date | None], today: dt.date) -> dict[str, str]:
+    """Stage dates after today: a stage is recorded when it has happened, not before."""
+    return {
+        field: f"{DATE_FIELD_LABELS[field]}（{value:%Y-%m-%d}）晚于今天，不能预先登记"
+        for field, value in dates.items()
+        if value is not None and value > today
+    }
+
+
+def future_error(label: str, day: dt.date | None, today: dt.date) -> str | None:
+    """One date after today, named by its label."""
+    if day is not None and day > today:
+        return f"{label}（{day:%Y-%m-%d}）晚于今天，不能预先登记"
+    return None
+
+
+# Amounts far beyond any real project are refused; large ones need a confirmation.
+IMPOSSIBLE_WAN = 10**9  # 10万亿元
+
+
+def amount_scale_error(label: str, wan) -> str | None:
+    if wan is not None and wan >= IMPOSSIBLE_WAN:
+        return f"{label}{wan_text_yi(wan)}远超任何实际项目（不能达到10万亿元），请核对单位（万元）"
+    return None
+
+
+def amount_scale_warning(label: str, wan, limit_wan) -> str | None:
+    if wan is not None and limit_wan and wan > limit_wan:
+        return (
+            f"{label}{wan_text_yi(wan)}超过常见范围（{wan_text_yi(limit_wan)}），"
+            "请核对单位是否为万元"
+        )
+    return None
+
+
+def wan_text_yi(wan) -> str:
+    """An amount in 万元 as people read a big one: 亿元 with two decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    yi = (Decimal(wan) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{yi:,}亿元"
+
+
 # 全国投资项目在线审批监管平台 project code (GB/T 40058-2021): 24 characters,
 # TTTT-RRRRRR-DD-PP-NNNNNN. The check digit's algorithm is not published in our
 # sources, so only the structure is checked.

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
@@ -26,7 +28,11 @@ from .rules import (
     STAGE_LABELS,
     Action,
     Stage,
+    amount_scale_error,
+    amount_scale_warning,
     date_errors,
+    future_date_errors,
+    future_error,
     project_code_error,
     stage_index,
 )
@@ -54,6 +60,15 @@ PROJECT_FIELDS = (
     "above_size",
 )
 DATE_FIELDS = tuple(STAGE_DATE_FIELD.values())
+AMOUNT_FIELDS = (
+    "total_investment_wan", "planned_output_wan", "planned_tax_wan", "actual_output_wan",
+)  # fmt: skip
+# Fields checked against a plausibility limit (settings, in 万元).
+LARGE_AMOUNT_SETTINGS = {
+    "total_investment_wan": "SANPI_LARGE_INVESTMENT_WAN",
+    "planned_output_wan": "SANPI_LARGE_OUTPUT_WAN",
+    "actual_output_wan": "SANPI_LARGE_OUTPUT_WAN",
+}
 
 
 def project_rule_errors(project: Project) -> dict[str, str]:
@@ -67,7 +82,36 @@ def project_rule_errors(project: Project) -> dict[str, str]:
         errors["zone"] = f"开发区“{project.zone}”不在{project.county}"
     dates = {f: getattr(project, f) for f in DATE_FIELDS}
     errors.update(date_errors(project.stage, dates))
+    for field, message in future_date_errors(dates, timezone.localdate()).items():
+        errors.setdefault(field, message)
+    for field in AMOUNT_FIELDS:
+        label = str(Project._meta.get_field(field).verbose_name).split("(")[0]
+        problem = amount_scale_error(label, getattr(project, field))
+        if problem:
+            errors[field] = problem
     return errors
+
+
+def large_amount_warnings(project: Project) -> dict[str, str]:
+    """Amounts above the configured plausibility limits: each needs the user's confirmation
+    (the form's 确认 box, the API's ``confirm_large``) and is a warning in the import."""
+    out: dict[str, str] = {}
+    for field, setting in LARGE_AMOUNT_SETTINGS.items():
+        label = str(Project._meta.get_field(field).verbose_name).split("(")[0]
+        limit = getattr(settings, setting)
+        problem = amount_scale_warning(label, getattr(project, field), limit)
+        if problem:
+            out[field] = problem
+    return out
+
+
+def _confirm_large(project: Project, confirmed: bool) -> None:
+    warnings = large_amount_warnings(project)
+    if warnings and not confirmed:
+        raise ValidationFailed(
+            "；".join(warnings.values()) + "。如确认无误，请勾选“金额已核对”后再保存",
+            fields={k: [v + "；如确认无误，请勾选“金额已核对”"] for k, v in warnings.items()},
+        )
 
 
 def _validate(project: Project) -> None:
@@ -111,13 +155,17 @@ def _stage_events(project: Project, *, from_stage: str, by, evidence: str, activ
 
 
 @transaction.atomic
-def project_create(*, by, stage: str = Stage.RESERVE, evidence: str = "", **data) -> Project:
-    """Create a project, possibly already past reserve (with the dates of every stage reached)."""
+def project_create(
+    *, by, stage: str = Stage.RESERVE, evidence: str = "", confirm_large: bool = False, **data
+) -> Project:
+    """Create a project, possibly already past reserve (with the dates of every stage reached).
+    Amounts above the plausibility limits need ``confirm_large``."""
     require(by, Cap.CHANGE_LEDGER)
     project = Project(stage=Stage(stage).value)
     apply_fields(project, (*PROJECT_FIELDS, *DATE_FIELDS, "health"), data)
     ensure_in_scope(by, project)
     _validate(project)
+    _confirm_large(project, confirm_large)
     project.save()
     ProjectEvent.objects.bulk_create(
         _stage_events(
@@ -129,13 +177,17 @@ def project_create(*, by, stage: str = Stage.RESERVE, evidence: str = "", **data
 
 
 @transaction.atomic
-def project_update(*, by, project: Project, **data) -> Project:
-    """Edit a project's fields, and correct the dates of stages it has already reached."""
+def project_update(*, by, project: Project, confirm_large: bool = False, **data) -> Project:
+    """Edit a project's fields, and correct the dates of stages it has already reached.
+    A changed amount above the plausibility limits needs ``confirm_large``."""
     _ensure_writable(by, project)
     before = audit.snapshot(project)
+    previous = large_amount_warnings(project)
     apply_fields(project, PROJECT_FIELDS + DATE_FIELDS, data)
     ensure_in_scope(by, project)  # can't move a project out of one's own scope
     _validate(project)
+    if large_amount_warnings(project) != previous:
+        _confirm_large(project, confirm_large)
     save_update(by=by, instance=project, before=before)
     return project
 
@@ -161,6 +213,9 @@ def project_advance_stage(
         )
     if date is None:
         raise ValidationFailed.of("date", f"请填写{DATE_FIELD_LABELS[STAGE_DATE_FIELD[target]]}")
+    problem = future_error(DATE_FIELD_LABELS[STAGE_DATE_FIELD[target]], date, timezone.localdate())
+    if problem:
+        raise ValidationFailed.of("date", problem)
     before = audit.snapshot(project)
     setattr(project, STAGE_DATE_FIELD[target], date)
     project.stage = target.value
@@ -192,10 +247,29 @@ def project_set_health(
 ) -> Project:
     _ensure_writable(by, project)
     new = Health(health)
-    if project.health == new:
-        return project
     if date is None:
         raise ValidationFailed.of("date", "请填写日期")
+    problem = future_error("日期", date, timezone.localdate())
+    if problem:
+        raise ValidationFailed.of("date", problem)
+    if project.health == new:
+        if evidence.strip():  # the same status reported again, with news: a dated entry
+            ProjectEvent.objects.create(
+                project=project,
+                kind=ProjectEvent.Kind.HEALTH,
+                value=new.value,
+                date=date,
+                evidence=evidence,
+                recorded_by=_account(by),
+            )
+            audit.record(
+                user=by,
+                action="update",
+                obj=project,
+                after={"health": new.value, "note": evidence},
+                message=f"推进状态仍为“{new.label}”（{date:%Y-%m-%d}）{evidence}",
+            )
+        return project
     before = audit.snapshot(project, ["health"])
     project.health = new.value
     project.save(update_fields=["health", "updated_at"])

@@ -371,3 +371,60 @@ def test_a_refused_amount_never_writes(world, text):
         stored = Project.objects.get(name="新材料项目1").total_investment_wan
         assert re.fullmatch(r"\s*\d{1,3}([,，]\d{3})+(\.\d{1,2})?\s*", text), (text, stored)
         Project.objects.filter(name="新材料项目1").delete()
+
+
+# --- the lifecycle refuses what cannot be true (issue #7) ------------------------------------------
+
+
+def test_a_batched_stage_date_is_its_activitys_date(world):
+    """World activity 2021-4 is on 2021-03-22."""
+    city = world.user("city_office")
+    rows = [
+        row(1, 项目阶段="签约", 签约日期="2021-03-01", 签约批次="2021-4", 签约方式="现场签约"),
+        row(2, 项目阶段="签约", 签约日期=None, 签约批次="2021-4", 签约方式="同步签约"),
+    ]
+    before = counts()
+    with pytest.raises(ImportRejected) as caught:
+        ledger_import(by=city, data=workbook(rows))
+    assert caught.value.lines == [
+        "第2行 签约日期（O列）: 签约日期2021-03-01与签约批次2021-4（2021-03-22）不一致："
+        "按批次归属的阶段，日期即活动日期，请改为2021-03-22或留空"
+    ]
+    assert counts() == before
+    ledger_import(by=city, data=workbook(rows[1:]))  # an empty date takes the activity's
+    assert Project.objects.get(name="新材料项目2").signed_date == dt.date(2021, 3, 22)
+
+
+def test_no_date_after_today_and_implausible_amounts_in_the_import(world):
+    from django.utils import timezone
+
+    city = world.user("city_office")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ImportRejected) as caught:
+        ledger_import(
+            by=city,
+            data=workbook(
+                [
+                    row(1, 项目阶段="签约", 签约日期=tomorrow),
+                    row(2, **{"总投资(万元)": 1_000_000_000}),
+                ]
+            ),
+        )
+    assert caught.value.lines == [
+        f"第2行 签约日期（O列）: 签约日期（{tomorrow:%Y-%m-%d}）晚于今天，不能预先登记",
+        "第3行 总投资(万元)（I列）: 总投资100,000.00亿元远超任何实际项目（不能达到10万亿元），"
+        "请核对单位（万元）",
+    ]
+    # Large but possible: imported, with a warning in the preview and the result.
+    result = ledger_import(
+        by=city, data=workbook([row(3, **{"总投资(万元)": 6_000_000})]), dry_run=True
+    )
+    assert result.understood["warnings"] == {
+        "count": 1,
+        "sample": [
+            "第2行 总投资(万元)（I列）: 总投资600.00亿元超过常见范围（500.00亿元），请核对单位是否为万元"
+        ],
+    }
+    assert (
+        ledger_import(by=city, data=workbook([row(3, **{"总投资(万元)": 6_000_000})])).created == 1
+    )

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from sanpi.accounts.actors import cli_actor
 from sanpi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sanpi.core.models import AuditLog
+from sanpi.projects import services
 from sanpi.projects.models import ActivityEntry, Project, ProjectEvent
 from sanpi.projects.services import (
     activity_add_project,
@@ -15,6 +17,7 @@ from sanpi.projects.services import (
     project_set_health,
     project_update,
 )
+from sanpi.projects.tests.factories import ActivityFactory
 
 D = dt.date
 
@@ -182,3 +185,92 @@ def test_starting_in_activity_when_already_started_is_refused(world):
     project_advance_stage(by=user, project=p, to_stage="started", date=D(2021, 2, 1))
     with pytest.raises(ValidationFailed, match="项目已于2021-02-01开工"):
         activity_add_project(by=user, activity=world.activity, project=p, action="start")
+
+
+# --- the lifecycle refuses what cannot be true (issue #7) --------------------------------------
+
+
+def test_no_stage_or_health_date_after_today(world):
+    from django.utils import timezone
+
+    from sanpi.core.errors import ValidationFailed
+
+    actor = cli_actor()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationFailed) as info:
+        services.project_advance_stage(
+            by=actor, project=world.project_a, to_stage="signed", date=tomorrow
+        )
+    assert info.value.fields == {"date": [f"签约日期（{tomorrow:%Y-%m-%d}）晚于今天，不能预先登记"]}
+    with pytest.raises(ValidationFailed) as info:
+        services.project_create(
+            by=actor, name="未来项目", enterprise=world.enterprise_a, county=world.county_a,
+            industry="new_material", construction_kind="new", total_investment_wan=Decimal(1),
+            stage="signed", signed_date=tomorrow,
+        )  # fmt: skip
+    assert "晚于今天，不能预先登记" in info.value.fields["signed_date"][0]
+    with pytest.raises(ValidationFailed) as info:
+        services.project_set_health(
+            by=actor, project=world.project_a, health="lagging", date=tomorrow
+        )
+    assert info.value.fields == {"date": [f"日期（{tomorrow:%Y-%m-%d}）晚于今天，不能预先登记"]}
+    world.project_a.refresh_from_db()
+    assert (world.project_a.stage, world.project_a.health) == ("reserve", "normal")
+
+
+def test_an_activity_ahead_of_today_cannot_move_a_stage_yet(world):
+    from django.utils import timezone
+
+    from sanpi.core.errors import ValidationFailed
+
+    ahead = ActivityFactory(year=timezone.localdate().year + 1, sequence=1)
+    with pytest.raises(ValidationFailed, match="晚于今天，不能预先登记"):
+        services.activity_add_project(
+            by=cli_actor(), activity=ahead, project=world.project_a, action="sign",
+            sign_mode="onsite",
+        )  # fmt: skip
+    assert not ActivityEntry.objects.filter(activity=ahead).exists()
+
+
+def test_the_same_status_reported_again_with_news_is_kept_in_the_history(world):
+    actor = cli_actor()
+    p = world.project_a
+    services.project_set_health(by=actor, project=p, health="lagging", date=dt.date(2022, 5, 1))
+    services.project_set_health(
+        by=actor, project=p, health="lagging", date=dt.date(2022, 6, 1), evidence="设备未到货"
+    )
+    services.project_set_health(by=actor, project=p, health="lagging", date=dt.date(2022, 7, 1))
+    events = ProjectEvent.objects.filter(project=p, kind="health").order_by("date")
+    assert [(e.date, e.value, e.evidence) for e in events] == [
+        (dt.date(2022, 5, 1), "lagging", ""),
+        (dt.date(2022, 6, 1), "lagging", "设备未到货"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("wan", "confirm", "outcome"),
+    [
+        (Decimal("4999999.99"), False, "ok"),
+        (Decimal("6000000"), False, "总投资600.00亿元超过常见范围（500.00亿元），请核对单位是否为万元"),
+        (Decimal("6000000"), True, "ok"),
+        (Decimal("1000000000"), True, "远超任何实际项目"),
+    ],
+)  # fmt: skip
+def test_implausible_amounts_need_a_confirmation_and_impossible_ones_are_refused(
+    world, wan, confirm, outcome
+):
+    from sanpi.core.errors import ValidationFailed
+
+    call = lambda: services.project_update(  # noqa: E731
+        by=cli_actor(), project=world.project_a, total_investment_wan=wan, confirm_large=confirm
+    )
+    if outcome == "ok":
+        call()
+        world.project_a.refresh_from_db()
+        assert world.project_a.total_investment_wan == wan
+        return
+    with pytest.raises(ValidationFailed) as info:
+        call()
+    assert outcome in info.value.fields["total_investment_wan"][0]
+    world.project_a.refresh_from_db()
+    assert world.project_a.total_investment_wan != wan

@@ -223,9 +223,20 @@ def test_zone_officer_cannot_take_a_project_out_of_the_zone(world, login):
         _form(world.project_a, zone=""),
     )
     assert response.status_code == 200
-    assert "修改后该对象将不在您的权限范围内" in response.content.decode()
+    page = response.content.decode()
+    assert "这个字段是必填项" in page or "必填" in page  # the form stays, with its field error
     world.project_a.refresh_from_db()
     assert world.project_a.zone == world.zone_a
+
+
+def test_zone_officers_new_project_form_offers_only_their_zone(world, login):
+    """Issue #7: "（不在开发区内）" used to be offered and answered 404, losing the form."""
+    html = login(world.user("zone")).get(reverse("projects:create")).content.decode()
+    zone_select = html[
+        html.index('name="zone"') : html.index("</select>", html.index('name="zone"'))
+    ]
+    assert "不在开发区内" not in zone_select
+    assert f'value="{world.zone_a.pk}" selected' in zone_select
 
 
 def test_edit_offers_only_the_dates_of_stages_reached(world, login):
@@ -358,7 +369,7 @@ def test_activity_add_project_and_bulletin(world, login):
     html = html.content.decode()
     assert "签约项目1个、总投资1.00亿元" in html
     assert world.project_a.name in html
-    assert "开工率" in html and "0.0%" in html and "0 / 1" in html
+    assert "开工率" in html and "0.0%" in html and "0/1" in html
 
 
 def test_activity_add_project_bad_input_writes_nothing(world, login):
