@@ -477,3 +477,17 @@ def test_activity_detail_query_count_does_not_grow(world, login, django_assert_m
     with django_assert_max_num_queries(len(first.captured_queries)):
         html = client.get(url).content.decode()
     assert "签约项目22个" in html
+
+
+def test_a_large_investment_needs_the_confirmation_box(world, login):
+    client = login(world.user("city_office"))
+    url = reverse("projects:edit", kwargs={"pk": world.project_a.pk})
+    form = _form(world.project_a, total_investment_wan="6000000")
+    page = client.post(url, form).content.decode()
+    assert "总投资600.00亿元超过常见范围（500.00亿元），请核对单位是否为万元" in page
+    world.project_a.refresh_from_db()
+    assert world.project_a.total_investment_wan != Decimal("6000000")
+    response = client.post(url, {**form, "confirm_large": "on"})
+    assert response.status_code == 302
+    world.project_a.refresh_from_db()
+    assert world.project_a.total_investment_wan == Decimal("6000000.00")
