@@ -33,8 +33,10 @@ from sanpi.core.api import (
     paginate,
     text,
 )
+from sanpi.core.calendar import official_calendar
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.services import require
+from sanpi.core.workdays import WorkCalendar
 from sanpi.projects.api import ProjectRowOut
 from sanpi.regions.models import Department
 
@@ -214,6 +216,13 @@ def _clock(obj: ProjectApproval) -> Clock:
     return clock
 
 
+def _warnings(obj: ProjectApproval, calendar: WorkCalendar | None = None) -> list[str]:
+    warnings = getattr(obj, "_warnings", None)
+    if warnings is None:
+        warnings = obj._warnings = list(selectors.item_warnings(obj, calendar=calendar).values())
+    return warnings
+
+
 class ApprovalOut(ProjectRowOut):
     id: int
     track: int = Field(title="事项清单编号")
@@ -244,6 +253,13 @@ class ApprovalOut(ProjectRowOut):
     state_label: str = Field(title="状态（中文）")
     provisional: bool = Field(title="是否推算", description="依赖了未录入节假日安排的年份")
     provisional_note: str = Field(title="推算说明")
+    warnings: list[str] = Field(
+        title="日期提示",
+        description=(
+            "允许保存但不常见、请核对的日期：受理日期不是官方工作日（节假日安排未录入的年份"
+            "按周末推算，并注明），申请日期早于2000年或比受理日期（未受理的比今天）早5年以上"
+        ),
+    )
 
     @staticmethod
     def resolve_track(obj: ProjectApproval) -> int:
@@ -316,6 +332,10 @@ class ApprovalOut(ProjectRowOut):
     @staticmethod
     def resolve_provisional_note(obj: ProjectApproval) -> str:
         return _clock(obj).note()
+
+    @staticmethod
+    def resolve_warnings(obj: ProjectApproval) -> list[str]:
+        return _warnings(obj)
 
 
 class ApprovalDetailOut(ApprovalOut):
@@ -518,8 +538,10 @@ class ReportQuery(Schema):
 
 
 def _with_clocks(items: list[ProjectApproval]) -> list[ProjectApproval]:
+    calendar = official_calendar()
     for row in selectors.with_clocks(items):
         row.item._clock = row.clock
+        _warnings(row.item, calendar)
     return items
 
 
@@ -615,8 +637,10 @@ def approval_list(request, query: Query[ItemQuery]):
     if filters.state and filters.state != "open":
         rows = selectors.item_rows(user=request.auth, filters=filters)
         chunk = rows[query.offset : query.offset + query.limit]
+        calendar = official_calendar()
         for row in chunk:
             row.item._clock = row.clock
+            _warnings(row.item, calendar)
         return {
             "count": len(rows),
             "limit": query.limit,
@@ -678,7 +702,10 @@ def approvals_add(request, payload: AddItemsIn, id: int = ProjectId):
     "/approvals/{id}",
     response={200: ApprovalDetailOut, **ERROR_RESPONSES},
     summary="修改项目审批事项",
-    description="申请日期、办理部门、经办人、代办员、承诺时限（受理前）、备注。需要“审批事项登记”权限。",
+    description=(
+        "申请日期、办理部门、经办人、代办员、承诺时限（受理前）、备注。需要“审批事项登记”权限。"
+        "申请日期多年以前等不常见的日期照常保存，在返回的 warnings 中提示。"
+    ),
 )
 def approval_update(request, payload: ApprovalPatch, id: int = ItemId):
     item = selectors.item_get(user=request.auth, pk=id)
@@ -694,7 +721,10 @@ def approval_update(request, payload: ApprovalPatch, id: int = ItemId):
     "/approvals/{id}/accept",
     response={200: ApprovalDetailOut, **ERROR_RESPONSES},
     summary="受理",
-    description="部门受理申请，开始计时：受理次日起承诺时限内的工作日办结。需要“办理审批事项”权限。",
+    description=(
+        "部门受理申请，开始计时：受理次日起承诺时限内的工作日办结。需要“办理审批事项”权限。"
+        "受理日期不是工作日等不常见的日期照常保存，在返回的 warnings 中提示。"
+    ),
 )
 def approval_accept(request, payload: AcceptIn, id: int = ItemId):
     item = selectors.item_get(user=request.auth, pk=id)

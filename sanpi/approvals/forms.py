@@ -295,6 +295,11 @@ class MaterialForm(ParseOnlyModelForm):
         model = CatalogueMaterial
         fields = ["name", "copies", "form", "notes"]
 
+    def __init__(self, *args, **kwargs):
+        # Shown under the item's own form, which also has a "name": ids of their own.
+        kwargs.setdefault("auto_id", "id_material_%s")
+        super().__init__(*args, **kwargs)
+
 
 class DepartmentForm(ParseOnlyModelForm):
     class Meta:

@@ -6,6 +6,8 @@
   (or to today while open), working days *left* from today to the deadline.
 * Dates in order: applied ≤ accepted ≤ decided; limits are whole working days > 0 and
   the committed limit is not longer than the statutory one.
+* Dates allowed but unusual are warned about, not refused: accepted on a day that is
+  not an official working day, applied before 2000 or years before the acceptance.
 * A project's planned total: its stages one after another, the items of a stage in
   parallel (并联审批), so Σ over stages of the longest limit. For the 全代办 list of
   `seeds/000…` this gives the 75 → 35 days the seed reports.
@@ -119,6 +121,72 @@ def date_errors(
     if not decided_on and outcome != Outcome.PENDING:
         errors.setdefault("decided_on", "选择了办理结果，须填写办结日期")
     return errors
+
+
+# --- warnings: dates that are allowed but unusual -------------------------------------------
+
+WEEKDAY_NAMES = "一二三四五六日"
+# An application date before this day is almost certainly a mistyped year: sanpi's ledger
+# and its official calendar (2004 on) do not reach further back.
+EARLIEST_USUAL_APPLICATION = dt.date(2000, 1, 1)
+# An application is accepted within days (行政许可法 第三十二条: five days); an application
+# date more than this many years before its acceptance (or, not yet accepted, before today)
+# is almost certainly a mistyped year.
+STALE_APPLICATION_YEARS = 5
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` years earlier (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _with_weekday(day: dt.date) -> str:
+    return f"{_d(day)}，星期{WEEKDAY_NAMES[day.weekday()]}"
+
+
+def date_warnings(
+    calendar: WorkCalendar,
+    *,
+    applied_on: dt.date | None,
+    accepted_on: dt.date | None,
+    today: dt.date,
+) -> dict[str, str]:
+    """Dates that are allowed but unusual, by field, in Chinese: worth a second look.
+
+    * 受理日期 on a day that is not an official working day (a weekend that was not a
+      调休 working day, or a public holiday). In a year whose holiday schedule is not
+      entered, only weekends can be told, and the warning says the answer is provisional.
+    * 申请日期 before 2000, or more than five years before the acceptance date (before
+      today while the item is not accepted): a mistyped year, most likely.
+    """
+    warnings: dict[str, str] = {}
+    if applied_on is not None:
+        reference = accepted_on or today
+        if applied_on < EARLIEST_USUAL_APPLICATION:
+            warnings["applied_on"] = f"申请日期（{_d(applied_on)}）早于2000年，请核对年份是否填错"
+        elif applied_on < years_before(reference, STALE_APPLICATION_YEARS):
+            if accepted_on:
+                than = f"比受理日期（{_d(accepted_on)}）早{STALE_APPLICATION_YEARS}年以上"
+            else:
+                than = f"比今天（{_d(today)}）早{STALE_APPLICATION_YEARS}年以上仍未受理"
+            warnings["applied_on"] = f"申请日期（{_d(applied_on)}）{than}，请核对年份是否填错"
+    if accepted_on is not None:
+        check = calendar.check(accepted_on)
+        if not check.value:
+            day = _with_weekday(accepted_on)
+            if check.provisional:
+                warnings["accepted_on"] = (
+                    f"受理日期（{day}）按周末推算不是工作日（{check.note()}；"
+                    "如该日是调休上班日则无误），请核对"
+                )
+            elif accepted_on.weekday() < 5:
+                warnings["accepted_on"] = f"受理日期（{day}）是节假日（放假），不是工作日，请核对"
+            else:
+                warnings["accepted_on"] = f"受理日期（{day}）是休息日，不是工作日，请核对"
+    return warnings
 
 
 def limit_errors(*, statutory_days: int | None, committed_days: int | None) -> dict[str, str]:

@@ -51,6 +51,7 @@ from .rules import (
     Requirement,
     average,
     clock,
+    date_warnings,
     deadline,
     on_time_rate,
     one_time_notice,
@@ -250,6 +251,19 @@ def item_clock(
         committed_days=item.committed_days,
         today=_today(today),
         withdrawn=item.outcome == Outcome.WITHDRAWN,
+    )
+
+
+def item_warnings(
+    item: ProjectApproval, *, today: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> dict[str, str]:
+    """The item's dates that are allowed but unusual (rules.date_warnings), by field.
+    Computed on every read, like the clock: entering a year's schedule updates them."""
+    return date_warnings(
+        calendar or official_calendar(),
+        applied_on=item.applied_on,
+        accepted_on=item.accepted_on,
+        today=_today(today),
     )
 
 

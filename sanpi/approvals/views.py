@@ -98,6 +98,13 @@ def overdue(request):
     )
 
 
+def _warn(request, item, fields: tuple[str, ...]) -> None:
+    """After a save: the unusual dates among `fields` (allowed, but worth a second look)."""
+    for name, message in selectors.item_warnings(item).items():
+        if name in fields:
+            messages.warning(request, f"已保存，但请注意：{message}")
+
+
 def _item_context(request, item, **forms) -> dict:
     user = request.user
     can_decide = user.can(Cap.DECIDE_APPROVALS)
@@ -108,6 +115,7 @@ def _item_context(request, item, **forms) -> dict:
         "item": item,
         "lead": selectors.item_lead(user=user, item=item),
         "clock": clock,
+        "warnings": selectors.item_warnings(item),
         "can_plan": user.can(Cap.PLAN_APPROVALS),
         "can_decide": can_decide,
         "can_commit": can_commit,
@@ -141,6 +149,7 @@ def item_edit(request, pk: int):
     form = ItemPlanForm(request.POST or None, instance=item, user=user)
     if submit(request, form, lambda data: services.item_update(by=user, item=item, **data)):
         messages.success(request, "审批事项已保存")
+        _warn(request, item, ("applied_on",))
         return redirect("approvals:item_detail", pk=item.pk)
     if form.is_bound:
         item = selectors.item_get(user=user, pk=pk)  # a refused edit left it half-set
@@ -161,6 +170,7 @@ def item_accept(request, pk: int):
             f"已受理，须于{clock.deadline:%Y-%m-%d}前办结"
             + (f"（{clock.note()}）" if clock.provisional else ""),
         )
+        _warn(request, item, ("applied_on", "accepted_on"))
         return redirect("approvals:item_detail", pk=item.pk)
     item = selectors.item_get(user=user, pk=pk)  # a refused act left it half-set
     return render(

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from sanpi.approvals.models import Commitment, ProjectApproval
 from sanpi.core.tests.api import ApiClient, api_clients, assert_api_audit, assert_error
+
+from .factories import catalogue_item, make_item
+
+D = dt.date
 
 READERS = ("city_office", "leader", "county", "zone", "enterprise", "department", "agent")
 NONE = ("admin", "auditor")
@@ -195,6 +202,7 @@ def test_the_openapi_document_describes_the_approvals(world, aw):
     document = ApiClient().client.get("/api/v1/openapi.json").json()
     approval = document["components"]["schemas"]["ApprovalOut"]["properties"]
     assert approval["deadline"]["title"] == "办结期限"
+    assert approval["warnings"]["title"] == "日期提示"
     assert "/api/v1/approvals/{id}/decide" in document["paths"]
 
 
@@ -304,3 +312,76 @@ def test_every_endpoint_for_every_role(world, aw, api_as, role):
             if _state() != before:
                 failures.append(f"{method} {path}: changed the database")
     assert not failures, "\n".join(failures)
+
+
+HOLIDAY_WARNING = "受理日期（2021-10-01，星期五）是节假日（放假），不是工作日，请核对"
+
+
+def test_unusual_dates_are_saved_with_warnings(world, aw, api_as):
+    filing = catalogue_item("项目核准/备案", "low_risk")
+    item = make_item(world.project_a, filing, aw.dept_a, applied_on=D(2021, 9, 30))
+    officer = api_as("department")
+    # Accepted on National Day: saved, and the answer says why it is unusual.
+    response = officer.post(f"/approvals/{item.pk}/accept", {"accepted_on": "2021-10-01"})
+    assert response.status_code == 200, response.content.decode()
+    body = response.json()
+    assert body["accepted_on"] == "2021-10-01" and body["warnings"] == [HOLIDAY_WARNING]
+    assert ProjectApproval.objects.get(pk=item.pk).accepted_on == D(2021, 10, 1)
+    # Every read says it too.
+    assert officer.get(f"/approvals/{item.pk}").json()["warnings"] == [HOLIDAY_WARNING]
+    listed = {i["id"]: i for i in officer.get("/approvals").json()["items"]}
+    assert listed[item.pk]["warnings"] == [HOLIDAY_WARNING]
+    assert listed[aw.item_a.pk]["warnings"] == []  # accepted on Friday 2021-09-24
+
+
+def test_accepting_on_an_adjusted_working_sunday_gives_no_warning(world, aw, api_as):
+    planning = catalogue_item("建设工程规划许可", "low_risk")
+    item = make_item(world.project_a, planning, aw.dept_a, applied_on=D(2021, 9, 22))
+    response = api_as("department").post(
+        f"/approvals/{item.pk}/accept", {"accepted_on": "2021-09-26"}
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["warnings"] == []
+
+
+def test_a_weekend_of_a_year_without_its_schedule_is_a_provisional_warning(world, aw, api_as):
+    # 2003 is before the official calendar's first year (2004): weekends only.
+    planning = catalogue_item("建设工程规划许可", "low_risk")
+    item = make_item(world.project_a, planning, aw.dept_a, applied_on=D(2003, 2, 27))
+    response = api_as("department").post(
+        f"/approvals/{item.pk}/accept", {"accepted_on": "2003-03-01"}
+    )
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["warnings"] == [
+        "受理日期（2003-03-01，星期六）按周末推算不是工作日"
+        "（2003年节假日安排未录入，按周末推算；如该日是调休上班日则无误），请核对"
+    ]
+
+
+def test_an_application_decades_back_is_saved_with_a_warning(world, aw, api_as):
+    filing = catalogue_item("项目核准/备案", "low_risk")
+    item = make_item(world.project_a, filing, aw.dept_a)
+    response = api_as("county").patch(f"/approvals/{item.pk}", {"applied_on": "1999-09-22"})
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["warnings"] == ["申请日期（1999-09-22）早于2000年，请核对年份是否填错"]
+    assert ProjectApproval.objects.get(pk=item.pk).applied_on == D(1999, 9, 22)
+    # Accepted 22 years later: both the application and (a Sunday) the acceptance.
+    response = api_as("department").post(
+        f"/approvals/{item.pk}/accept", {"accepted_on": "2021-10-03"}
+    )
+    assert response.json()["warnings"] == [
+        "申请日期（1999-09-22）早于2000年，请核对年份是否填错",
+        "受理日期（2021-10-03，星期日）是休息日，不是工作日，请核对",
+    ]
+
+
+def test_dates_in_the_future_are_still_refused(world, aw, api_as):
+    filing = catalogue_item("项目核准/备案", "low_risk")
+    item = make_item(world.project_a, filing, aw.dept_a, applied_on=D(2021, 9, 30))
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = api_as("department").post(
+        f"/approvals/{item.pk}/accept", {"accepted_on": tomorrow.isoformat()}
+    )
+    error = assert_error(response, 400, "validation_failed", field="accepted_on")
+    assert error["message"] == f"受理日期（{tomorrow.isoformat()}）晚于今天，不能预先登记"
+    assert ProjectApproval.objects.get(pk=item.pk).accepted_on is None

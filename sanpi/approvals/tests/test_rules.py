@@ -20,12 +20,14 @@ from sanpi.approvals.rules import (
     clock,
     commitment_broken,
     date_errors,
+    date_warnings,
     deadline,
     limit_errors,
     low_risk_failures,
     on_time_rate,
     one_time_notice,
     planned_total,
+    years_before,
 )
 from sanpi.core.workdays import WorkCalendar, package_calendar
 
@@ -176,6 +178,73 @@ def test_dates_out_of_order_are_named():
         outcome="pending",
         today=D(2021, 4, 30),
     ) == {"applied_on": "申请日期（2021-05-01）晚于今天，不能预先登记"}
+
+
+# --- allowed but unusual dates: warnings ------------------------------------------------------
+
+
+WARN_TODAY = D(2021, 11, 1)
+
+
+def _warnings(applied, accepted, today=WARN_TODAY, calendar=CAL):
+    return date_warnings(calendar, applied_on=applied, accepted_on=accepted, today=today)
+
+
+def test_accepted_on_a_holiday_or_a_rest_day_is_warned_about():
+    # 2021-10-01 (Friday): National Day. 2021-10-03: a Sunday inside the holiday.
+    assert _warnings(D(2021, 9, 30), D(2021, 10, 1)) == {
+        "accepted_on": "受理日期（2021-10-01，星期五）是节假日（放假），不是工作日，请核对"
+    }
+    assert _warnings(D(2021, 9, 30), D(2021, 10, 3)) == {
+        "accepted_on": "受理日期（2021-10-03，星期日）是休息日，不是工作日，请核对"
+    }
+    # An ordinary Saturday.
+    assert "星期六）是休息日" in _warnings(D(2021, 11, 5), D(2021, 11, 6))["accepted_on"]
+
+
+def test_accepted_on_an_adjusted_working_weekend_is_not_warned_about():
+    # 2021-09-26 (Sunday) and 2021-10-09 (Saturday) were 调休 working days.
+    assert _warnings(D(2021, 9, 22), D(2021, 9, 26)) == {}
+    assert _warnings(D(2021, 9, 22), D(2021, 10, 9)) == {}
+    assert _warnings(D(2021, 9, 22), D(2021, 9, 24)) == {}  # an ordinary Friday
+    assert _warnings(D(2021, 9, 22), None) == {}
+
+
+def test_a_rest_day_in_a_year_without_its_schedule_is_a_provisional_warning():
+    # 2027's schedule is not in the calendar: only weekends are known, and it says so.
+    today = D(2027, 3, 10)
+    assert _warnings(D(2027, 3, 5), D(2027, 3, 6), today=today) == {
+        "accepted_on": "受理日期（2027-03-06，星期六）按周末推算不是工作日"
+        "（2027年节假日安排未录入，按周末推算；如该日是调休上班日则无误），请核对"
+    }
+    # A weekday of such a year is taken as a working day: nothing to say.
+    assert _warnings(D(2027, 3, 5), D(2027, 3, 8), today=today) == {}
+
+
+def test_an_application_years_back_is_warned_about():
+    # Before 2000: a mistyped year.
+    assert _warnings(D(1999, 12, 31), None) == {
+        "applied_on": "申请日期（1999-12-31）早于2000年，请核对年份是否填错"
+    }
+    assert "早于2000年" in _warnings(D(1921, 9, 22), D(2021, 9, 24))["applied_on"]
+    # More than five years before its acceptance…
+    assert _warnings(D(2016, 9, 23), D(2021, 9, 24)) == {
+        "applied_on": "申请日期（2016-09-23）比受理日期（2021-09-24）早5年以上，请核对年份是否填错"
+    }
+    assert _warnings(D(2016, 9, 24), D(2021, 9, 24)) == {}  # exactly five years: usual enough
+    # …or, not yet accepted, before today.
+    assert _warnings(D(2012, 9, 22), None, today=D(2021, 9, 24)) == {
+        "applied_on": "申请日期（2012-09-22）比今天（2021-09-24）早5年以上仍未受理，"
+        "请核对年份是否填错"
+    }
+    assert _warnings(D(2017, 9, 22), None, today=D(2021, 9, 24)) == {}
+    # Both at once: the application and the acceptance are warned about separately.
+    assert set(_warnings(D(2012, 9, 22), D(2021, 10, 1))) == {"applied_on", "accepted_on"}
+
+
+def test_years_before_keeps_the_day_or_falls_back_from_29_february():
+    assert years_before(D(2021, 9, 24), 5) == D(2016, 9, 24)
+    assert years_before(D(2024, 2, 29), 5) == D(2019, 2, 28)
 
 
 @pytest.mark.parametrize(

@@ -8,19 +8,55 @@ from __future__ import annotations
 import datetime as dt
 
 from django.urls import reverse
+from django.utils import timezone
 
 from sanpi.approvals import services
 from sanpi.approvals.models import AgencyService, ProjectApproval
 from sanpi.core.models import AuditLog
 
 from .factories import catalogue_item, make_item
+from .html import assert_sane_page, page_problems
 
 D = dt.date
+APPROVALS = "/approvals/"
 
 
 def _html(response) -> str:
+    """A page's HTML; an approvals page is checked: short plain-text <title>, unique ids."""
     assert response.status_code == 200, response.status_code
-    return response.content.decode()
+    html = response.content.decode()
+    path = response.request.get("PATH_INFO", "")
+    if path.startswith(APPROVALS) and response.get("Content-Type", "").startswith("text/html"):
+        assert_sane_page(html)
+    return html
+
+
+def test_the_page_check_catches_markup_in_the_title_and_duplicated_ids():
+    page = '<html><head><title>审批统计<details id="x"></details> · 三批</title></head>'
+    page += '<body><details id="x"></details><p id="y"></p></body></html>'
+    problems = page_problems(page)
+    assert any("markup inside <title>" in p for p in problems)
+    assert "duplicated ids: ['x']" in problems
+    assert (
+        page_problems(
+            '<html><head><title>审批统计 · 三批</title></head><body><p id="y"></p></body></html>'
+        )
+        == []
+    )
+
+
+def test_the_report_page_has_a_plain_title_and_its_table_once(world, aw, login):
+    services.item_decide(
+        by=world.user("department"), item=aw.item_a, decided_on=D(2021, 10, 8), outcome="approved"
+    )
+    client = login(world.user("city_office"))
+    response = client.get(reverse("approvals:report"), {"start": "2021-01-01", "end": "2021-12-31"})
+    html = response.content.decode()
+    assert "<title>审批统计 · 三批 开发区项目平台</title>" in html
+    assert page_problems(html) == []
+    assert html.count('id="decided-items"') == 1 and html.count("<details") == 1
+    assert html.count("建筑工程施工许可证核发") == 1  # the decided item, listed once
+    assert 'id="decided-count">1<' in _html(response)
 
 
 def test_a_department_officer_sees_their_items_only(world, aw, login):
@@ -265,3 +301,68 @@ def test_departments_and_agents_find_their_way(world, aw, login):
         assert "只查看和办理权限范围内的审批事项" in html
     html = _html(login(world.user("agent")).get("/"))
     assert "受托代办的项目" in html
+
+
+def test_accepting_on_a_holiday_is_saved_with_a_warning(world, aw, login):
+    filing = catalogue_item("项目核准/备案", "low_risk")
+    item = make_item(world.project_a, filing, aw.dept_a, applied_on=D(2021, 9, 30))
+    client = login(world.user("department"))
+    response = client.post(
+        reverse("approvals:item_accept", kwargs={"pk": item.pk}),
+        {"accepted_on": "2021-10-01"},
+        follow=True,
+    )
+    html = _html(response)
+    warning = "受理日期（2021-10-01，星期五）是节假日（放假），不是工作日，请核对"
+    assert "已受理，须于2021-10-08前办结" in html
+    assert (
+        f'<div class="alert alert-warning" role="alert">已保存，但请注意：{warning}</div>' in html
+    )
+    assert ProjectApproval.objects.get(pk=item.pk).accepted_on == D(2021, 10, 1)
+    # The item's page keeps saying it, next to the date.
+    html = _html(client.get(reverse("approvals:item_detail", kwargs={"pk": item.pk})))
+    assert "已保存，但请注意" not in html
+    assert f'id="warning-accepted-on" role="note">提示：{warning}</div>' in html
+
+
+def test_accepting_on_an_adjusted_working_sunday_is_not_warned_about(world, aw, login):
+    planning = catalogue_item("建设工程规划许可", "low_risk")
+    item = make_item(world.project_a, planning, aw.dept_a, applied_on=D(2021, 9, 22))
+    client = login(world.user("department"))
+    response = client.post(
+        reverse("approvals:item_accept", kwargs={"pk": item.pk}),
+        {"accepted_on": "2021-09-26"},
+        follow=True,
+    )
+    html = _html(response)
+    assert "已受理，须于2021-09-29前办结" in html
+    assert "alert-warning" not in html and "date-warning" not in html
+
+
+def test_an_application_decades_back_is_saved_with_a_warning(world, aw, login):
+    filing = catalogue_item("项目核准/备案", "low_risk")
+    item = make_item(world.project_a, filing, aw.dept_a)
+    client = login(world.user("county"))
+    data = {"department": aw.dept_a.pk, "committed_days": item.committed_days, "handler": ""}
+    response = client.post(
+        reverse("approvals:item_edit", kwargs={"pk": item.pk}),
+        {**data, "applied_on": "1999-09-22"},
+        follow=True,
+    )
+    html = _html(response)
+    warning = "申请日期（1999-09-22）早于2000年，请核对年份是否填错"
+    assert "审批事项已保存" in html
+    assert (
+        f'<div class="alert alert-warning" role="alert">已保存，但请注意：{warning}</div>' in html
+    )
+    assert f'id="warning-applied-on" role="note">提示：{warning}</div>' in html
+    assert ProjectApproval.objects.get(pk=item.pk).applied_on == D(1999, 9, 22)
+    # A usual date: no warning left.
+    recent = timezone.localdate() - dt.timedelta(days=30)
+    response = client.post(
+        reverse("approvals:item_edit", kwargs={"pk": item.pk}),
+        {**data, "applied_on": recent.isoformat()},
+        follow=True,
+    )
+    html = _html(response)
+    assert "审批事项已保存" in html and "date-warning" not in html
