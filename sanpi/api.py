@@ -20,6 +20,8 @@ import typing
 from typing import Any
 
 import pydantic
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import re_path
@@ -32,6 +34,7 @@ from ninja.security import HttpBearer
 from sanpi.accounts.models import User
 from sanpi.accounts.services import api_token_user
 from sanpi.core.errors import NotFound, ServiceError
+from sanpi.core.uploads import size_text
 
 logger = logging.getLogger("sanpi.api")
 
@@ -257,6 +260,13 @@ def _conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
     # Validation runs before every save; this is a race with a concurrent write.
     logger.warning("API write conflict: %s", exc)
     return error_response(request, 409, "conflict", "数据与其他人同时进行的修改冲突，请刷新后重试")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE (settings): not a 500.
+    limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return error_response(request, 413, "too_large", f"请求体太大：不能超过{limit}，本次请求未处理")
 
 
 @api.exception_handler(Exception)

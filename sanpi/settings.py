@@ -13,6 +13,7 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
   SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
   SANPI_IMPORT_IN_THREAD   "0" to run ledger uploads inside the request (default: a thread)
+  SANPI_UPLOAD_MAX_BYTES   largest workbook upload, in bytes (default 20MB)
 """
 
 from __future__ import annotations
@@ -171,9 +172,19 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MEDIA_ROOT = DATA_DIR / "media"
+# Request sizes. An ordinary form's body (everything but its files) keeps Django's default
+# limit of 2.5MB: a larger post is refused unread, with core.views.bad_request's 413 page.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A workbook upload is limited on its own: SANPI_UPLOAD_MAX_BYTES (default 20MB) per file,
+# counted while it arrives (core.uploads.LimitedUploadHandler keeps nothing beyond it) and
+# refused by the upload form before anything parses it. Files above 5MB spool to disk.
+SANPI_UPLOAD_MAX_BYTES = int(os.environ.get("SANPI_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-SANPI_IMPORT_MAX_BYTES = 30 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "sanpi.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Ledger uploads are imported in a background thread of the web process, so a page can
 # show progress; "0" runs them inside the upload request instead (tests do).
 SANPI_IMPORT_IN_THREAD = os.environ.get("SANPI_IMPORT_IN_THREAD", "1") == "1"

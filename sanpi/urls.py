@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/", include("sanpi.api_urls")),
     path("", include("sanpi.core.urls")),  # /audit/, /calendar/
 ]
+
+# 400, and 413 for a post too large to read: a Chinese page, never a 500 (core.views).
+handler400 = "sanpi.core.views.bad_request"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from sanpi.core.web import BootstrapFormMixin
+from sanpi.core.web import BootstrapFormMixin, trim_overlong
 
 from .models import User
 
@@ -12,6 +12,10 @@ from .models import User
 class LoginForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     password = forms.CharField(label="密码", widget=forms.PasswordInput)
+
+    def full_clean(self):
+        super().full_clean()
+        trim_overlong(self)  # a too-long username is refused, not echoed back whole
 
 
 class PasswordChangeForm(BootstrapFormMixin, forms.Form):

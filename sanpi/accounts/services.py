@@ -22,7 +22,7 @@ from sanpi.core.errors import NotFound, PermissionDenied, ServiceError, Validati
 from sanpi.core.services import require, validate_instance
 
 from .models import ApiToken, User
-from .roles import Cap, Role
+from .roles import ROLE_LABELS, Cap, Role
 
 GENERIC_LOGIN_ERROR = "用户名或密码错误"
 
@@ -92,6 +92,18 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationFailed("；".join(exc.messages), fields={"password": exc.messages}) from None
 
 
+def _check_department(role: Role, department) -> None:
+    """所属部门 belongs to 部门 accounts alone: required there, refused on every other role."""
+    if role == Role.DEPARTMENT and department is None:
+        raise ValidationFailed.of("department", "角色与所属单位不一致：部门账号须选择所属部门")
+    if role != Role.DEPARTMENT and department is not None:
+        raise ValidationFailed.of(
+            "department",
+            f"角色与所属单位不一致：{ROLE_LABELS[role]}账号不能选择所属部门，"
+            "只有部门账号才属于某个部门，请留空",
+        )
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -110,9 +122,11 @@ def user_create(
         require(by, Cap.MANAGE_USERS)
     elif role != Role.ADMIN or User.objects.filter(role=Role.ADMIN).exists():
         raise PermissionDenied("已有系统管理员：账号须由系统管理员创建")
+    role = Role(role)
+    _check_department(role, department)
     user = User(
         username=username,
-        role=Role(role).value,
+        role=role.value,
         full_name=full_name,
         county=county,
         zone=zone,

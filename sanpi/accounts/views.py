@@ -138,13 +138,13 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         role = data["role"]
-        unit: dict = {}
+        # The department goes to the service whatever the role: it refuses one on any
+        # role but 部门 (the page only hides the field, see sanpi.js).
+        unit: dict = {"department": data["department"]}
         if role == Role.COUNTY:
             unit["county"] = data["county"]
         elif role == Role.ZONE:
             unit["zone"] = data["zone"]
-        elif role == Role.DEPARTMENT:
-            unit["department"] = data["department"]
         elif role == Role.ENTERPRISE and data["enterprise_code"]:
             enterprise = selectors.scope_enterprise(by=by, credit_code=data["enterprise_code"])
             if enterprise is None:

@@ -5,6 +5,8 @@ class ApprovalsConfig(AppConfig):
     name = "sanpi.approvals"
     label = "approvals"
     verbose_name = "审批事项"
+    # Audit-log object types that are no model (core.web.object_type_choices).
+    audit_object_types = {"approvals.ledger": "审批事项台账"}
 
     def ready(self) -> None:
         # A calendar edit lists the open approval items whose deadline it would move.

@@ -28,6 +28,8 @@ class CoreConfig(AppConfig):
     name = "sanpi.core"
     label = "core"
     verbose_name = "基础"
+    # Audit-log object types that are no model (core.web.object_type_choices).
+    audit_object_types = {"database": "数据库", "core.auditlog": "审计日志"}
 
     def ready(self) -> None:
         post_migrate.connect(sync_calendar, sender=self, dispatch_uid="sanpi.core.sync_calendar")

@@ -70,6 +70,13 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
     return out
 
 
+def object_type_of(obj: models.Model | type[models.Model]) -> str:
+    """The audit log's name for an object's kind: its concrete model's label, so an object
+    read through a proxy model (approvals' ApprovalProject is a projects.Project) keeps
+    one history under one type."""
+    return obj._meta.concrete_model._meta.label_lower
+
+
 def _entry(
     *,
     user,
@@ -85,7 +92,7 @@ def _entry(
 ) -> AuditLog:
     ctx = current()
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        object_type = object_type or object_type_of(obj)
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     return AuditLog(
@@ -121,5 +128,5 @@ def record_many(entries: list[dict], *, batch_size: int = 1000) -> None:
 
 def history_for(obj: models.Model):
     return AuditLog.objects.filter(
-        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        object_type=object_type_of(obj), object_id=str(obj.pk)
     ).select_related("user")

@@ -5,5 +5,6 @@ from . import calendar_urls, views
 app_name = "core"
 urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     *calendar_urls.urlpatterns,
 ]

@@ -1,29 +1,45 @@
-"""The audit log page: every write and security event, for the audit administrator."""
+"""The audit log page and its export, for the audit administrator; the error pages."""
 
 from __future__ import annotations
 
-from django import forms
-from django.shortcuts import render
+import io
+from urllib.parse import urlencode
 
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from sanpi.accounts.roles import Cap
+
+from .audit_export import audit_log_export
+from .errors import ValidationFailed
 from .models import AuditLog
 from .selectors import audit_log_list
+from .uploads import size_text
 from .web import (
     BootstrapFormMixin,
     DateInput,
     describe_audit,
     object_type_choices,
     paginate,
+    require_cap,
     web_view,
 )
+from .xlsx import XLSX_CONTENT_TYPE
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
-    username = forms.CharField(label="用户", required=False)
+    username = forms.CharField(label="用户", required=False, max_length=150)
     action = forms.ChoiceField(
         label="操作", required=False, choices=[("", "全部操作"), *AuditLog.Action.choices]
     )
     object_type = forms.ChoiceField(label="对象类型", required=False)
-    object_id = forms.CharField(label="对象编号", required=False)
+    object_id = forms.CharField(label="对象编号", required=False, max_length=40)
     date_from = forms.DateField(label="起始日期", required=False, widget=DateInput())
     date_to = forms.DateField(label="截止日期", required=False, widget=DateInput())
 
@@ -31,15 +47,80 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["object_type"].choices = [("", "全部对象"), *object_type_choices()]
 
+    def filters(self) -> dict:
+        """The valid filters that are set (none when the form is unbound or invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
 
 @web_view
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    rows = audit_log_list(user=request.user, **{k: v for k, v in filters.items() if v})
+    filters = form.filters()
+    rows = audit_log_list(user=request.user, **filters)
     page = paginate(request, rows)
+    # The export link carries the filters the page applied (as typed), not the page number.
+    export_query = urlencode({k: request.GET[k] for k in form.fields if k in filters})
     return render(
         request,
         "core/audit_log.html",
-        {"form": form, "page": page, "rows": describe_audit(page.object_list)},
+        {
+            "form": form,
+            "page": page,
+            "rows": describe_audit(page.object_list),
+            "export_query": export_query,
+        },
     )
+
+
+@require_GET
+@web_view
+def audit_export(request):
+    """The filtered audit log as .xlsx (the filters of the page, in the query string)."""
+    require_cap(request.user, Cap.EXPORT_AUDIT)
+    form = AuditFilterForm(request.GET or None)
+    back = reverse("core:audit_log") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "筛选条件有误，未导出：请改正后再导出")
+        return redirect(back)
+    try:
+        export = audit_log_export(by=request.user, filters=form.filters())
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    return FileResponse(
+        io.BytesIO(export.data),
+        as_attachment=True,
+        filename=export.filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+# --- error pages ---------------------------------------------------------------------------
+
+
+def bad_request(request, exception=None):
+    """400, and 413 for a request too large to read (Django refuses to parse it): a page
+    in Chinese that says what to do, never a 500."""
+    context = {"heading": "请求有误（400）", "message": "请返回上一页重试。"}
+    status = 400
+    if isinstance(exception, RequestDataTooBig):
+        status = 413
+        form_limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        file_limit = size_text(settings.SANPI_UPLOAD_MAX_BYTES)
+        context = {
+            "heading": "提交的内容太大（413）",
+            "message": (
+                f"表单提交的内容不能超过{form_limit}，本次提交未处理。"
+                "请返回上一页，删减过长的文字后再提交；"
+                f"导入台账请在“Excel导入”页上传文件（不超过{file_limit}）。"
+            ),
+        }
+    elif isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        status = 413
+        context = {
+            "heading": "提交的项目太多（413）",
+            "message": "一次提交的字段或文件太多，本次提交未处理。请返回上一页，分几次提交。",
+        }
+    return render(request, "400.html", context, status=status)

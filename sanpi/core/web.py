@@ -119,6 +119,32 @@ class BootstrapFormMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+        trim_overlong(self)
+
+
+def trim_overlong(form: forms.Form) -> None:
+    """Show a value refused for its length cut to the length allowed, not echoed whole.
+
+    A field's max_length refuses a too-long value with its message; the page that says
+    so must not send the value back (a 1,000,000-character name would be echoed into the
+    input, a megabyte for every retry). Only the re-displayed data is cut: the form stays
+    invalid and nothing reaches a service.
+    """
+    if not form.is_bound or not form.errors:
+        return
+    data = None
+    for name, field in form.fields.items():
+        limit = getattr(field, "max_length", None)
+        if not limit or name not in form.errors:
+            continue
+        key = form.add_prefix(name)
+        value = form.data.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            if data is None:
+                data = form.data.copy()
+            data[key] = value[:limit]
+    if data is not None:
+        form.data = data
 
 
 class DateInput(forms.DateInput):
@@ -212,11 +238,31 @@ def describe_audit(entries) -> list[tuple[object, list[tuple[str, str, str]]]]:
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """The audited kinds of object, by their Chinese names."""
+    """The audited kinds of object, by their Chinese names, each name once.
+
+    sanpi's concrete models (audit rows name a proxy's concrete model, see
+    `core.audit.object_type_of`, so proxies such as approvals' 项目 are not offered a
+    second time), then the kinds that are no model, declared by their app as
+    ``AppConfig.audit_object_types`` (the ledgers imported and exported, the database
+    backed up, the audit log exported). A name that two kinds still share gets its app's
+    name: 项目（项目） and 项目（审批事项） rather than 项目 twice.
+    """
     from django.apps import apps
 
-    choices = []
-    for model in apps.get_models():
-        if model.__module__.startswith("sanpi.") and model._meta.label_lower != "core.auditlog":
-            choices.append((model._meta.label_lower, str(model._meta.verbose_name)))
-    return choices
+    choices: list[tuple[str, str, str]] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("sanpi."):
+            continue
+        for model in config.get_models():
+            if model._meta.proxy or model._meta.label_lower == "core.auditlog":
+                continue
+            choices.append((model._meta.label_lower, str(model._meta.verbose_name), config))
+        for key, label in getattr(config, "audit_object_types", {}).items():
+            choices.append((key, str(label), config))
+    counts: dict[str, int] = {}
+    for _, label, _ in choices:
+        counts[label] = counts.get(label, 0) + 1
+    return [
+        (key, label if counts[label] == 1 else f"{label}（{config.verbose_name}）")
+        for key, label, config in choices
+    ]

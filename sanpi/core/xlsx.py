@@ -12,6 +12,10 @@ in a drop-down). Reading a clerk's file is `sanpi.core.workbooks` (bytes to cell
 * produces a copy of an uploaded workbook with the bad cells filled red, a comment on
   each, and an extra 错误 column that says what is wrong with each row;
 * writes report workbooks to read and print.
+
+Every text cell these writers produce stays text: a value that starts with = + - or @
+(an enterprise name, a note, a username someone typed) is written as a text cell with
+Excel's quote prefix, never as a formula a spreadsheet would run (formula injection).
 """
 
 from __future__ import annotations
@@ -140,6 +144,36 @@ class SheetSpec:
 
 # --- writing -----------------------------------------------------------------------------
 
+# What makes Excel, WPS or Calc read a typed text as a formula (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    """A text cell that no spreadsheet runs: openpyxl would store "=…" as a formula, so the
+    type is forced to text, and the quote prefix (what Excel sets for '=…) keeps it text
+    when someone edits the cell; the value read back is exactly the text."""
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def _row(ws, values: Iterable[object], formats: Sequence[str | None] = ()) -> list[object]:
+    """One row to append: texts that look like formulas as text cells, values of
+    formatted columns as cells with their number format; everything else as given."""
+    out = list(values)
+    for i, value in enumerate(out):
+        fmt = formats[i] if i < len(formats) else None
+        if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+            out[i] = _text_cell(ws, value)
+        elif fmt and value is not None and value != "":
+            out[i] = WriteOnlyCell(ws, value=value)
+        else:
+            continue
+        if fmt:
+            out[i].number_format = fmt
+    return out
+
 
 def _header_cell(ws, value: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
@@ -163,16 +197,8 @@ def write_workbook(sheets: Sequence[tuple[SheetSpec, Iterable[Sequence[object]]]
         ws.freeze_panes = "A2"
         ws.append([_header_cell(ws, c.header) for c in spec.columns])
         formats = [c.number_format for c in spec.columns]
-        formatted = [i for i, f in enumerate(formats) if f]
         for values in rows:
-            if formatted:
-                values = list(values)
-                for i in formatted:
-                    if values[i] is not None and values[i] != "":
-                        cell = WriteOnlyCell(ws, value=values[i])
-                        cell.number_format = formats[i]
-                        values[i] = cell
-            ws.append(values)
+            ws.append(_row(ws, values, formats))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -352,24 +378,33 @@ def report_workbook(
     note: str = "",
 ) -> bytes:
     """A report to read and print (not to re-import): one sheet with a title row, an
-    optional note, bold headers with fixed widths (header, width), frozen header."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
-    start = 2
-    if note:
-        ws.append([note])
-        start = 3
-    ws.append([h for h, _ in headers])
+    optional note, bold headers with fixed widths (header, width), frozen header.
+
+    Written in write-only mode: ``rows`` may be a generator over a queryset's
+    ``.iterator()``, and the rows are not kept in memory as cells."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
     for i, (_, width) in enumerate(headers, start=1):
-        ws.cell(row=start, column=i).font = Font(bold=True)
-        ws.cell(row=start, column=i).alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[get_column_letter(i)].width = width
+    start = 3 if note else 2  # the header row
+    ws.freeze_panes = f"A{start + 1}"
+    if title.startswith(FORMULA_PREFIXES):
+        heading = _text_cell(ws, title)
+    else:
+        heading = WriteOnlyCell(ws, value=title)
+    heading.font = Font(bold=True, size=14)
+    ws.append([heading])
+    if note:
+        ws.append(_row(ws, [note]))
+    header_cells = []
+    for header, _ in headers:
+        cell = WriteOnlyCell(ws, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        header_cells.append(cell)
+    ws.append(header_cells)
     for row in rows:
-        ws.append(list(row))
-    ws.freeze_panes = ws.cell(row=start + 1, column=1)
+        ws.append(_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

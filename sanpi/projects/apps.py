@@ -5,3 +5,5 @@ class ProjectsConfig(AppConfig):
     name = "sanpi.projects"
     label = "projects"
     verbose_name = "项目"
+    # Audit-log object types that are no model (core.web.object_type_choices).
+    audit_object_types = {"projects.ledger": "项目台账"}

@@ -8,13 +8,12 @@ import io
 from pathlib import PurePath
 
 from django import forms
-from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import imports
+from sanpi.core import imports, uploads
 from sanpi.core.models import ImportJob
 from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
@@ -46,12 +45,8 @@ class LedgerUploadForm(forms.Form):
     use_mapping = forms.BooleanField(label="使用我上次指定的列对应", required=False, initial=True)
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.SANPI_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            size = f"{limit / 2**20:g}MB" if limit >= 2**20 else f"{limit}字节"
-            raise forms.ValidationError(f"文件太大：不能超过{size}")
-        return upload
+        # SANPI_UPLOAD_MAX_BYTES, checked before anything reads the file (core.uploads).
+        return uploads.check_upload_size(self.cleaned_data["file"])
 
 
 def _start(request, *, data: bytes, filename: str, dry_run: bool, mapping: dict[str, str]):

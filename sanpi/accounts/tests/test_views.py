@@ -252,3 +252,89 @@ def test_revoke_own_token_only(world, login):
     assert api_token_user(other_key) is not None
     assert client.post(reverse("accounts:revoke_token", args=[token.pk])).status_code == 302
     assert api_token_user(key) is None
+
+
+# --- 所属部门 belongs to 部门 accounts only -------------------------------------------------
+
+
+def test_service_refuses_a_department_on_any_role_but_department(world):
+    """Bad input → what it gets: a department on a county, zone, leader or agent account →
+    ValidationFailed on the `department` field ("角色与所属单位不一致：…账号不能选择所属部门…");
+    a 部门 account without one → "…部门账号须选择所属部门". Nothing is created either way."""
+    import pytest
+
+    from sanpi.accounts.services import user_create
+    from sanpi.core.errors import ValidationFailed
+
+    admin = world.user("admin")
+    count = User.objects.count()
+    cases = [
+        ("county", {"county": world.county_a}, "县(市、区)账号不能选择所属部门"),
+        ("zone", {"zone": world.zone_a}, "开发区账号不能选择所属部门"),
+        ("leader", {}, "领导账号不能选择所属部门"),
+        ("agent", {}, "代办员账号不能选择所属部门"),
+    ]
+    for n, (role, unit, message) in enumerate(cases):
+        with pytest.raises(ValidationFailed) as refused:
+            user_create(
+                by=admin, username=f"d{n}", password=NEW_PASSWORD, role=role,
+                department=world.department_a, **unit,
+            )  # fmt: skip
+        assert list(refused.value.fields) == ["department"]
+        assert message in refused.value.fields["department"][0]
+    with pytest.raises(ValidationFailed) as refused:
+        user_create(by=admin, username="d9", password=NEW_PASSWORD, role="department")
+    assert refused.value.fields == {"department": ["角色与所属单位不一致：部门账号须选择所属部门"]}
+    assert User.objects.count() == count
+    user = user_create(
+        by=admin, username="dept2", password=NEW_PASSWORD, role="department",
+        department=world.department_a,
+    )  # fmt: skip
+    assert user.department == world.department_a
+
+
+def test_new_account_page_refuses_a_department_on_a_county_account(world, login):
+    """A county account posted with a department (the page hides the field, a crafted or
+    stale post doesn't) → 200, the form again with the message under 所属部门, no account."""
+    client = login(world.user("admin"))
+    url = reverse("accounts:user_create")
+    response = client.post(
+        url,
+        {
+            "username": "wenshui2",
+            "role": "county",
+            "county": world.county_a.pk,
+            "department": world.department_a.pk,
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    field = html[html.index('id="id_department"') :]
+    field = field[: field.index('<div class="col">')]
+    assert "县(市、区)账号不能选择所属部门" in field  # next to the field, not at the top
+    assert not User.objects.filter(username="wenshui2").exists()
+
+    response = client.post(
+        url,
+        {
+            "username": "shenpi",
+            "role": "department",
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert "部门账号须选择所属部门" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "username": "shenpi",
+            "role": "department",
+            "department": world.department_a.pk,
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="shenpi").department == world.department_a

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from sanpi.core import cells, xlsx
 from sanpi.core.tables import read_table
+from sanpi.core.tests import office
 from sanpi.core.workbooks import open_book
 from sanpi.core.xlsx import CellError, Column, ErrorList, SheetSpec
 
@@ -152,3 +153,61 @@ def test_marked_copy_below_a_title_and_on_merged_cells():
         "类别: 类别不对",
     ]
     assert ws["A1"].value == "2022年清单"
+
+
+# --- formula injection ---------------------------------------------------------------------
+
+# Texts people could type into a name, a note or a filter, that a spreadsheet reads as a
+# formula when written as they are.
+FORMULAS = ["=1+1", '=HYPERLINK("http://x.invalid","点击")', "+1+1", "-1+1", "@SUM(1,1)"]
+
+
+def _formula_free(data: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+
+
+def test_texts_that_look_like_formulas_are_written_as_text():
+    """Bad input → what it gets: a text starting with = + - or @, in a plain column, a
+    formatted column, a report's rows, its title or its note → a text cell with the quote
+    prefix and exactly that value (no formula element in the file); numbers stay numbers."""
+    spec = SheetSpec(
+        "清单", (Column("a", "名称"), Column("b", "金额", number_format=xlsx.AMOUNT_FORMAT))
+    )
+    rows = [[text, text] for text in FORMULAS] + [["甲", -5]]
+    data = xlsx.write_workbook([(spec, rows)])
+    _formula_free(data)
+    ws = load_workbook(io.BytesIO(data))["清单"]
+    for r, text in enumerate(FORMULAS, start=2):
+        for cell in ws[r]:
+            assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+    assert (ws["A7"].value, ws["A7"].quotePrefix, ws["B7"].value) == ("甲", False, -5)
+    assert ws["B7"].number_format == xlsx.AMOUNT_FORMAT
+
+    report = xlsx.report_workbook(
+        "=报表", [("名称", 20), ("数", 8)], iter([[t, 1] for t in FORMULAS]), note="-筛选"
+    )
+    _formula_free(report)
+    ws = load_workbook(io.BytesIO(report)).active
+    assert [ws["A1"].value, ws["A2"].value] == ["=报表", "-筛选"]
+    assert ws["A1"].font.bold and ws["A1"].quotePrefix and ws["A2"].quotePrefix
+    assert [c.value for c in ws[3]] == ["名称", "数"] and ws["A3"].font.bold
+    assert ws.freeze_panes == "A4" and ws.column_dimensions["A"].width == 20
+    assert [ws.cell(row=r, column=1).value for r in range(4, 9)] == FORMULAS
+    assert all(ws.cell(row=r, column=1).data_type == "s" for r in range(4, 9))
+    # sanpi's own reader gets the texts back exactly (an export re-imports as it was).
+    back, errors = read(xlsx.write_workbook([(SPEC, [["=1+1", None, None, None, "甲类"]])]))
+    assert errors == [] and back[0].values["name"] == "=1+1"
+
+
+@office.needs_soffice
+def test_calc_shows_formula_like_texts_as_texts():
+    """Opened in LibreOffice Calc, "=1+1" shows as "=1+1", not as 2 (nor a link)."""
+    spec = SheetSpec("清单", (Column("a", "名称"), Column("n", "数")))
+    data = xlsx.write_workbook([(spec, [[t, 1] for t in FORMULAS])])
+    shown = office.rows(office.to_csv(data))
+    assert [row[0] for row in shown[1:]] == FORMULAS

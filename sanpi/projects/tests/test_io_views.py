@@ -248,7 +248,7 @@ def test_form_errors(world, login, settings):
     response = client.post("/ledger/import/", {})
     assert response.status_code == 200
     assert "请选择要上传的文件" in response.content.decode()
-    settings.SANPI_IMPORT_MAX_BYTES = 100
+    settings.SANPI_UPLOAD_MAX_BYTES = 100
     response = post_file(client, workbook([row(1)]))
     assert "文件太大：不能超过100字节" in response.content.decode()
     assert not ImportJob.objects.exists()

@@ -1,14 +1,24 @@
 // Small progressive enhancements; every page works without them.
 (function () {
   "use strict";
-  // New-account form: show only the unit field the chosen role needs.
+  // New-account form: show only the unit field the chosen role needs. A hidden field is
+  // disabled too, so a value chosen before the role changed is not sent (the server
+  // refuses a unit on the wrong role); a field the server marked invalid stays shown.
   function syncRoleFields() {
     var role = document.getElementById("id_role");
     if (!role || !document.getElementById("user-form")) return;
-    var need = { county: "id_county", zone: "id_zone", enterprise: "id_enterprise_code" };
+    var need = {
+      county: "id_county",
+      zone: "id_zone",
+      enterprise: "id_enterprise_code",
+      department: "id_department",
+    };
     Object.keys(need).forEach(function (r) {
       var input = document.getElementById(need[r]);
-      if (input) input.closest(".col").hidden = role.value !== r;
+      if (!input) return;
+      var off = role.value !== r && !input.classList.contains("is-invalid");
+      input.closest(".col").hidden = off;
+      input.disabled = off;
     });
   }
   // New-project form: show only the stage dates the chosen stage needs.
