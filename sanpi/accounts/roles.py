@@ -1,8 +1,8 @@
 """Roles and what each may do. Pure: no Django imports.
 
 Least privilege (等保三级): the system administrator manages accounts but sees no
-business data; the audit administrator reads the audit log and nothing else; leaders
-read everything and change nothing.
+business data; the audit administrator reads (and exports) the audit log and nothing
+else; leaders read everything and change nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class Cap(StrEnum):
     IMPORT_LEDGER = "import_ledger"
     EXPORT_LEDGER = "export_ledger"
     VIEW_AUDIT = "view_audit"  # the whole audit log
+    EXPORT_AUDIT = "export_audit"  # the audit log (filtered) as .xlsx, itself audited
     MANAGE_USERS = "manage_users"
     # Approvals (sanpi.approvals). Departments and agents read approvals, not the ledger.
     VIEW_APPROVALS = "view_approvals"  # catalogue, project approvals, overdue lists, reports
@@ -81,7 +82,9 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
     Role.ENTERPRISE: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY}),
     Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR}),
-    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT}),
+    # 三员分立: only the audit administrator reads or exports the log, never the system
+    # administrator who manages the accounts it records.
+    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT, Cap.EXPORT_AUDIT}),
     # A department officer processes their department's items (and the commitments made
     # on them); an agent runs the approvals of the projects that commissioned them.
     Role.DEPARTMENT: frozenset({Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}),
@@ -100,3 +103,18 @@ ROLE_DIMENSION: dict[Role, str | None] = {
     Role.DEPARTMENT: "department",  # the items their department handles
     Role.AGENT: "agent",  # the projects whose 全代办 service they are commissioned for
 }
+
+# The scope dimensions that a user bound to a dimension sees only one value of: a county
+# officer's projects lie in one county; a zone officer's in one zone of one county; an
+# enterprise sees only its own projects. Filtering by such a dimension tells them nothing,
+# so pages leave those filters out.
+_PINNED: dict[str, frozenset[str]] = {
+    "county": frozenset({"county"}),
+    "zone": frozenset({"county", "zone"}),
+    "enterprise": frozenset({"county", "zone", "enterprise"}),
+}
+
+
+def pinned_dimensions(dimension: str | None) -> frozenset[str]:
+    """The dimensions a scope bound to `dimension` fixes (none for users who see all)."""
+    return _PINNED.get(dimension or "", frozenset())

@@ -179,7 +179,9 @@ def _rates(signed: dict, started: dict, produced: dict) -> CohortRates:
     return CohortRates(
         start_rate=Rate(signed.get("num") or 0, signed.get("den") or 0),
         production_rate=Rate(started.get("num") or 0, started.get("den") or 0),
-        target_rate=Rate(exact_wan(produced.get("num")), exact_wan(produced.get("den"))),
+        target_rate=Rate(
+            exact_wan(produced.get("num")), exact_wan(produced.get("den")), unit="万元"
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from sanpi.accounts.roles import Cap
+from sanpi.accounts.roles import Cap, pinned_dimensions
 from sanpi.core.errors import NotFound
 from sanpi.core.web import BootstrapFormMixin, web_view
 from sanpi.projects.models import Health, StageChoices
@@ -88,16 +88,21 @@ class RatesFilterForm(BootstrapFormMixin, forms.Form):
             ("", "不按活动"),
             *((a.key, f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
         ]
-        counties = list(county_choices(user=user))
-        self.fields["county"].choices = [
-            ("", "全部县(市、区)"),
-            *((c.code, c.name) for c in counties),
-        ]
-        self.fields["zone"].choices = [
-            ("", "全部开发区"),
-            *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
-        ]
-        self.counties = counties
+        # Filters by what the user's scope already fixes mean nothing to them.
+        for name in pinned_dimensions(user.scope_dimension) & self.fields.keys():
+            del self.fields[name]
+        self.counties = []
+        if "county" in self.fields:
+            self.counties = list(county_choices(user=user))
+            self.fields["county"].choices = [
+                ("", "全部县(市、区)"),
+                *((c.code, c.name) for c in self.counties),
+            ]
+        if "zone" in self.fields:
+            self.fields["zone"].choices = [
+                ("", "全部开发区"),
+                *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
+            ]
 
 
 @web_view

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 
+from sanpi.accounts.roles import pinned_dimensions
 from sanpi.core.web import BootstrapFormMixin, DateInput
 from sanpi.regions.forms import ParseOnlyModelForm, county_choices
 from sanpi.regions.selectors import enterprise_list, zone_list
@@ -48,14 +50,19 @@ class ProjectFilterForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs["placeholder"] = "项目名称、代码或企业"
-        self.fields["county"].choices = [
-            ("", "全部县(市、区)"),
-            *((c.code, c.name) for c in county_choices(user=user)),
-        ]
-        self.fields["zone"].choices = [
-            ("", "全部开发区"),
-            *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
-        ]
+        # Filters by what the user's scope already fixes mean nothing to them.
+        for name in pinned_dimensions(user.scope_dimension) & self.fields.keys():
+            del self.fields[name]
+        if "county" in self.fields:
+            self.fields["county"].choices = [
+                ("", "全部县(市、区)"),
+                *((c.code, c.name) for c in county_choices(user=user)),
+            ]
+        if "zone" in self.fields:
+            self.fields["zone"].choices = [
+                ("", "全部开发区"),
+                *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
+            ]
         self.fields["activity"].choices = [
             ("", "全部活动"),
             *((str(a.pk), f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
@@ -134,10 +141,21 @@ class HealthForm(BootstrapFormMixin, forms.Form):
 
 
 class ActivityForm(ParseOnlyModelForm):
+    confirm_move = forms.BooleanField(
+        label="同时改动项目的阶段日期",
+        required=False,
+        help_text="改动日期时，归属本次活动的项目的签约、开工、投产日期随之改动",
+    )
+
     class Meta:
         model = Activity
         fields = ["year", "sequence", "date", "level", "venue"]
         widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            del self.fields["confirm_move"]
 
 
 # The stage a project must be at to take each action in an activity.
@@ -175,3 +193,40 @@ class ActivityAddForm(BootstrapFormMixin, forms.Form):
         ].empty_label = f"选择处于“{StageChoices(from_stage.value).label}”阶段的项目"
         if action != Action.SIGN:
             del self.fields["sign_mode"]
+        # Rendered: a bounded list (the first candidates and the one chosen), searched
+        # further as one types (`activity_candidates`); validated against all of them.
+        field = self.fields["project"]
+        chosen = self.data.get(self.add_prefix("project"), "") if self.is_bound else ""
+        shown = list(candidates(field.queryset, ""))
+        if chosen.isdigit() and all(p.pk != int(chosen) for p in shown):
+            shown += list(field.queryset.filter(pk=int(chosen)))
+        field.widget.choices = [("", field.empty_label)] + [
+            (p.pk, field.label_from_instance(p)) for p in shown
+        ]
+
+
+CANDIDATES_SHOWN = 30
+
+
+def candidates(queryset, q: str):
+    """The first projects of an activity picker matching what was typed (name or code)."""
+    q = q.strip()[:100]
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return queryset.order_by("name", "pk")[:CANDIDATES_SHOWN]
+
+
+class BulkAddForm(BootstrapFormMixin, forms.Form):
+    """Put the projects of a ledger selection into an activity with one action."""
+
+    activity = forms.ModelChoiceField(label="活动", queryset=Activity.objects.none())
+    action = forms.ChoiceField(label="行动", choices=[(a.value, ACTION_LABELS[a]) for a in Action])
+    sign_mode = forms.ChoiceField(
+        label="签约方式", choices=SignMode.choices, required=False, initial=SignMode.ONSITE
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        # Prefixed: the ledger's own filters (activity, stage…) travel in the same form.
+        super().__init__(*args, prefix="bulk", **kwargs)
+        self.fields["activity"].queryset = activity_list(user=user).order_by("-year", "-sequence")
+        self.fields["activity"].empty_label = "选择活动"

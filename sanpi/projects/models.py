@@ -318,3 +318,53 @@ class ActivityEntry(models.Model):
     @property
     def action_enum(self) -> Action:
         return Action(self.action)
+
+
+class PlannedEntry(models.Model):
+    """A project on the list of a coming activity (拟签约/拟开工/拟投产清单).
+
+    Counted nowhere (rates and bulletins read `ActivityEntry` only) and moving no stage:
+    on or after the activity's day it is confirmed, which makes it an `ActivityEntry` and
+    moves the project's stage on the activity's date; until then it can be withdrawn.
+    """
+
+    activity = models.ForeignKey(
+        Activity, verbose_name="活动", on_delete=models.PROTECT, related_name="planned"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="planned_entries"
+    )
+    action = models.CharField("行动", max_length=10, choices=ActivityEntry.ActionChoices.choices)
+    sign_mode = models.CharField("签约方式", max_length=10, choices=SignMode.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="列入人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("列入时间", auto_now_add=True)
+
+    scope_paths = ActivityEntry.scope_paths
+
+    class Meta:
+        verbose_name = "拟办项目"
+        verbose_name_plural = "拟办项目"
+        ordering = ["activity", "action", "project__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "action"],
+                name="planned_one_action_per_project",
+                violation_error_message="项目的每个阶段只能列入一个活动的拟办清单",
+            ),
+            models.CheckConstraint(
+                name="planned_sign_mode_only_for_signing",
+                condition=(Q(action="sign") & ~Q(sign_mode=""))
+                | (~Q(action="sign") & Q(sign_mode="")),
+                violation_error_message="签约须注明签约方式，开工和投产不填签约方式",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} 拟{self.get_action_display()} {self.project}"

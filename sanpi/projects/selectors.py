@@ -1,21 +1,59 @@
 """Reads for projects and activities, always limited to the user's scope.
 
-`ProjectFilter` is the one set of list filters: the list page, the export and the
-API all use it, so "export what I see on screen" holds by construction.
+`ProjectFilter` is the one set of list filters (with the list's sort): the list page, the
+export and the API all use it, so "export what I see on screen" holds by construction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.expressions import BaseExpression
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import NotFound
 from sanpi.core.scope import restrict
 from sanpi.core.services import require
 
-from .models import Activity, ActivityEntry, Project
+from .models import Activity, ActivityEntry, PlannedEntry, Project
+from .rules import STAGE_ORDER
+
+
+def _stage_rank() -> BaseExpression:
+    """A project's stage as its place in the lifecycle (储备 0 … 达产达效 4)."""
+    return Case(
+        *(When(stage=stage.value, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
+# The ledger's sortable columns: ``sort`` names one of these keys, with "-" in front for
+# descending; anything else is ignored. The primary key breaks ties in the same direction,
+# so pages neither overlap nor skip; projects without a date come last either way.
+PROJECT_SORTS: dict[str, str | Callable[[], BaseExpression]] = {
+    "name": "name",
+    "county": "county__code",
+    "investment": "total_investment_wan",
+    "stage": _stage_rank,
+    "signed": "signed_date",
+    "started": "started_date",
+    "produced": "produced_date",
+}
+
+
+def _sort_expression(key: str, *, descending: bool):
+    how = PROJECT_SORTS[key]
+    if callable(how):
+        expression = how()
+        return expression.desc() if descending else expression.asc()
+    last = Project._meta.get_field(how.split("__")[0]).null  # NULLS LAST only where needed
+    nulls = {"nulls_last": True} if last else {}
+    return F(how).desc(**nulls) if descending else F(how).asc(**nulls)
+
+
+PARAM_MAX = 200  # characters of a list filter's value
 
 
 @dataclass
@@ -28,10 +66,17 @@ class ProjectFilter:
     industry: str = ""
     key: str = ""  # "province" | "city"
     activity: str = ""  # activity id: projects in it with any action
+    sort: str = ""  # a PROJECT_SORTS key, "-" in front for descending; not a filter
+
+    def __post_init__(self) -> None:
+        if self.sort.removeprefix("-") not in PROJECT_SORTS:
+            self.sort = ""  # an unknown sort is ignored, never an error
 
     @classmethod
     def from_params(cls, params) -> ProjectFilter:
-        return cls(**{f.name: (params.get(f.name) or "").strip() for f in fields(cls)})
+        # Bounded: a search or filter value longer than any name is cut, never sent to the
+        # database whole (SQLite refuses a LIKE pattern of some 50 KB).
+        return cls(**{f.name: (params.get(f.name) or "").strip()[:PARAM_MAX] for f in fields(cls)})
 
     def as_params(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
@@ -63,7 +108,17 @@ class ProjectFilter:
                     "project_id"
                 )
             )
-        return qs
+        return self.ordered(qs)
+
+    def ordered(self, qs: QuerySet[Project]) -> QuerySet[Project]:
+        """The chosen sort, else the model's order; the primary key breaks ties."""
+        if not self.sort:
+            return qs.order_by(*(qs.query.order_by or Project._meta.ordering), "pk")
+        descending = self.sort.startswith("-")
+        key = self.sort.removeprefix("-")
+        return qs.order_by(
+            _sort_expression(key, descending=descending), "-pk" if descending else "pk"
+        )
 
 
 def project_list(*, user, filters: ProjectFilter | None = None) -> QuerySet[Project]:
@@ -118,3 +173,11 @@ def activity_entries(*, user, activity: Activity) -> QuerySet[ActivityEntry]:
         ),
         user,
     ).order_by("action", "project__county__code", "project__name")
+
+
+def planned_entries(*, user, activity):
+    """A coming activity's list (拟办清单), as far as the user may see it."""
+    qs = PlannedEntry.objects.filter(activity=activity).select_related(
+        "project", "project__county", "project__enterprise", "project__zone"
+    )
+    return restrict(qs, user).order_by("action", "project__name", "pk")

@@ -7,6 +7,8 @@ audit row, all in one transaction. Views, the API, imports and commands call the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,17 +17,18 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
-from sanpi.core.errors import ValidationFailed
+from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.scope import ensure_in_scope
 from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
-from .models import Activity, ActivityEntry, Health, Project, ProjectEvent
+from .models import Activity, ActivityEntry, Health, PlannedEntry, Project, ProjectEvent
 from .rules import (
     ACTION_LABELS,
     ACTION_STAGE,
     DATE_FIELD_LABELS,
     STAGE_DATE_FIELD,
     STAGE_LABELS,
+    STAGE_ORDER,
     Action,
     Stage,
     amount_scale_error,
@@ -309,6 +312,9 @@ def activity_create(*, by, **data) -> Activity:
 
 
 def _validate_activity(activity: Activity) -> None:
+    last = timezone.localdate().year + 1
+    if activity.year is not None and not 2000 <= activity.year <= last:
+        raise ValidationFailed.of("year", f"年度应在2000到{last}之间，实为{activity.year}")
     if activity.date and activity.year and activity.date.year != activity.year:
         raise ValidationFailed.of(
             "date", f"活动日期{activity.date:%Y-%m-%d}不在{activity.year}年度内"
@@ -316,14 +322,98 @@ def _validate_activity(activity: Activity) -> None:
     validate_instance(activity)
 
 
+@dataclass(frozen=True)
+class DateMove:
+    """A confirmed entry whose stage date moves with its activity's date."""
+
+    entry: ActivityEntry
+    date_field: str
+    old: dt.date
+    new: dt.date
+
+    def __str__(self) -> str:
+        label = DATE_FIELD_LABELS[self.date_field]
+        return f"{self.entry.project.name}：{label} {self.old:%Y-%m-%d} → {self.new:%Y-%m-%d}"
+
+
+def activity_date_moves(activity: Activity, new_date: dt.date) -> list[DateMove]:
+    """What changing an activity's date does to the stage dates of its confirmed entries."""
+    entries = ActivityEntry.objects.filter(activity=activity).select_related("project")
+    return [
+        DateMove(e, STAGE_DATE_FIELD[ACTION_STAGE[e.action_enum]],
+                 getattr(e.project, STAGE_DATE_FIELD[ACTION_STAGE[e.action_enum]]), new_date)
+        for e in entries.order_by("project__name", "pk")
+    ]  # fmt: skip
+
+
 @transaction.atomic
-def activity_update(*, by, activity: Activity, **data) -> Activity:
+def activity_update(*, by, activity: Activity, confirm_move: bool = False, **data) -> Activity:
+    """Edit an activity. A new date moves the stage dates of its confirmed entries with it:
+    refused with the list of what would move until ``confirm_move``, and refused outright
+    when a move would break a project's date order or land after today."""
     require(by, Cap.MANAGE_ACTIVITIES)
     before = audit.snapshot(activity)
+    old_date = activity.date
     apply_fields(activity, ACTIVITY_FIELDS, data)
     _validate_activity(activity)
+    moves = activity_date_moves(activity, activity.date) if activity.date != old_date else []
+    if moves:
+        _check_moves(moves)
+        if not confirm_move:
+            listed = "；".join(str(m) for m in moves[:20]) + ("……" if len(moves) > 20 else "")
+            raise ValidationFailed.of(
+                "date",
+                f"改动活动日期将同时改动{len(moves)}个项目的阶段日期（{listed}）。"
+                "如确认，请勾选“同时改动项目的阶段日期”后保存",
+            )
     save_update(by=by, instance=activity, before=before)
+    for move in moves:
+        project = move.entry.project
+        project_before = audit.snapshot(project)
+        setattr(project, move.date_field, move.new)
+        project.save(update_fields=[move.date_field, "updated_at"])
+        ProjectEvent.objects.filter(
+            project=project, kind=ProjectEvent.Kind.STAGE, activity=activity
+        ).update(date=move.new)
+        audit.record(
+            user=by, action="update", obj=project, before=project_before,
+            after=audit.snapshot(project), message=f"随{activity}改期：{move}",
+        )  # fmt: skip
     return activity
+
+
+def _check_moves(moves: list[DateMove]) -> None:
+    today = timezone.localdate()
+    problems = []
+    for move in moves:
+        project = move.entry.project
+        dates = {f: getattr(project, f) for f in DATE_FIELDS}
+        dates[move.date_field] = move.new
+        errors = date_errors(project.stage, dates)
+        errors.update(future_date_errors({move.date_field: move.new}, today))
+        if errors:
+            problems.append(f"{project.name}：{'；'.join(errors.values())}")
+    if problems:
+        raise ValidationFailed.of("date", "不能改到这一天：" + "；".join(problems))
+
+
+@transaction.atomic
+def activity_delete(*, by, activity: Activity) -> None:
+    """Delete an activity with no confirmed entries (its planned list goes with it)."""
+    require(by, Cap.MANAGE_ACTIVITIES)
+    count = ActivityEntry.objects.filter(activity=activity).count()
+    if count:
+        raise ValidationFailed(
+            f"已有{count}个项目归属{activity}，不能删除（请先在活动页面移除这些归属）"
+        )
+    for planned in PlannedEntry.objects.filter(activity=activity):
+        audit.record(
+            user=by, action="delete", obj=planned, before=audit.snapshot(planned),
+            message=f"随活动删除：{planned}",
+        )  # fmt: skip
+        planned.delete()
+    audit.record(user=by, action="delete", obj=activity, before=audit.snapshot(activity))
+    activity.delete()
 
 
 @transaction.atomic
@@ -335,10 +425,7 @@ def activity_add_project(
     ensure_in_scope(by, project)
     act = Action(action)
     target = ACTION_STAGE[act]
-    if act == Action.SIGN and sign_mode not in ("onsite", "sync"):
-        raise ValidationFailed.of("sign_mode", "签约须选择签约方式（现场签约或同步签约）")
-    if act != Action.SIGN:
-        sign_mode = ""
+    sign_mode = _check_sign_mode(act, sign_mode)
     existing = ActivityEntry.objects.filter(project=project, action=act.value).select_related(
         "activity"
     )
@@ -380,3 +467,182 @@ def activity_remove_entry(*, by, entry: ActivityEntry) -> None:
     before = audit.snapshot(entry)
     audit.record(user=by, action="delete", obj=entry, before=before)
     entry.delete()
+
+
+# --- planned activities: the list collected ahead of the day -----------------------------
+
+
+def _check_sign_mode(act: Action, sign_mode: str) -> str:
+    if act == Action.SIGN and sign_mode not in ("onsite", "sync"):
+        raise ValidationFailed.of("sign_mode", "签约须选择签约方式（现场签约或同步签约）")
+    return sign_mode if act == Action.SIGN else ""
+
+
+@transaction.atomic
+def activity_plan_project(
+    *, by, activity: Activity, project: Project, action: str, sign_mode: str = ""
+) -> PlannedEntry:
+    """Put a project on a coming activity's list (拟签约/拟开工/拟投产). Nothing is counted
+    and no stage moves until it is confirmed on or after the activity's day."""
+    require(by, Cap.ENTER_ACTIVITY)
+    ensure_in_scope(by, project)
+    act = Action(action)
+    sign_mode = _check_sign_mode(act, sign_mode)
+    if activity.date <= timezone.localdate():
+        raise ValidationFailed.of(
+            "action", f"{activity}已于{activity.date:%Y-%m-%d}举行，请直接登记，不再列入拟办清单"
+        )
+    target = ACTION_STAGE[act]
+    if stage_index(project.stage) >= stage_index(target):
+        raise ValidationFailed.of(
+            "action", f"项目已{STAGE_LABELS[target]}，不能列入拟{ACTION_LABELS[act]}清单"
+        )
+    if stage_index(project.stage) + 1 < stage_index(target):
+        needed = STAGE_ORDER[stage_index(target) - 1]
+        raise ValidationFailed.of(
+            "action",
+            f"项目处于“{STAGE_LABELS[project.stage_enum]}”阶段，须先{STAGE_LABELS[needed]}"
+            f"才能列入拟{ACTION_LABELS[act]}清单",
+        )
+    entry = ActivityEntry.objects.filter(project=project, action=act.value).first()
+    if entry is not None:
+        raise ValidationFailed.of("action", f"项目已在{entry.activity}中{ACTION_LABELS[act]}")
+    planned = PlannedEntry.objects.filter(project=project, action=act.value).first()
+    if planned is not None:
+        raise ValidationFailed.of(
+            "action", f"项目已列入{planned.activity}的拟{ACTION_LABELS[act]}清单"
+        )
+    planned = PlannedEntry(
+        activity=activity, project=project, action=act.value, sign_mode=sign_mode,
+        created_by=_account(by),
+    )  # fmt: skip
+    validate_instance(planned)
+    planned.save()
+    audit.record(
+        user=by, action="create", obj=planned, after=audit.snapshot(planned),
+        message=f"列入{activity}拟{ACTION_LABELS[act]}清单：{project}",
+    )  # fmt: skip
+    return planned
+
+
+@transaction.atomic
+def planned_withdraw(*, by, planned: PlannedEntry) -> None:
+    """Take a project off a coming activity's list."""
+    require(by, Cap.ENTER_ACTIVITY)
+    ensure_in_scope(by, planned)
+    audit.record(
+        user=by, action="delete", obj=planned, before=audit.snapshot(planned),
+        message=f"移出拟办清单：{planned}",
+    )  # fmt: skip
+    planned.delete()
+
+
+@transaction.atomic
+def planned_confirm(*, by, planned: PlannedEntry) -> ActivityEntry:
+    """On or after the activity's day: the planned action happened. The project's stage
+    moves on the activity's date and the attribution counts from now on."""
+    require(by, Cap.ENTER_ACTIVITY)
+    ensure_in_scope(by, planned)
+    activity = planned.activity
+    if activity.date > timezone.localdate():
+        raise ValidationFailed.of(
+            "action", f"{activity}定于{activity.date:%Y-%m-%d}举行，当天或之后才能确认"
+        )
+    project = Project.objects.select_for_update().get(pk=planned.project_id)
+    entry = activity_add_project(
+        by=by, activity=activity, project=project, action=planned.action,
+        sign_mode=planned.sign_mode,
+    )  # fmt: skip
+    audit.record(
+        user=by, action="delete", obj=planned, before=audit.snapshot(planned),
+        message=f"拟办已确认：{planned}",
+    )  # fmt: skip
+    planned.delete()
+    return entry
+
+
+@transaction.atomic
+def activity_confirm_planned(*, by, activity: Activity) -> list[ActivityEntry]:
+    """Confirm a held activity's whole list (the part the user may see) at once: all or
+    nothing, refusing with every project that can't be confirmed and why."""
+    from .selectors import planned_entries
+
+    require(by, Cap.ENTER_ACTIVITY)
+    entries: list[ActivityEntry] = []
+    problems: list[str] = []
+    for planned in planned_entries(user=by, activity=activity):
+        try:
+            with transaction.atomic():
+                entries.append(planned_confirm(by=by, planned=planned))
+        except ValidationFailed as exc:
+            problems.append(f"{planned.project}：{exc.message}")
+    if problems:
+        raise ValidationFailed("以下项目不能确认，全部未确认：" + "；".join(problems))
+    if not entries:
+        raise ValidationFailed("拟办清单中没有您可以确认的项目")
+    return entries
+
+
+# --- many projects into an activity at once ------------------------------------------------
+
+
+@dataclass
+class BulkAdd:
+    """What putting many projects into an activity does: the projects it adds (or plans,
+    for a coming activity) and those it refuses, each with the reason."""
+
+    added: list[Project]
+    refused: list[tuple[Project, str]]
+    planned: bool
+
+
+BULK_LIMIT = 5000  # projects in one operation
+
+
+def activity_add_many(
+    *,
+    by,
+    activity: Activity,
+    action: str,
+    sign_mode: str = "",
+    project_ids: Sequence[int],
+    dry_run: bool = False,
+) -> BulkAdd:
+    """Put many projects (by id) into an activity with one action, as one audited
+    operation: each project is added (planned, when the activity is still to come) or refused with its
+    reason; ``dry_run`` is the preview, which writes nothing."""
+    require(by, Cap.ENTER_ACTIVITY)
+    act = Action(action)
+    sign_mode = _check_sign_mode(act, sign_mode)
+    coming = activity.date > timezone.localdate()
+    add = activity_plan_project if coming else activity_add_project
+    outcome = BulkAdd([], [], coming)
+    ids = list(project_ids[: BULK_LIMIT + 1])
+    if len(ids) > BULK_LIMIT:
+        raise ValidationFailed(f"一次最多{BULK_LIMIT}个项目，请缩小筛选范围")
+    if not ids:
+        raise ValidationFailed("没有可加入的项目（所选项目不在您的权限范围内，或不符合筛选条件）")
+    with transaction.atomic():
+        # Fresh rows: a preview's rolled-back stage moves must not linger on the instances.
+        fresh = Project.objects.in_bulk(ids)
+        for project in (fresh[pk] for pk in ids if pk in fresh):
+            try:
+                with transaction.atomic():
+                    add(by=by, activity=activity, project=project, action=act.value,
+                        sign_mode=sign_mode)  # fmt: skip
+            except (ValidationFailed, NotFound) as exc:
+                outcome.refused.append((project, exc.message))
+            else:
+                outcome.added.append(project)
+        if dry_run:
+            transaction.set_rollback(True)
+        elif outcome.added:
+            verb = "列入拟" if coming else ""
+            audit.record(
+                user=by, action="update", obj=activity,
+                after={"action": act.value, "added": [p.pk for p in outcome.added],
+                       "refused": {p.pk: reason for p, reason in outcome.refused}},
+                message=f"批量{verb}{ACTION_LABELS[act]}：{len(outcome.added)}个项目"
+                + (f"，{len(outcome.refused)}个未加入" if outcome.refused else ""),
+            )  # fmt: skip
+    return outcome

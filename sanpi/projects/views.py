@@ -6,12 +6,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
 from sanpi.cockpit.selectors import activity_figures, cohort_rates
 from sanpi.core.audit import history_for
-from sanpi.core.errors import NotFound
+from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.web import (
     describe_audit,
     paginate,
@@ -25,15 +26,54 @@ from .forms import (
     ActivityAddForm,
     ActivityForm,
     AdvanceForm,
+    BulkAddForm,
     HealthForm,
     ProjectFilterForm,
     ProjectForm,
+    candidates,
     next_stage,
 )
 from .models import StageChoices
 from .rules import STAGE_DATE_FIELD, STAGE_ORDER, Action, stage_index
 
 # --- projects ------------------------------------------------------------------------
+
+# The ledger table's columns: label, sort key (selectors.PROJECT_SORTS; None: not
+# sortable), the direction of the first click ("-": largest or latest first), CSS class.
+LEDGER_COLUMNS = (
+    ("项目名称", "name", "", ""),
+    ("项目单位", None, "", ""),
+    ("县(市、区)", "county", "", ""),
+    ("开发区", None, "", ""),
+    ("产业类别", None, "", ""),
+    ("总投资(万元)", "investment", "-", "text-end"),
+    ("阶段", "stage", "", ""),
+    ("推进状态", None, "", ""),
+    ("签约日期", "signed", "-", ""),
+    ("开工日期", "started", "-", ""),
+    ("投产日期", "produced", "-", ""),
+)
+
+
+def _ledger_headers(filters: selectors.ProjectFilter) -> list[dict]:
+    """Each column's header: a sortable one links to the list sorted by it, keeping the
+    filters and starting again at page one; the active one says its direction."""
+    params = {k: v for k, v in filters.as_params().items() if k != "sort"}
+    descending = filters.sort.startswith("-")
+    active = filters.sort.removeprefix("-")
+    headers = []
+    for label, key, first, css in LEDGER_COLUMNS:
+        header = {"label": label, "css": css}
+        if key:
+            if key == active:
+                header["aria_sort"] = "descending" if descending else "ascending"
+                header["arrow"] = "↓" if descending else "↑"
+                sort = key if descending else f"-{key}"
+            else:
+                sort = f"{first}{key}"
+            header["href"] = "?" + urlencode({**params, "sort": sort})
+        headers.append(header)
+    return headers
 
 
 @web_view
@@ -43,7 +83,12 @@ def project_list(request):
     projects = selectors.project_list(user=user, filters=filters)
     page = paginate(request, projects)
     query = urlencode(filters.as_params())
-    context = {"page": page, "query": query}
+    context = {
+        "page": page,
+        "query": query,
+        "sort": filters.sort,
+        "headers": _ledger_headers(filters),
+    }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "project-table":
         # htmx refreshes only the table; the address bar shows only the filters in use.
         response = render(request, "projects/_table.html", context)
@@ -195,6 +240,8 @@ def _activity_context(request, activity, *, bound: ActivityAddForm | None = None
                 add_forms.append(ActivityAddForm(user=user, action=action))
     return {
         "activity": activity,
+        "coming": activity.date > timezone.localdate(),
+        "planned": list(selectors.planned_entries(user=user, activity=activity)),
         "figures": activity_figures(user=user, activity=activity),
         "rates": cohort_rates(user=user, activity=activity),
         "batches": batches,
@@ -248,10 +295,12 @@ def activity_add(request, pk: int):
         messages.error(request, "请选择签约、开工或投产")
         return redirect("projects:activity_detail", pk=activity.pk)
     form = ActivityAddForm(request.POST, user=user, action=action)
+    coming = activity.date > timezone.localdate()  # a coming activity collects its list
+    add = services.activity_plan_project if coming else services.activity_add_project
     entry = submit(
         request,
         form,
-        lambda data: services.activity_add_project(
+        lambda data: add(
             by=user,
             activity=activity,
             project=data["project"],
@@ -260,8 +309,12 @@ def activity_add(request, pk: int):
         ),
     )
     if entry:
+        label = entry.get_action_display()
         messages.success(
-            request, f"已将“{entry.project}”加入本次活动（{entry.get_action_display()}）"
+            request,
+            f"已将“{entry.project}”列入拟{label}清单（活动当天或之后确认）"
+            if coming
+            else f"已将“{entry.project}”加入本次活动（{label}）",
         )
         return redirect("projects:activity_detail", pk=activity.pk)
     return render(
@@ -282,3 +335,141 @@ def activity_remove_entry(request, pk: int, entry_pk: int):
     services.activity_remove_entry(by=user, entry=entry)
     messages.success(request, f"已将“{entry.project}”移出本次活动（项目阶段和日期不变）")
     return redirect("projects:activity_detail", pk=activity.pk)
+
+
+def _planned(request, pk: int, planned_pk: int):
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    planned = selectors.planned_entries(user=request.user, activity=activity)
+    found = planned.filter(pk=planned_pk).first()
+    if found is None:
+        raise NotFound()
+    return activity, found
+
+
+@require_POST
+@web_view
+def planned_withdraw(request, pk: int, planned_pk: int):
+    activity, planned = _planned(request, pk, planned_pk)
+    services.planned_withdraw(by=request.user, planned=planned)
+    messages.success(request, f"已将“{planned.project}”移出拟办清单")
+    return redirect("projects:activity_detail", pk=activity.pk)
+
+
+@require_POST
+@web_view
+def planned_confirm(request, pk: int, planned_pk: int):
+    activity, planned = _planned(request, pk, planned_pk)
+    try:
+        services.planned_confirm(by=request.user, planned=planned)
+    except ValidationFailed as exc:
+        return _activity_refused(request, activity, f"“{planned.project}”未能确认：{exc.message}")
+    messages.success(request, f"已确认“{planned.project}”{planned.get_action_display()}")
+    return redirect("projects:activity_detail", pk=activity.pk)
+
+
+def _activity_refused(request, activity, message: str):
+    """The activity page again, with why the request was refused (nothing was written)."""
+    messages.error(request, message)
+    return render(request, "projects/activity_detail.html", _activity_context(request, activity))
+
+
+@require_POST
+@web_view
+def activity_confirm_all(request, pk: int):
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    try:
+        entries = services.activity_confirm_planned(by=request.user, activity=activity)
+    except ValidationFailed as exc:
+        return _activity_refused(request, activity, exc.message)
+    messages.success(request, f"已确认拟办清单中的{len(entries)}个项目")
+    return redirect("projects:activity_detail", pk=activity.pk)
+
+
+@require_POST
+@web_view
+def activity_delete(request, pk: int):
+    user = request.user
+    activity = selectors.activity_get(user=user, pk=pk)
+    require_cap(user, Cap.MANAGE_ACTIVITIES)
+    try:
+        services.activity_delete(by=user, activity=activity)
+    except ValidationFailed as exc:
+        return _activity_refused(request, activity, exc.message)
+    messages.success(request, f"已删除{activity}")
+    return redirect("projects:activity_list")
+
+
+# --- many projects into an activity ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@web_view
+def bulk_add(request):
+    """The ledger's selection (the list's filters, and either the ticked projects or all
+    that match) into an activity: a preview that lists what would be refused and why, then
+    one audited operation."""
+    user = request.user
+    require_cap(user, Cap.ENTER_ACTIVITY)
+    source = request.POST if request.method == "POST" else request.GET
+    filters = selectors.ProjectFilter.from_params(source)
+    matching = selectors.project_list(user=user, filters=filters)
+    ids = [int(i) for i in source.getlist("ids") if i.isdigit()]
+    chosen = matching.filter(pk__in=ids) if ids else matching
+    form = BulkAddForm(request.POST or None, user=user)
+    context = {
+        "form": form,
+        "filters": filters.as_params(),
+        "query": urlencode(filters.as_params()),
+        "ids": ids,
+        "count": chosen.count(),
+        "preview": None,
+    }
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        confirmed = request.POST.get("confirm") == "1"
+        try:
+            outcome = services.activity_add_many(
+                by=user,
+                activity=data["activity"],
+                action=data["action"],
+                sign_mode=data.get("sign_mode") or "",
+                project_ids=list(chosen.values_list("pk", flat=True)[: services.BULK_LIMIT + 1]),
+                dry_run=not confirmed,
+            )
+        except ValidationFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            if confirmed:
+                verb = "列入拟办清单" if outcome.planned else "加入"
+                messages.success(
+                    request,
+                    f"已将{len(outcome.added)}个项目{verb}{data['activity']}"
+                    + (f"；{len(outcome.refused)}个未加入" if outcome.refused else ""),
+                )
+                return redirect("projects:activity_detail", pk=data["activity"].pk)
+            context["preview"] = outcome
+    return render(request, "projects/bulk_add.html", context)
+
+
+@require_GET
+@web_view
+def activity_candidates(request, pk: int):
+    """The picker's options for what was typed (htmx): bounded, scoped, at the right stage."""
+    user = request.user
+    activity = selectors.activity_get(user=user, pk=pk)
+    require_cap(user, Cap.ENTER_ACTIVITY)
+    try:
+        action = Action(request.GET.get("action", "sign"))
+    except ValueError:
+        raise NotFound("没有这种行动") from None
+    form = ActivityAddForm(user=user, action=action)
+    field = form.fields["project"]
+    shown = [
+        (p.pk, field.label_from_instance(p))
+        for p in candidates(field.queryset, request.GET.get("q", ""))
+    ]
+    return render(
+        request,
+        "projects/_candidates.html",
+        {"empty_label": field.empty_label, "options": shown, "activity": activity},
+    )

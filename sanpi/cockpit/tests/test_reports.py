@@ -164,3 +164,19 @@ def test_rates_by_county_equal_the_rates_narrowed_to_each_county(db):
                 assert expected.start_rate.den == expected.production_rate.den == 0
             else:
                 assert got == expected, county.name
+
+
+def test_report_rates_text_reads_like_the_pages_and_json_keeps_raw_numbers(world):
+    from sanpi.cockpit.tests.test_views import RATE_FOR_PEOPLE, _produced_at_scale
+
+    _produced_at_scale(world)
+    out = StringIO()
+    call_command("report", "rates", "--year", "2021", "--seq", "4", stdout=out)
+    assert f"达效率 {RATE_FOR_PEOPLE}" in out.getvalue()
+    out = StringIO()
+    call_command("report", "rates", "--year", "2021", "--seq", "4", "--json", stdout=out)
+    assert json.loads(out.getvalue())["target_rate"] == {
+        "num": "2089821.21",
+        "den": "2566620.69",
+        "pct": "81.4",
+    }

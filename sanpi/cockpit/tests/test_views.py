@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +108,21 @@ def test_rates_page_bad_filters(world, login):
     assert response.status_code == 200 and "输入整数" in response.content.decode()
 
 
+def test_rates_filters_follow_the_users_scope(world, login):
+    filters = {}
+    for role in ("city_office", "county", "zone", "enterprise"):
+        html = login(world.user(role)).get(reverse("cockpit:rates")).content.decode()
+        start = html.index('id="rates-filter"')
+        html = html[start : html.index("</form>", start)]
+        filters[role] = {name for name in ("county", "zone") if f'name="{name}"' in html}
+    assert filters == {
+        "city_office": {"county", "zone"},
+        "county": {"zone"},
+        "zone": set(),
+        "enterprise": set(),
+    }
+
+
 def test_activity_bulletin_docx_states_the_figures_for_the_users_scope(world, login):
     from io import BytesIO
 
@@ -144,3 +160,92 @@ def test_activity_bulletin_docx_states_the_figures_for_the_users_scope(world, lo
     county = text("county")
     assert "签约项目1个" in county and "甲新材料项目" in county and "乙装备制造项目" not in county
     assert AuditLog.objects.filter(action="export", object_type="projects.activity").count() == 2
+
+
+def _produced_at_scale(world):
+    """2021-4 puts two large projects into production: 达效率 = 2,089,821.21 ÷ 2,566,620.69 万元,
+    which the pages once printed as （2089821.21/2566620.69）."""
+    from decimal import Decimal
+
+    from sanpi.projects.services import activity_add_project
+
+    for i, (planned, actual) in enumerate(
+        ((Decimal("1566620.69"), Decimal("1089821.21")), (Decimal("1000000.00"), None))
+    ):
+        p = ProjectFactory(
+            name=f"大项目{i}",
+            county=world.county_a,
+            zone=world.zone_a,
+            enterprise=world.enterprise_a,
+            stage="started",
+            signed_date=D(2020, 5, 1),
+            started_date=D(2020, 9, 1),
+            total_investment_wan=Decimal("1234567.89"),
+            planned_output_wan=planned,
+            actual_output_wan=actual if actual is not None else Decimal("1000000.00"),
+        )
+        activity_add_project(by=CITY, activity=world.activity, project=p, action="produce")
+    return world.activity
+
+
+RATE_FOR_PEOPLE = "81.4%（2,089,821.21万元/2,566,620.69万元）"
+
+
+def _text(response) -> str:
+    """The page as read: tags dropped (an amount's fraction may break after its slash)."""
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+def test_value_rates_read_with_separators_and_units_on_every_page(world, login):
+    activity = _produced_at_scale(world)
+    client = login(world.user("city_office"))
+    home = _text(client.get(reverse("cockpit:home")))
+    assert RATE_FOR_PEOPLE in home and "2089821.21" not in home
+    assert "共 4 个项目" in home
+    rates = _text(client.get(reverse("cockpit:rates"), {"activity": activity.key}))
+    assert RATE_FOR_PEOPLE in rates and "2089821.21" not in rates
+    assert "实际年产值 2,089,821.21 万元 ÷ 预计年产值 2,566,620.69 万元" in rates
+    page = _text(client.get(reverse("projects:activity_detail", args=[activity.pk])))
+    assert "2,089,821.21万元/2,566,620.69万元" in page and "2089821.21" not in page
+    assert "1,234,567.89" in page  # the entries' 总投资 column, grouped
+
+
+def test_counts_on_the_home_page_carry_thousands_separators(world, login):
+    from sanpi.projects.models import Project
+
+    Project.objects.bulk_create(
+        ProjectFactory.build(enterprise=world.enterprise_a, county=world.county_a)
+        for _ in range(1000)
+    )
+    home = login(world.user("city_office")).get(reverse("cockpit:home")).content.decode()
+    assert "共 1,002 个项目" in home
+    stages = home[home.index('id="stage-counts"') : home.index('id="home-rates"')]
+    assert ">1,002<" in stages  # every one of them in reserve
+
+
+def test_word_bulletin_states_the_value_rate_with_separators_and_units(world, login):
+    from io import BytesIO
+
+    from docx import Document
+
+    activity = _produced_at_scale(world)
+    response = login(world.user("city_office")).get(
+        reverse("cockpit:activity_bulletin", args=[activity.pk])
+    )
+    doc = Document(BytesIO(b"".join(response.streaming_content)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"投产项目达效率{RATE_FOR_PEOPLE}。" in text
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert "1,234,567.89" in cells
+
+
+def test_api_keeps_the_raw_numbers_of_a_value_rate(world):
+    from sanpi.core.tests.api import ApiClient
+
+    activity = _produced_at_scale(world)
+    body = (
+        ApiClient(world.user("city_office"))
+        .get("/reports/rates", {"year": activity.year, "seq": activity.sequence})
+        .json()
+    )
+    assert body["target_rate"] == {"num": "2089821.21", "den": "2566620.69", "pct": "81.4"}

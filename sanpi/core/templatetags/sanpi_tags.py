@@ -3,7 +3,9 @@
 {% load sanpi_tags %}
 {{ project.total_investment_wan|wan }}   → 12,345.60
 {{ batch.investment_wan|yi }}            → 1.23        (亿元, half-up, 2 decimals)
+{{ totals.total|num }}                   → 12,345      (a count)
 {{ rates.start_rate|rate }}              → 93.8%（15/16）
+{{ rates.target_rate|fraction }}         → 2,089,821.21万元/2,566,620.69万元
 {% if user|can:"change_ledger" %} … {% endif %}
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.html import format_html
 
 from sanpi.core.money import wan_text, wan_to_yi
 from sanpi.core.rates import Rate
@@ -43,9 +46,42 @@ def yi(value) -> str:
 
 
 @register.filter
+def num(value) -> str:
+    """A count with thousands separators (``12,345``); anything else as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def _fraction(value: Rate) -> str:
+    """An amount's fraction is long (``2,089,821.21万元/2,566,620.69万元``): on a narrow
+    screen it may break before the bracket and after the slash, never inside an amount
+    or its unit."""
+    if not value.unit:
+        return value.fraction_text()
+    numerator, denominator = value.fraction_parts()
+    return format_html(
+        '<span class="text-nowrap">{}</span>/<wbr><span class="text-nowrap">{}</span>',
+        numerator,
+        denominator,
+    )
+
+
+@register.filter
 def rate(value) -> str:
-    """A Rate as users read it: ``93.8%（15/16）`` (``—（0/0）`` without a denominator)."""
-    return str(value) if isinstance(value, Rate) else ""
+    """A Rate as users read it: ``93.8%（15/16）`` (``—（0/0）`` without a denominator),
+    ``81.4%（2,089,821.21万元/2,566,620.69万元）``."""
+    if not isinstance(value, Rate):
+        return ""
+    if not value.unit:
+        return str(value)
+    return format_html("{}<wbr>（{}）", value.pct_text(), _fraction(value))
+
+
+@register.filter
+def fraction(value) -> str:
+    """Only the fraction of a Rate: ``15/16``, ``1,100.00万元/4,000.00万元``."""
+    return _fraction(value) if isinstance(value, Rate) else ""
 
 
 @register.filter

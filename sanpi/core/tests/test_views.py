@@ -130,6 +130,8 @@ PAGES = [
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
     ("projects:create", None, WRITERS, None),
+    ("projects:bulk_add", None, WRITERS, None),
+    ("projects:activity_candidates", lambda w: {"pk": w.activity.pk}, WRITERS, None),
     ("projects:detail", lambda w: {"pk": w.project_a.pk}, READERS, None),
     ("projects:detail", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
     ("projects:edit", lambda w: {"pk": w.project_a.pk}, WRITERS, None),
@@ -159,6 +161,7 @@ PAGES = [
     ("accounts:user_list", None, {"admin"}, None),
     ("accounts:user_create", None, {"admin"}, None),
     ("core:audit_log", None, {"auditor"}, None),
+    ("core:audit_export", None, {"auditor"}, None),
     *APPROVAL_PAGES,
     ("core:calendar", None, ALL, None),  # every role may compute working days
 ]
@@ -173,6 +176,10 @@ POST_ONLY = {
     "accounts:revoke_token",
     "projects:activity_add",
     "projects:activity_remove_entry",
+    "projects:planned_confirm",
+    "projects:planned_withdraw",
+    "projects:activity_confirm_all",
+    "projects:activity_delete",
     "approvals:item_accept",
     "approvals:item_decide",
     "approvals:item_remove",
@@ -219,7 +226,7 @@ def test_every_page_for_every_role(world, login, role):
         elif (
             expected == 200
             and response["Content-Type"].startswith("text/html")
-            and not name.endswith("job_progress")  # an htmx fragment, not a page
+            and not name.endswith(("job_progress", "activity_candidates"))  # htmx fragments
         ):
             assert "三批 · 开发区项目平台" in response.content.decode()
     assert not failures, "\n".join(failures)

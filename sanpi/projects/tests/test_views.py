@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -102,6 +103,185 @@ def test_list_query_count_does_not_grow(world, login, django_assert_max_num_quer
     with django_assert_max_num_queries(12):
         html = client.get(reverse("projects:list")).content.decode()
     assert "共 42 个项目" in html
+
+
+@pytest.mark.parametrize(
+    "role, shown, hidden",
+    [
+        ("city_office", {"county", "zone"}, set()),
+        ("leader", {"county", "zone"}, set()),
+        ("county", {"zone"}, {"county"}),
+        ("zone", set(), {"county", "zone"}),
+        ("enterprise", set(), {"county", "zone"}),
+    ],
+)
+def test_list_offers_only_the_filters_that_mean_something_in_ones_scope(
+    world, login, role, shown, hidden
+):
+    html = login(world.user(role)).get(reverse("projects:list")).content.decode()
+    for name in shown:
+        assert f'name="{name}"' in html, name
+    for name in hidden:
+        assert f'name="{name}"' not in html, name
+    assert 'name="stage"' in html and 'name="q"' in html
+
+
+def _sortable(world):
+    """Five projects in county A whose columns sort differently (names sort alike on any
+    collation: ASCII letters first)."""
+    rows = [
+        # name, 总投资(万元), stage, 签约日期
+        ("B-钢", "300.00", "signed", D(2021, 3, 1)),
+        ("D-煤", "5000.00", "reserve", None),
+        ("A-铝", "1200.00", "started", D(2020, 6, 1)),
+        ("E-氢", "80.00", "produced", D(2019, 1, 1)),
+        ("C-焦", "1200.00", "reserve", None),
+    ]
+    for name, investment, stage, signed in rows:
+        dates = {}
+        if signed:
+            dates["signed_date"] = signed
+        if stage in ("started", "produced"):
+            dates["started_date"] = D(2021, 6, 1)
+        if stage == "produced":
+            dates["produced_date"] = D(2022, 6, 1)
+        ProjectFactory(
+            name=name,
+            enterprise=world.enterprise_a,
+            county=world.county_a,
+            total_investment_wan=Decimal(investment),
+            stage=stage,
+            **dates,
+        )
+
+
+def _order(html: str) -> list[str]:
+    """The sortable projects' names in the order the page lists them."""
+    names = ("A-铝", "B-钢", "C-焦", "D-煤", "E-氢")
+    return sorted((n for n in names if n in html), key=html.index)
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("name", ["A-铝", "B-钢", "C-焦", "D-煤", "E-氢"]),
+        ("-name", ["E-氢", "D-煤", "C-焦", "B-钢", "A-铝"]),
+        # ties (1200.00) broken by the primary key, in the sort's direction
+        ("investment", ["E-氢", "B-钢", "A-铝", "C-焦", "D-煤"]),
+        ("-investment", ["D-煤", "C-焦", "A-铝", "B-钢", "E-氢"]),
+        # the lifecycle's order, not the alphabet's
+        ("stage", ["D-煤", "C-焦", "B-钢", "A-铝", "E-氢"]),
+        ("-stage", ["E-氢", "A-铝", "B-钢", "C-焦", "D-煤"]),
+        # projects without the date come last either way
+        ("signed", ["E-氢", "A-铝", "B-钢", "D-煤", "C-焦"]),
+        ("-signed", ["B-钢", "A-铝", "E-氢", "C-焦", "D-煤"]),
+    ],
+)
+def test_list_sorts_by_a_whitelisted_column(world, login, sort, expected):
+    _sortable(world)
+    client = login(world.user("county"))
+    html = client.get(reverse("projects:list"), {"sort": sort}).content.decode()
+    assert _order(html) == expected
+
+
+@pytest.mark.parametrize("sort", ["password", "-", "--name", "name;drop", "enterprise__name", ""])
+def test_list_ignores_an_unknown_sort(world, login, sort):
+    _sortable(world)
+    client = login(world.user("county"))
+    default = _order(client.get(reverse("projects:list")).content.decode())
+    response = client.get(reverse("projects:list"), {"sort": sort, "stage": "reserve"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _order(html) == [n for n in default if n in ("C-焦", "D-煤")]
+    assert "sort=" not in html.split('id="export-link"')[0].rsplit("<a", 1)[-1]
+
+
+def test_column_headers_sort_keeping_the_filters_and_starting_at_page_one(world, login):
+    _sortable(world)
+    client = login(world.user("county"))
+    html = client.get(
+        reverse("projects:list"), {"stage": "reserve", "q": "-", "page": "1"}
+    ).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    # every sortable column links to itself, with the filters and without the page
+    for key in ("name", "-investment", "stage", "-signed", "-started", "-produced", "county"):
+        assert f'href="?q=-&amp;stage=reserve&amp;sort={key}"' in head, key
+    assert "page=" not in head and "aria-sort" not in head
+
+    html = client.get(
+        reverse("projects:list"), {"stage": "reserve", "sort": "-investment"}
+    ).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    assert head.count("aria-sort") == 1
+    assert '<th class="text-end" aria-sort="descending">' in head
+    assert 'href="?stage=reserve&amp;sort=investment"' in head  # clicking again ascends
+    assert "↓" in head and "↑" not in head
+    # the filter form carries the sort, and the export uses it
+    assert 'name="sort" value="-investment" form="project-filter"' in html
+    assert "?stage=reserve&amp;sort=-investment" in html.split('id="export-link"')[0]
+
+    html = client.get(reverse("projects:list"), {"sort": "name"}).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    assert '<th aria-sort="ascending">' in head and "↑" in head
+
+
+def test_sorted_list_htmx_refresh_keeps_the_sort_in_the_address(world, login):
+    client = login(world.user("city_office"))
+    response = client.get(
+        reverse("projects:list"),
+        {"zone": world.zone_b.pk, "sort": "-signed"},
+        headers={"HX-Request": "true", "HX-Target": "project-table"},
+    )
+    assert response["HX-Push-Url"] == f"/projects/?zone={world.zone_b.pk}&sort=-signed"
+
+
+def test_sorted_pages_neither_overlap_nor_skip(world, login):
+    ProjectFactory.create_batch(70, enterprise=world.enterprise_a, county=world.county_a)
+    client = login(world.user("county"))
+    seen = []
+    for sort in ("investment", "-investment", "stage", "-signed"):
+        pages = [
+            client.get(reverse("projects:list"), {"sort": sort, "page": n}).content.decode()
+            for n in (1, 2)
+        ]
+        ids = [[int(pk) for pk in re.findall(r'href="/projects/(\d+)/"', page)] for page in pages]
+        assert len(ids[0]) == 50 and len(ids[1]) == 21
+        assert len(set(ids[0]) | set(ids[1])) == 71, sort
+        seen.append(ids[0] + ids[1])
+    assert seen[0] == list(reversed(seen[1]))  # all 1200.00 or 10000.00: pk decides
+
+
+def test_sorted_list_query_count_does_not_grow(world, login, django_assert_max_num_queries):
+    client = login(world.user("city_office"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("projects:list"), {"sort": "-stage"})
+    for i in range(40):
+        ProjectFactory(
+            enterprise=EnterpriseFactory(), county=world.county_b, zone=world.zone_b, name=f"批{i}"
+        )
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("projects:list"), {"sort": "-stage"}).content.decode()
+    assert "共 42 个项目" in html
+
+
+def test_export_follows_the_lists_sort(world):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from sanpi.projects.ledger_export import ledger_export
+    from sanpi.projects.selectors import ProjectFilter
+
+    _sortable(world)
+    export = ledger_export(
+        by=world.user("county"), filters=ProjectFilter.from_params({"sort": "-investment"})
+    )
+    sheet = load_workbook(BytesIO(export.data), read_only=True).worksheets[0]
+    names = [c for row in sheet.iter_rows(values_only=True) for c in row if c in _NAMES]
+    assert names == ["D-煤", "C-焦", "A-铝", "B-钢", "E-氢"]
+
+
+_NAMES = ("A-铝", "B-钢", "C-焦", "D-煤", "E-氢")
 
 
 # --- detail and history ------------------------------------------------------------------
@@ -491,3 +671,17 @@ def test_a_large_investment_needs_the_confirmation_box(world, login):
     assert response.status_code == 302
     world.project_a.refresh_from_db()
     assert world.project_a.total_investment_wan == Decimal("6000000.00")
+
+
+def test_an_oversized_search_is_cut_not_a_server_error(world, login):
+    response = login(world.user("city_office")).get(reverse("projects:list"), {"q": "新" * 60000})
+    assert response.status_code == 200
+    assert "没有符合条件的项目" in response.content.decode()
+
+
+def test_the_ledger_offers_its_selection_to_an_activity(world, login):
+    page = login(world.user("county")).get(reverse("projects:list")).content.decode()
+    assert 'form="bulk-select"' in page and f'value="{world.project_a.pk}"' in page
+    assert 'id="bulk-all"' in page
+    page = login(world.user("leader")).get(reverse("projects:list")).content.decode()
+    assert "bulk-select" not in page  # leaders read; they don't enter activities
