@@ -154,3 +154,78 @@ def ledger_template() -> bytes:
         columns[i] = dataclasses.replace(columns[i], choices=zone_names)
     ledger = dataclasses.replace(LEDGER, columns=tuple(columns))
     return xlsx.template_workbook([ledger, ACTIVITIES])
+
+
+# --- a coming activity's list, for the event -------------------------------------------------
+
+PLANNED_HEADERS = (
+    ("拟办", 10),
+    ("项目名称", 36),
+    ("项目单位", 30),
+    ("县(市、区)", 12),
+    ("开发区", 24),
+    ("总投资(万元)", 14),
+    ("当前阶段", 10),
+)
+
+
+def planned_rows(entries) -> list[list]:
+    out = []
+    for e in entries:
+        p = e.project
+        mode = f"（{e.get_sign_mode_display()}）" if e.sign_mode else ""
+        out.append(
+            [
+                f"拟{e.get_action_display()}{mode}",
+                p.name,
+                p.enterprise.name,
+                p.county.name,
+                p.zone.name if p.zone_id else "",
+                p.total_investment_wan,
+                p.get_stage_display(),
+            ]
+        )
+    return out
+
+
+def planned_export(*, by, activity: Activity, fmt: str) -> Export:
+    """A coming activity's list (拟签约/拟开工/拟投产) as the user may see it, as .xlsx or
+    .docx for the event. Audited."""
+    from sanpi.core import word
+
+    from .selectors import planned_entries
+
+    require(by, Cap.VIEW_LEDGER)
+    entries = list(planned_entries(user=by, activity=activity))
+    title = f"{activity}拟办项目清单"
+    note = f"活动日期：{activity.date:%Y-%m-%d}；共{len(entries)}个项目。拟办项目在活动当天或之后确认。"
+    rows = planned_rows(entries)
+    if fmt == "docx":
+        doc = word.document(title)
+        doc.add_paragraph(note)
+        word.add_table(
+            doc,
+            [h for h, _ in PLANNED_HEADERS],
+            [[xlsx_text(v) for v in r] for r in rows],
+        )
+        data, ext = word.finish(doc), "docx"
+    else:
+        data, ext = xlsx.report_workbook(title, PLANNED_HEADERS, rows, note=note), "xlsx"
+    with transaction.atomic():
+        audit.record(
+            user=by,
+            action="export",
+            obj=activity,
+            after={"count": len(entries), "format": ext},
+            message=f"导出{title}（{len(entries)}个项目）",
+        )
+    return Export(data=data, count=len(entries), filename=f"{title}.{ext}")
+
+
+def xlsx_text(value) -> str:
+    """A cell as the Word list shows it (amounts with separators)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)

@@ -24,6 +24,11 @@ urlpatterns = [
     path("activities/<int:pk>/confirm/", views.activity_confirm_all, name="activity_confirm_all"),
     path("activities/<int:pk>/delete/", views.activity_delete, name="activity_delete"),
     path(
+        "activities/<int:pk>/planned.<str:fmt>",
+        views.planned_export,
+        name="planned_export",
+    ),
+    path(
         "activities/<int:pk>/planned/<int:planned_pk>/confirm/",
         views.planned_confirm,
         name="planned_confirm",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,6 +22,7 @@ from sanpi.core.web import (
     submit,
     web_view,
 )
+from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import selectors, services
 from .forms import (
@@ -35,6 +38,8 @@ from .forms import (
 )
 from .models import StageChoices
 from .rules import STAGE_DATE_FIELD, STAGE_ORDER, Action, stage_index
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # --- projects ------------------------------------------------------------------------
 
@@ -473,3 +478,19 @@ def activity_candidates(request, pk: int):
         "projects/_candidates.html",
         {"empty_label": field.empty_label, "options": shown, "activity": activity},
     )
+
+
+@require_GET
+@web_view
+def planned_export(request, pk: int, fmt: str):
+    from .ledger_export import planned_export as export
+
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    types = {"docx": DOCX_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+    if fmt not in types:
+        raise NotFound("只能导出为 .xlsx 或 .docx")
+    done = export(by=request.user, activity=activity, fmt=fmt)
+    return FileResponse(
+        io.BytesIO(done.data), as_attachment=True, filename=done.filename,
+        content_type=types[fmt],
+    )  # fmt: skip

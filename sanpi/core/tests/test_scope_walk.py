@@ -318,6 +318,7 @@ def test_every_write_route_is_walked():
         "projects:activity_list",
         "projects:activity_detail",
         "projects:activity_candidates",
+        "projects:planned_export",
         "regions:enterprise_list",
         "regions:enterprise_detail",
         "regions:zone_list",

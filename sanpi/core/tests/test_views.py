@@ -132,6 +132,8 @@ PAGES = [
     ("projects:create", None, WRITERS, None),
     ("projects:bulk_add", None, WRITERS, None),
     ("projects:activity_candidates", lambda w: {"pk": w.activity.pk}, WRITERS, None),
+    ("projects:planned_export", lambda w: {"pk": w.activity.pk, "fmt": "xlsx"}, READERS, None),
+    ("projects:planned_export", lambda w: {"pk": w.activity.pk, "fmt": "docx"}, READERS, None),
     ("projects:detail", lambda w: {"pk": w.project_a.pk}, READERS, None),
     ("projects:detail", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
     ("projects:edit", lambda w: {"pk": w.project_a.pk}, WRITERS, None),
