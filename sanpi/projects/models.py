@@ -271,6 +271,15 @@ class Activity(models.Model):
         return activity_key(self.year, self.sequence)
 
 
+def sign_mode_only_for_signing(name: str) -> models.CheckConstraint:
+    """Signing names its mode (on site, synchronous); starting and producing don't."""
+    return models.CheckConstraint(
+        name=name,
+        condition=(Q(action="sign") & ~Q(sign_mode="")) | (~Q(action="sign") & Q(sign_mode="")),
+        violation_error_message="签约须注明签约方式，开工和投产不填签约方式",
+    )
+
+
 class ActivityEntry(models.Model):
     """A project in an activity with its action. Attribution of a stage to an activity (批次)."""
 
@@ -304,12 +313,7 @@ class ActivityEntry(models.Model):
                 name="entry_one_action_per_project",
                 violation_error_message="项目的每个阶段只能归属一个活动批次",
             ),
-            models.CheckConstraint(
-                name="entry_sign_mode_only_for_signing",
-                condition=(Q(action="sign") & ~Q(sign_mode=""))
-                | (~Q(action="sign") & Q(sign_mode="")),
-                violation_error_message="签约须注明签约方式，开工和投产不填签约方式",
-            ),
+            sign_mode_only_for_signing("entry_sign_mode_only_for_signing"),
         ]
 
     def __str__(self) -> str:
@@ -358,12 +362,7 @@ class PlannedEntry(models.Model):
                 name="planned_one_action_per_project",
                 violation_error_message="项目的每个阶段只能列入一个活动的拟办清单",
             ),
-            models.CheckConstraint(
-                name="planned_sign_mode_only_for_signing",
-                condition=(Q(action="sign") & ~Q(sign_mode=""))
-                | (~Q(action="sign") & Q(sign_mode="")),
-                violation_error_message="签约须注明签约方式，开工和投产不填签约方式",
-            ),
+            sign_mode_only_for_signing("planned_sign_mode_only_for_signing"),
         ]
 
     def __str__(self) -> str:

@@ -255,27 +255,14 @@ def project_set_health(
     problem = future_error("日期", date, timezone.localdate())
     if problem:
         raise ValidationFailed.of("date", problem)
-    if project.health == new:
-        if evidence.strip():  # the same status reported again, with news: a dated entry
-            ProjectEvent.objects.create(
-                project=project,
-                kind=ProjectEvent.Kind.HEALTH,
-                value=new.value,
-                date=date,
-                evidence=evidence,
-                recorded_by=_account(by),
-            )
-            audit.record(
-                user=by,
-                action="update",
-                obj=project,
-                after={"health": new.value, "note": evidence},
-                message=f"推进状态仍为“{new.label}”（{date:%Y-%m-%d}）{evidence}",
-            )
-        return project
+    same = project.health == new
+    if same and not evidence.strip():
+        return project  # nothing new to say
     before = audit.snapshot(project, ["health"])
-    project.health = new.value
-    project.save(update_fields=["health", "updated_at"])
+    if not same:
+        project.health = new.value
+        project.save(update_fields=["health", "updated_at"])
+    # A change, or the same status reported again with news: a dated entry either way.
     ProjectEvent.objects.create(
         project=project,
         kind=ProjectEvent.Kind.HEALTH,
@@ -284,13 +271,14 @@ def project_set_health(
         evidence=evidence,
         recorded_by=_account(by),
     )
+    verb = "仍为" if same else "改为"
     audit.record(
         user=by,
         action="update",
         obj=project,
-        before=before,
-        after={"health": new.value},
-        message=f"推进状态改为“{new.label}”（{date:%Y-%m-%d}）{evidence}",
+        before=None if same else before,
+        after={"health": new.value, **({"note": evidence} if same else {})},
+        message=f"推进状态{verb}“{new.label}”（{date:%Y-%m-%d}）{evidence}",
     )
     return project
 
