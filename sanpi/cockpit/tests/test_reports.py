@@ -180,3 +180,32 @@ def test_report_rates_text_reads_like_the_pages_and_json_keeps_raw_numbers(world
         "den": "2566620.69",
         "pct": "81.4",
     }
+
+
+def test_reading_commands_start_without_building_the_api(tmp_path):
+    """`sanpi report` and `sanpi workdays` skip the system checks, which load every URL
+    and build the API schema (issue #7: they took 1.8–2.7 s, almost all of it that)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from sanpi.cli import main\n"
+        "try:\n"
+        "    main(['sanpi', *sys.argv[1:]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('API-LOADED' if 'sanpi.api' in sys.modules else 'API-NOT-LOADED')\n"
+    )
+    env = {**os.environ, "SANPI_DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-c", "from sanpi.cli import main; main(['sanpi', 'migrate', '-v0'])"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    for args in (["report", "rates", "--year", "2021"], ["workdays", "add", "2021-09-30", "1"]):
+        run = subprocess.run(
+            [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True
+        )
+        assert run.stdout.strip().endswith("API-NOT-LOADED"), (args, run.stdout, run.stderr)

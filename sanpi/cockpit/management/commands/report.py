@@ -14,6 +14,9 @@ from sanpi.projects.selectors import activity_get_by_key
 
 
 class Command(BaseCommand):
+    # A read-only report: starts fast, without the system checks (which load every URL
+    # and build the API schema); `sanpi check` and every server start still run them.
+    requires_system_checks: list[str] = []
     help = "输出“三个一批”活动通报或开工率、投产率、达效率"
 
     def add_arguments(self, parser):

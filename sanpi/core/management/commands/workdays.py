@@ -24,6 +24,9 @@ USAGE = "用法：sanpi workdays add 日期 N（日期之后第N个工作日）�
 
 
 class Command(BaseCommand):
+    # A read-only report: starts fast, without the system checks (which load every URL
+    # and build the API schema); `sanpi check` and every server start still run them.
+    requires_system_checks: list[str] = []
     help = "按法定工作日历计算：某日之后第N个工作日（add），两日之间的工作日数（between）"
 
     def add_arguments(self, parser):
