@@ -195,7 +195,8 @@ def county_list(request, page: Query[PageQuery]):
     summary="开发区列表",
 )
 def zone_list(request, page: Query[PageQuery]):
-    return paginate(selectors.zone_list(user=request.auth).order_by("county__code", "name"), page)
+    zones = selectors.zone_list(user=request.auth, with_counts=True)
+    return paginate(zones.order_by("county__code", "name"), page)
 
 
 @router.get("/zones/{id}", response={200: ZoneOut, **ERROR_RESPONSES}, summary="开发区详情")

@@ -17,11 +17,12 @@ def county_list(*, user) -> QuerySet[County]:
     return restrict(County.objects.all(), user)
 
 
-def zone_list(*, user) -> QuerySet[DevelopmentZone]:
+def zone_list(*, user, with_counts: bool = False) -> QuerySet[DevelopmentZone]:
+    """The zones the user may see. ``with_counts`` adds each zone's project count: for the
+    zones page and API only; dropdowns and lookups must not count a whole table."""
     require(user, Cap.VIEW_LEDGER)
-    return restrict(DevelopmentZone.objects.select_related("county"), user).annotate(
-        project_count=Count("projects")
-    )
+    qs = restrict(DevelopmentZone.objects.select_related("county"), user)
+    return qs.annotate(project_count=Count("projects")) if with_counts else qs
 
 
 def zone_get(*, user, pk: int) -> DevelopmentZone:

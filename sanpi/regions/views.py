@@ -97,7 +97,7 @@ def enterprise_edit(request, pk: int):
 @web_view
 def zone_list(request):
     user = request.user
-    zones = selectors.zone_list(user=user).order_by("county__code", "name")
+    zones = selectors.zone_list(user=user, with_counts=True).order_by("county__code", "name")
     return render(
         request,
         "regions/zone_list.html",

@@ -685,3 +685,15 @@ def test_the_ledger_offers_its_selection_to_an_activity(world, login):
     assert 'id="bulk-all"' in page
     page = login(world.user("leader")).get(reverse("projects:list")).content.decode()
     assert "bulk-select" not in page  # leaders read; they don't enter activities
+
+
+def test_the_ledger_list_never_counts_projects_per_zone(world, login):
+    """Issue #7: the zone dropdown counted every project of every zone on each page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.user("city_office"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("projects:list")).status_code == 200
+    zone_queries = [q["sql"] for q in queries if "developmentzone" in q["sql"].lower()]
+    assert zone_queries and not any("COUNT(" in sql.upper() for sql in zone_queries)
