@@ -1,0 +1,33 @@
+"""The ledger search is served by an index on PostgreSQL (issue #7)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_trigram_indexes_serve_the_search():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE %s ORDER BY 1",
+            ["%_trgm"],
+        )
+        found = dict(cursor.fetchall())
+        assert set(found) == {
+            "projects_project_code_trgm",
+            "projects_project_name_trgm",
+            "regions_enterprise_name_trgm",
+        }
+        assert "gin_trgm_ops" in found["projects_project_name_trgm"]
+        # With sequential scans off, the planner shows it can use the index for the
+        # very expression Django's icontains produces.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM projects_project WHERE UPPER(name::text) LIKE UPPER(%s)",
+            ["%新材料%"],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "projects_project_name_trgm" in plan, plan
