@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 
 from sanpi.core.money import exact_wan, wan_to_yi
 from sanpi.core.rates import Rate
-from sanpi.projects.models import Activity, ActivityEntry, Project
+from sanpi.projects.models import Activity
 from sanpi.projects.rules import Action
 from sanpi.projects.selectors import activity_entries, project_list
 
@@ -98,30 +98,34 @@ class ActivityFigures:
         )
 
 
-def _batch(entries: QuerySet[ActivityEntry], **filters) -> Batch:
-    agg = entries.filter(**filters).aggregate(n=Count("id"), s=Sum("investment_wan"))
-    return Batch(agg["n"], exact_wan(agg["s"]))
+# The batches of an activity's bulletin, each as a filter on its entries.
+_BATCHES = {
+    "signed": Q(action=Action.SIGN),
+    "onsite": Q(action=Action.SIGN, sign_mode="onsite"),
+    "sync": Q(action=Action.SIGN, sign_mode="sync"),
+    "started": Q(action=Action.START),
+    "produced": Q(action=Action.PRODUCE),
+}
 
 
 def activity_figures(
     *, user, activity: Activity, county: str = "", zone: str = ""
 ) -> ActivityFigures:
+    """The bulletin's figures, in one query (conditional aggregates over the entries)."""
     entries = activity_entries(user=user, activity=activity)
     if county:
         entries = entries.filter(project__county__code=county)
     if zone:
         entries = entries.filter(_zone_q(zone, prefix="project__"))
-    produced = entries.filter(action=Action.PRODUCE)
+    aggregates = {}
+    for name, q in _BATCHES.items():
+        aggregates[f"{name}_n"] = Count("id", filter=q)
+        aggregates[f"{name}_s"] = Sum("investment_wan", filter=q)
+    aggregates["output"] = Sum("project__planned_output_wan", filter=_BATCHES["produced"])
+    agg = entries.order_by().aggregate(**aggregates)
+    batches = {name: Batch(agg[f"{name}_n"], exact_wan(agg[f"{name}_s"])) for name in _BATCHES}
     return ActivityFigures(
-        activity=activity,
-        signed=_batch(entries, action=Action.SIGN),
-        onsite=_batch(entries, action=Action.SIGN, sign_mode="onsite"),
-        sync=_batch(entries, action=Action.SIGN, sign_mode="sync"),
-        started=_batch(entries, action=Action.START),
-        produced=_batch(entries, action=Action.PRODUCE),
-        produced_output_wan=exact_wan(
-            produced.aggregate(s=Sum("project__planned_output_wan"))["s"]
-        ),
+        activity=activity, produced_output_wan=exact_wan(agg["output"]), **batches
     )
 
 
@@ -146,47 +150,64 @@ class CohortRates:
         }
 
 
-def _cohorts(*, user, year, activity, county, zone):
-    """The signed, started and produced cohorts (querysets of projects)."""
-    projects = project_list(user=user)
-    if county:
-        projects = projects.filter(county__code=county)
-    if zone:
-        projects = projects.filter(_zone_q(zone))
-
-    def cohort(action: Action, date_field: str) -> QuerySet[Project]:
-        if activity is not None:
-            return projects.filter(
-                activity_entries__activity=activity, activity_entries__action=action
-            )
+def _cohort_aggregates(*, user, year, activity, county, zone):
+    """The rows the rates are counted over, and the conditional aggregates that count the
+    signed, started and produced cohorts in one pass: over the activity's entries (one
+    per project and action) for an activity; over projects, by stage date, otherwise."""
+    if activity is not None:
+        rows = activity_entries(user=user, activity=activity)
+        prefix = "project__"
+        cohort = {
+            "signed": Q(action=Action.SIGN),
+            "started": Q(action=Action.START),
+            "produced": Q(action=Action.PRODUCE),
+        }
+    else:
+        rows = project_list(user=user)
+        prefix = ""
         if year is not None:
-            return projects.filter(**{f"{date_field}__year": year})
-        return projects.filter(**{f"{date_field}__isnull": False})
+            cohort = {
+                "signed": Q(signed_date__year=year),
+                "started": Q(started_date__year=year),
+                "produced": Q(produced_date__year=year),
+            }
+        else:
+            cohort = {
+                "signed": Q(signed_date__isnull=False),
+                "started": Q(started_date__isnull=False),
+                "produced": Q(produced_date__isnull=False),
+            }
+    if county:
+        rows = rows.filter(**{f"{prefix}county__code": county})
+    if zone:
+        rows = rows.filter(_zone_q(zone, prefix=prefix))
 
-    return (
-        cohort(Action.SIGN, "signed_date"),
-        cohort(Action.START, "started_date"),
-        cohort(Action.PRODUCE, "produced_date"),
-    )
+    def reached(field: str) -> Q:
+        return Q(**{f"{prefix}{field}__isnull": False})
+
+    aggregates = {
+        "signed_den": Count("id", filter=cohort["signed"]),
+        "signed_num": Count("id", filter=cohort["signed"] & reached("started_date")),
+        "started_den": Count("id", filter=cohort["started"]),
+        "started_num": Count("id", filter=cohort["started"] & reached("produced_date")),
+        "produced_num": Sum(f"{prefix}actual_output_wan", filter=cohort["produced"]),
+        "produced_den": Sum(f"{prefix}planned_output_wan", filter=cohort["produced"]),
+    }
+    return rows.order_by(), prefix, aggregates
 
 
-_SIGNED_AGG = {"den": Count("id"), "num": Count("id", filter=Q(started_date__isnull=False))}
-_STARTED_AGG = {"den": Count("id"), "num": Count("id", filter=Q(produced_date__isnull=False))}
-_PRODUCED_AGG = {"num": Sum("actual_output_wan"), "den": Sum("planned_output_wan")}
-
-
-def _rates(signed: dict, started: dict, produced: dict) -> CohortRates:
+def _rates(agg: dict) -> CohortRates:
     return CohortRates(
-        start_rate=Rate(signed.get("num") or 0, signed.get("den") or 0),
-        production_rate=Rate(started.get("num") or 0, started.get("den") or 0),
+        start_rate=Rate(agg.get("signed_num") or 0, agg.get("signed_den") or 0),
+        production_rate=Rate(agg.get("started_num") or 0, agg.get("started_den") or 0),
         target_rate=Rate(
-            exact_wan(produced.get("num")), exact_wan(produced.get("den")), unit="万元"
+            exact_wan(agg.get("produced_num")), exact_wan(agg.get("produced_den")), unit="万元"
         ),
     )
 
 
 def empty_rates() -> CohortRates:
-    return _rates({}, {}, {})
+    return _rates({})
 
 
 def cohort_rates(
@@ -197,24 +218,18 @@ def cohort_rates(
     county: str = "",
     zone: str = "",
 ) -> CohortRates:
-    signed, started, produced = _cohorts(
+    rows, _prefix, aggregates = _cohort_aggregates(
         user=user, year=year, activity=activity, county=county, zone=zone
     )
-    return _rates(
-        signed.aggregate(**_SIGNED_AGG),
-        started.aggregate(**_STARTED_AGG),
-        produced.aggregate(**_PRODUCED_AGG),
-    )
+    return _rates(rows.aggregate(**aggregates))
 
 
 def cohort_rates_by_county(
     *, user, year: int | None = None, activity: Activity | None = None
 ) -> dict[int, CohortRates]:
-    """The same rates for each county (by county id), in three grouped queries."""
-    cohorts = _cohorts(user=user, year=year, activity=activity, county="", zone="")
-    grouped = [
-        {r["county_id"]: r for r in qs.order_by().values("county_id").annotate(**agg)}
-        for qs, agg in zip(cohorts, (_SIGNED_AGG, _STARTED_AGG, _PRODUCED_AGG), strict=True)
-    ]
-    ids = set().union(*grouped)
-    return {cid: _rates(*(g.get(cid, {}) for g in grouped)) for cid in ids}
+    """The same rates for each county (by county id), in one grouped query."""
+    rows, prefix, aggregates = _cohort_aggregates(
+        user=user, year=year, activity=activity, county="", zone=""
+    )
+    key = f"{prefix}county_id"
+    return {r[key]: _rates(r) for r in rows.values(key).annotate(**aggregates)}

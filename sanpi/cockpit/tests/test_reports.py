@@ -209,3 +209,20 @@ def test_reading_commands_start_without_building_the_api(tmp_path):
             [sys.executable, "-c", script, *args], env=env, capture_output=True, text=True
         )
         assert run.stdout.strip().endswith("API-NOT-LOADED"), (args, run.stdout, run.stderr)
+
+
+def test_every_rate_and_figure_is_one_query(world, django_assert_num_queries):
+    """Issue #7: the rates page made seven whole-table aggregates."""
+    city = world.user("city_office")
+    activity_add_project(
+        by=city, activity=world.activity, project=world.project_a, action="sign",
+        sign_mode="onsite",
+    )  # fmt: skip
+    for kwargs in ({}, {"year": 2021}, {"activity": world.activity}):
+        with django_assert_num_queries(1):
+            cohort_rates(user=city, **kwargs)
+        with django_assert_num_queries(1):
+            cohort_rates_by_county(user=city, **kwargs)
+    with django_assert_num_queries(1):
+        figures = activity_figures(user=city, activity=world.activity)
+    assert (figures.signed.count, figures.onsite.count, figures.sync.count) == (1, 1, 0)
