@@ -20,6 +20,7 @@ from sanpi.accounts.roles import Cap, Role
 from sanpi.core.api import (
     ERROR_RESPONSES,
     MAX_ID,
+    PAGE_FIELDS,
     Date,
     Id,
     InputSchema,
@@ -422,7 +423,7 @@ class ItemQuery(PageQuery):
     ) = Field(None, title="状态")
 
     def to_filter(self) -> selectors.ItemFilter:
-        values = self.model_dump(exclude={"limit", "offset"})
+        values = self.model_dump(exclude=PAGE_FIELDS)
         return selectors.ItemFilter(**{k: "" if v is None else str(v) for k, v in values.items()})
 
 

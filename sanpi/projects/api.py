@@ -13,6 +13,7 @@ from sanpi.core import audit
 from sanpi.core.api import (
     ERROR_RESPONSES,
     MAX_ID,
+    PAGE_FIELDS,
     Date,
     DecimalOut,
     InputSchema,
@@ -454,7 +455,7 @@ class ProjectQuery(PageQuery):
     )
 
     def to_filter(self) -> selectors.ProjectFilter:
-        values = self.model_dump(exclude={"limit", "offset"})
+        values = self.model_dump(exclude=PAGE_FIELDS)
         return selectors.ProjectFilter(
             **{k: "" if v is None else str(v) for k, v in values.items()}
         )

@@ -676,3 +676,24 @@ def test_project_detail_query_count(world, api_as, entries, django_assert_max_nu
     # token + project + events + activity entries
     with django_assert_max_num_queries(4):
         assert client.get(f"/projects/{world.project_a.pk}").status_code == 200
+
+
+def test_deep_pages_by_key_read_an_index_range_not_an_offset(world, api_as):
+    """Issue #7: keyset pagination keeps the API's deep pages fast."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    ProjectFactory.create_batch(7, county=world.county_a)
+    client = api_as("city_office")
+    seen, after = [], 0
+    while after is not None:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get("/projects", {"limit": 3, "after": after}).json()
+        page_sql = [q["sql"] for q in queries if "OFFSET" in q["sql"].upper()]
+        assert page_sql == [], page_sql
+        seen += [p["id"] for p in body["items"]]
+        after = body["next_after"]
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == body["count"] == 9
+    assert client.get("/projects", {"after": -1}).status_code in (400, 422)
