@@ -16,6 +16,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core.errors import NotFound
 from sanpi.core.scope import restrict
 from sanpi.core.services import require
+from sanpi.regions.models import Enterprise
 
 from .models import Activity, ActivityEntry, PlannedEntry, Project
 from .rules import STAGE_ORDER
@@ -54,6 +55,7 @@ def _sort_expression(key: str, *, descending: bool):
 
 
 PARAM_MAX = 200  # characters of a list filter's value
+ENTERPRISE_IDS_MAX = 500  # enterprises a search names by id before using a subquery
 
 
 @dataclass
@@ -83,10 +85,18 @@ class ProjectFilter:
 
     def apply(self, qs: QuerySet[Project]) -> QuerySet[Project]:
         if self.q:
+            # The enterprises whose name matches, looked up first (their trigram index) and
+            # given as ids: each side of the OR then stays on the project table, where the
+            # planner can combine its indexes. Too many matches: a subquery instead.
+            matching = Enterprise.objects.filter(name__icontains=self.q).values_list(
+                "pk", flat=True
+            )
+            ids = list(matching[: ENTERPRISE_IDS_MAX + 1])
+            enterprises = matching if len(ids) > ENTERPRISE_IDS_MAX else ids
             qs = qs.filter(
                 Q(name__icontains=self.q)
                 | Q(code__icontains=self.q)
-                | Q(enterprise__name__icontains=self.q)
+                | Q(enterprise_id__in=enterprises)
             )
         if self.county:
             qs = qs.filter(county__code=self.county)
