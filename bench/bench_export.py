@@ -118,7 +118,7 @@ def child_bare(out: str) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    from sanpi.core import xlsx
+    from sanpi.core import cells
     from sanpi.projects.ledger_columns import (
         ACTIVITIES,
         INDUSTRY_LABELS,
@@ -136,7 +136,7 @@ def child_bare(out: str) -> None:
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
     def yes(value) -> str:
-        return xlsx.YES if value else xlsx.NO
+        return cells.YES if value else cells.NO
 
     def formats(spec) -> list[str | None]:
         return [c.number_format for c in spec.columns]

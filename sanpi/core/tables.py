@@ -31,7 +31,7 @@ import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from openpyxl.utils import get_column_letter
 
@@ -94,8 +94,6 @@ class TableReport:
     sheet_unit: str = ""
 
     def as_dict(self) -> dict:
-        from dataclasses import asdict
-
         return asdict(self)
 
 
@@ -415,6 +413,7 @@ class Table:
         self.columns = [(layout.positions[c.key], c) for c in spec.columns if c.key in self.present]
         self.header_text = {m.key: m.header for m in layout.matches if m.key}
         self._required = [j for j, c in self.columns if c.required]
+        self._key_by_index = {j: key for key, j in layout.positions.items()}
         self._passes = 0
 
     def error(self, row: int, key: str, message: str) -> CellError:
@@ -456,7 +455,7 @@ class Table:
                         if len(report.hidden_sample) < SAMPLE_LIMIT:
                             report.hidden_sample.append(number)
                     for j in filled:
-                        key = self._key_at(j)
+                        key = self._key_by_index.get(j)
                         if key is not None:
                             merged[self.header_text[key]] += 1
                 yield row
@@ -465,12 +464,6 @@ class Table:
         if report is not None:
             report.merged_fills = dict(merged)
             report.normalised = list(notes.values())
-
-    def _key_at(self, index: int) -> str | None:
-        for key, j in self.layout.positions.items():
-            if j == index:
-                return key
-        return None
 
     def _skip_reason(self, raw: tuple, filled: list[int], header_keys: set[str]) -> str | None:
         width = len(raw)

@@ -106,15 +106,6 @@ class ErrorList:
         return [str(e) for e in self.sorted()]
 
 
-YES, NO = "是", "否"
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 # --- specs -------------------------------------------------------------------------------
 
 
@@ -338,7 +329,7 @@ def _clear_marks(ws) -> None:
 def _error_column(ws, header_row: int = 1) -> int:
     """The 错误 column of a sheet: the existing one, or a new one after the last."""
     for cell in ws[header_row]:
-        if cell.value is not None and _text(cell.value) == ERROR_HEADER:
+        if cell.value is not None and str(cell.value).strip() == ERROR_HEADER:
             return cell.column
     return ws.max_column + 1
 

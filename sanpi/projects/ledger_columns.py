@@ -171,7 +171,6 @@ ROW_FIELD_NAMES = {f: f.removesuffix("_id") for f in ROW_FIELDS}
 HEADER_OF = {c.key: c.header for c in LEDGER.columns}
 EVIDENCE = "Excel台账导入"
 INTEGRITY_MESSAGE = "导入期间数据被他人同时修改，未导入任何数据，请重新导入。"
-_CHUNK = 500
 
 
 def _with_aliases(spec: SheetSpec, path: Path) -> SheetSpec:

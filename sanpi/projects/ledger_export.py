@@ -6,12 +6,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit, xlsx
+from sanpi.core import audit, cells, word, xlsx
+from sanpi.core.money import wan_text
 from sanpi.core.services import require
 from sanpi.regions.models import DevelopmentZone
 
@@ -25,13 +27,13 @@ from .ledger_columns import (
 )
 from .models import Activity, Project
 from .rules import STAGE_LABELS, Action, Stage
-from .selectors import ProjectFilter, project_list_for_export
+from .selectors import ProjectFilter, planned_entries, project_list_for_export
 
 # --- export and template -----------------------------------------------------------------
 
 
 def _yes_no(value: bool) -> str:
-    return xlsx.YES if value else xlsx.NO
+    return cells.YES if value else cells.NO
 
 
 # Projects are read and written this many at a time: one query for their activity
@@ -191,10 +193,6 @@ def planned_rows(entries) -> list[list]:
 def planned_export(*, by, activity: Activity, fmt: str) -> Export:
     """A coming activity's list (拟签约/拟开工/拟投产) as the user may see it, as .xlsx or
     .docx for the event. Audited."""
-    from sanpi.core import word
-
-    from .selectors import planned_entries
-
     require(by, Cap.VIEW_LEDGER)
     entries = list(planned_entries(user=by, activity=activity))
     title = f"{activity}拟办项目清单"
@@ -206,7 +204,7 @@ def planned_export(*, by, activity: Activity, fmt: str) -> Export:
         word.add_table(
             doc,
             [h for h, _ in PLANNED_HEADERS],
-            [[xlsx_text(v) for v in r] for r in rows],
+            [[_word_cell(v) for v in r] for r in rows],
         )
         data, ext = word.finish(doc), "docx"
     else:
@@ -222,10 +220,8 @@ def planned_export(*, by, activity: Activity, fmt: str) -> Export:
     return Export(data=data, count=len(entries), filename=f"{title}.{ext}")
 
 
-def xlsx_text(value) -> str:
+def _word_cell(value) -> str:
     """A cell as the Word list shows it (amounts with separators)."""
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return wan_text(value)
     return "" if value is None else str(value)

@@ -460,6 +460,19 @@ def activity_remove_entry(*, by, entry: ActivityEntry) -> None:
 # --- planned activities: the list collected ahead of the day -----------------------------
 
 
+def activity_is_coming(activity: Activity) -> bool:
+    return activity.date > timezone.localdate()
+
+
+def activity_enter_project(
+    *, by, activity: Activity, project: Project, action: str, sign_mode: str = ""
+) -> ActivityEntry | PlannedEntry:
+    """A project into an activity: attributed (its stage moves) when the activity has been
+    held, put on its list (拟办) when it is still to come."""
+    add = activity_plan_project if activity_is_coming(activity) else activity_add_project
+    return add(by=by, activity=activity, project=project, action=action, sign_mode=sign_mode)
+
+
 def _check_sign_mode(act: Action, sign_mode: str) -> str:
     if act == Action.SIGN and sign_mode not in ("onsite", "sync"):
         raise ValidationFailed.of("sign_mode", "签约须选择签约方式（现场签约或同步签约）")
@@ -602,8 +615,7 @@ def activity_add_many(
     require(by, Cap.ENTER_ACTIVITY)
     act = Action(action)
     sign_mode = _check_sign_mode(act, sign_mode)
-    coming = activity.date > timezone.localdate()
-    add = activity_plan_project if coming else activity_add_project
+    coming = activity_is_coming(activity)
     outcome = BulkAdd([], [], coming)
     ids = list(project_ids[: BULK_LIMIT + 1])
     if len(ids) > BULK_LIMIT:
@@ -616,8 +628,10 @@ def activity_add_many(
         for project in (fresh[pk] for pk in ids if pk in fresh):
             try:
                 with transaction.atomic():
-                    add(by=by, activity=activity, project=project, action=act.value,
-                        sign_mode=sign_mode)  # fmt: skip
+                    activity_enter_project(
+                        by=by, activity=activity, project=project, action=act.value,
+                        sign_mode=sign_mode,
+                    )  # fmt: skip
             except (ValidationFailed, NotFound) as exc:
                 outcome.refused.append((project, exc.message))
             else:

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
@@ -36,7 +35,7 @@ from .forms import (
     candidates,
     next_stage,
 )
-from .models import StageChoices
+from .models import Activity, StageChoices
 from .rules import STAGE_DATE_FIELD, STAGE_ORDER, Action, stage_index
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -245,7 +244,7 @@ def _activity_context(request, activity, *, bound: ActivityAddForm | None = None
                 add_forms.append(ActivityAddForm(user=user, action=action))
     return {
         "activity": activity,
-        "coming": activity.date > timezone.localdate(),
+        "coming": services.activity_is_coming(activity),
         "planned": list(selectors.planned_entries(user=user, activity=activity)),
         "figures": activity_figures(user=user, activity=activity),
         "rates": cohort_rates(user=user, activity=activity),
@@ -288,24 +287,31 @@ def activity_edit(request, pk: int):
     return render(request, "projects/activity_form.html", {"form": form, "activity": activity})
 
 
+def _entering(request, pk: int, action: str) -> tuple[Activity, Action | None]:
+    """The activity a user puts projects into (in their scope, with the right), and the
+    action asked for (None: not one)."""
+    activity = selectors.activity_get(user=request.user, pk=pk)
+    require_cap(request.user, Cap.ENTER_ACTIVITY)
+    try:
+        return activity, Action(action)
+    except ValueError:
+        return activity, None
+
+
 @require_POST
 @web_view
 def activity_add(request, pk: int):
     user = request.user
-    activity = selectors.activity_get(user=user, pk=pk)
-    require_cap(user, Cap.ENTER_ACTIVITY)
-    try:
-        action = Action(request.POST.get("action", ""))
-    except ValueError:
+    activity, action = _entering(request, pk, request.POST.get("action", ""))
+    if action is None:
         messages.error(request, "请选择签约、开工或投产")
         return redirect("projects:activity_detail", pk=activity.pk)
     form = ActivityAddForm(request.POST, user=user, action=action)
-    coming = activity.date > timezone.localdate()  # a coming activity collects its list
-    add = services.activity_plan_project if coming else services.activity_add_project
+    coming = services.activity_is_coming(activity)  # a coming activity collects its list
     entry = submit(
         request,
         form,
-        lambda data: add(
+        lambda data: services.activity_enter_project(
             by=user,
             activity=activity,
             project=data["project"],
@@ -461,12 +467,9 @@ def bulk_add(request):
 def activity_candidates(request, pk: int):
     """The picker's options for what was typed (htmx): bounded, scoped, at the right stage."""
     user = request.user
-    activity = selectors.activity_get(user=user, pk=pk)
-    require_cap(user, Cap.ENTER_ACTIVITY)
-    try:
-        action = Action(request.GET.get("action", "sign"))
-    except ValueError:
-        raise NotFound("没有这种行动") from None
+    activity, action = _entering(request, pk, request.GET.get("action", "sign"))
+    if action is None:
+        raise NotFound("没有这种行动")
     form = ActivityAddForm(user=user, action=action)
     field = form.fields["project"]
     shown = [
