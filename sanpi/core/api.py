@@ -87,10 +87,11 @@ class PageQuery(Schema):
 PAGE_FIELDS = frozenset(PageQuery.model_fields)  # a query's paging, not its filters
 
 
-def paginate(qs: QuerySet, page: PageQuery) -> dict[str, Any]:
+def paginate(qs: QuerySet, page: PageQuery, rows=None) -> dict[str, Any]:
     """One COUNT and one page query; the queryset must be ordered. With ``after`` the page
     is the next ``limit`` rows by primary key after that key (an index range, however deep)
-    instead of an OFFSET that reads and throws away every row before it."""
+    instead of an OFFSET that reads and throws away every row before it. ``rows``: what an
+    offset page is sliced from, if not ``qs`` itself (e.g. a ``core.paging.GroupedRows``)."""
     if page.after is not None:
         items = list(qs.order_by("pk").filter(pk__gt=page.after)[: page.limit])
         full = len(items) == page.limit
@@ -101,11 +102,12 @@ def paginate(qs: QuerySet, page: PageQuery) -> dict[str, Any]:
             "next_after": items[-1].pk if full else None,
             "items": items,
         }
+    rows = qs if rows is None else rows
     return {
-        "count": qs.count(),
+        "count": rows.count(),
         "limit": page.limit,
         "offset": page.offset,
-        "items": list(qs[page.offset : page.offset + page.limit]),
+        "items": list(rows[page.offset : page.offset + page.limit]),
     }
 
 

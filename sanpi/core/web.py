@@ -94,8 +94,12 @@ def add_service_error(form: forms.Form, exc: ServiceError) -> None:
         form.add_error(None, exc.message)
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, param: str = "page") -> Page:
+    """The requested page; ``param`` names the query parameter, so that one page can
+    hold several lists each with its own pages (includes/pagination.html follows it)."""
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    page.param = param
+    return page
 
 
 class BootstrapFormMixin:

@@ -5,6 +5,7 @@ No domain knowledge; each app composes its documents from these pieces.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterable, Sequence
 
@@ -27,13 +28,33 @@ def document(title: str):
 
 
 def add_table(doc, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A bordered table: the header row, then one row per item.
+
+    python-docx finds a row's cells by walking the whole table (``add_row().cells``), so
+    a list of 2,650 projects took 1.8 s. The rows here are copies of one empty row that
+    python-docx made (same properties and grid), filled in as ``cell.text`` would: one
+    run in the cell's paragraph. 2,650 rows: 0.1 s."""
+    from docx.oxml.ns import qn
+
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = header
+    blank = table.add_row()._tr
+    blank.getparent().remove(blank)
+    for tc in blank.tc_lst:
+        tc.p_lst[0].add_r().text = " "  # a <w:t xml:space="preserve"> to write into
+    tbl = table._tbl
+    W_T = qn("w:t")
     for row in rows:
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = "" if value is None else str(value)
+        tr = copy.deepcopy(blank)
+        for t, value in zip(list(tr.iter(W_T)), row, strict=True):  # one <w:t> per cell
+            text = "" if value is None else str(value)
+            if "\t" in text or "\n" in text:
+                t.getparent().text = text  # python-docx turns these into <w:tab/>, <w:br/>
+            else:
+                t.text = text
+        tbl.append(tr)
 
 
 def finish(doc) -> bytes:

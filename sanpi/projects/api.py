@@ -515,8 +515,9 @@ def _detail(user, project: Project) -> Project:
     description="权限范围内的项目，可按关键词、县(市、区)、开发区、阶段、推进状态、产业类别、重点项目和活动筛选，分页返回。",
 )
 def project_list(request, query: Query[ProjectQuery]):
-    qs = selectors.project_list(user=request.auth, filters=query.to_filter())
-    return paginate(qs.order_by("county__code", "name", "pk"), query)
+    filters = query.to_filter()
+    qs = selectors.project_list(user=request.auth, filters=filters)
+    return paginate(qs, query, rows=selectors.project_rows(qs, filters))
 
 
 @router.get(

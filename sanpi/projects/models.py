@@ -175,6 +175,9 @@ class Project(models.Model):
             models.Index(fields=["signed_date"]),
             models.Index(fields=["started_date"]),
             models.Index(fields=["produced_date"]),
+            # The ledger's order inside a county: its deep pages read this range
+            # (core.paging.GroupedRows) instead of sorting the whole table.
+            models.Index(fields=["county", "name", "id"], name="project_county_name_id"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.db.models.expressions import BaseExpression
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import NotFound
+from sanpi.core.paging import GroupedRows
 from sanpi.core.scope import restrict
 from sanpi.core.services import require
 from sanpi.regions.models import Enterprise
@@ -129,6 +130,15 @@ class ProjectFilter:
         return qs.order_by(
             _sort_expression(key, descending=descending), "-pk" if descending else "pk"
         )
+
+
+def project_rows(qs: QuerySet[Project], filters: ProjectFilter | None = None):
+    """The rows of a project list to page through: in the ledger's own order (county,
+    name) a ``GroupedRows``, whose deep pages read an index range instead of sorting the
+    whole table; a chosen sort pages the queryset itself."""
+    if filters and filters.sort:
+        return qs
+    return GroupedRows(qs, group="county", group_key="code", within=("name", "pk"))
 
 
 def project_list(*, user, filters: ProjectFilter | None = None) -> QuerySet[Project]:

@@ -85,7 +85,7 @@ def project_list(request):
     user = request.user
     filters = selectors.ProjectFilter.from_params(request.GET)
     projects = selectors.project_list(user=user, filters=filters)
-    page = paginate(request, projects)
+    page = paginate(request, selectors.project_rows(projects, filters))
     query = urlencode(filters.as_params())
     context = {
         "page": page,
@@ -226,14 +226,22 @@ def activity_list(request):
     )
 
 
+ACTIVITY_BATCHES = {
+    "signed_onsite": {"action": "sign", "sign_mode": "onsite"},
+    "signed_sync": {"action": "sign", "sign_mode": "sync"},
+    "started": {"action": "start"},
+    "produced": {"action": "produce"},
+}
+ENTRY_PAGE_SIZE = 30
+
+
 def _activity_context(request, activity, *, bound: ActivityAddForm | None = None) -> dict:
     user = request.user
-    entries = list(selectors.activity_entries(user=user, activity=activity))
+    entries = selectors.activity_entries(user=user, activity=activity)
+    # Each batch its own pages (a provincial activity has thousands of entries).
     batches = {
-        "signed_onsite": [e for e in entries if e.action == "sign" and e.sign_mode == "onsite"],
-        "signed_sync": [e for e in entries if e.action == "sign" and e.sign_mode == "sync"],
-        "started": [e for e in entries if e.action == "start"],
-        "produced": [e for e in entries if e.action == "produce"],
+        name: paginate(request, entries.filter(**match), ENTRY_PAGE_SIZE, param=f"{name}_page")
+        for name, match in ACTIVITY_BATCHES.items()
     }
     add_forms = []
     if user.can(Cap.ENTER_ACTIVITY):

@@ -103,3 +103,11 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, page, number) -> str:
+    """The current address's query with ``page``'s own parameter set to ``number``."""
+    query = context["request"].GET.copy()
+    query[getattr(page, "param", "page")] = number
+    return "?" + query.urlencode()

@@ -659,6 +659,34 @@ def test_activity_detail_query_count_does_not_grow(world, login, django_assert_m
     assert "签约项目22个" in html
 
 
+def test_an_activity_batch_pages_on_its_own(world, login):
+    # 33 on-site signings: 30 on the first page of that batch, 3 on its second; the
+    # other batches keep their own page parameter.
+    city = world.user("city_office")
+    for i in range(33):
+        p = ProjectFactory(
+            name=f"分页项目{i:02d}", enterprise=EnterpriseFactory(), county=world.county_b
+        )
+        activity_add_project(
+            by=city, activity=world.activity, project=p, action="sign", sign_mode="onsite"
+        )
+    client = login(city)
+    url = reverse("projects:activity_detail", kwargs={"pk": world.activity.pk})
+    first = client.get(url).content.decode()
+    assert "共 33 个，本页第 1–30 个" in first
+    assert "?signed_onsite_page=2" in first
+    second = client.get(url, {"signed_onsite_page": 2, "started_page": 1}).content.decode()
+    assert "共 33 个，本页第 31–33 个" in second
+    shown = [f"分页项目{i:02d}" for i in range(33)]
+
+    def onsite(html):  # the on-site table only (the 开工 picker also names signed projects)
+        return html[html.index("现场签约") : html.index("同步签约")]
+
+    assert [n for n in shown if n in onsite(first)] == shown[:30]
+    assert [n for n in shown if n in onsite(second)] == shown[30:]
+    assert "签约项目33个" in second  # the figures count the whole batch, not the page
+
+
 def test_a_large_investment_needs_the_confirmation_box(world, login):
     client = login(world.user("city_office"))
     url = reverse("projects:edit", kwargs={"pk": world.project_a.pk})
