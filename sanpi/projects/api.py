@@ -38,7 +38,7 @@ from sanpi.regions.api import CountyCode, resolve_county
 from sanpi.regions.selectors import enterprise_list, zone_list
 
 from . import selectors, services
-from .models import Activity, ActivityEntry, Project, ProjectEvent
+from .models import Activity, ActivityEntry, PlannedEntry, Project, ProjectEvent
 from .rules import Stage
 
 router = Router(tags=["项目与“三个一批”活动"])
@@ -49,6 +49,7 @@ _entry = ActivityEntry._meta.get_field
 
 ProjectId = Path(..., title="项目编号", ge=1, le=MAX_ID)
 ActivityId = Path(..., title="活动编号", ge=1, le=MAX_ID)
+PlannedId = Path(..., title="拟办项目编号", ge=1, le=MAX_ID)
 
 # --- output schemas --------------------------------------------------------------------------
 
@@ -330,6 +331,56 @@ class EntryOut(ProjectRowOut):
         return obj.get_sign_mode_display() if obj.sign_mode else ""
 
 
+class PlannedOut(ProjectRowOut):
+    id: int
+    activity: int = Field(title="活动编号")
+    action: str = Field(
+        title="拟办行动", description="sign = 拟签约，start = 拟开工，produce = 拟投产"
+    )
+    action_label: str = Field(title="拟办行动（中文）")
+    sign_mode: str = Field(title="签约方式", description="onsite = 现场签约，sync = 同步签约")
+    sign_mode_label: str = Field(title="签约方式（中文）")
+    stage: str = Field(title="项目当前阶段")
+    stage_label: str = Field(title="项目当前阶段（中文）")
+    created_by: str | None = Field(title="列入人")
+    created_at: dt.datetime = Field(title="列入时间")
+
+    @staticmethod
+    def resolve_activity(obj: PlannedEntry) -> int:
+        return obj.activity_id
+
+    @staticmethod
+    def resolve_action_label(obj: PlannedEntry) -> str:
+        return f"拟{obj.get_action_display()}"
+
+    @staticmethod
+    def resolve_sign_mode_label(obj: PlannedEntry) -> str:
+        return obj.get_sign_mode_display() if obj.sign_mode else ""
+
+    @staticmethod
+    def resolve_stage(obj: PlannedEntry) -> str:
+        return obj.project.stage
+
+    @staticmethod
+    def resolve_stage_label(obj: PlannedEntry) -> str:
+        return obj.project.get_stage_display()
+
+    @staticmethod
+    def resolve_created_by(obj: PlannedEntry) -> str | None:
+        return str(obj.created_by) if obj.created_by_id else None
+
+    @staticmethod
+    def resolve_created_at(obj: PlannedEntry) -> dt.datetime:
+        return timezone.localtime(obj.created_at)
+
+
+class ConfirmedOut(Schema):
+    confirmed: int = Field(title="确认的项目数")
+    entries: list[int] = Field(
+        title="确认后的活动项目编号", description="见 /activities/{id}/entries"
+    )
+
+
 # --- input schemas ---------------------------------------------------------------------------
 
 
@@ -433,6 +484,11 @@ class EntryIn(InputSchema):
     )
 
 
+class PlannedIn(EntryIn):
+    """把项目列入尚未举行的活动的拟办清单（拟签约、拟开工、拟投产）：不计入任何统计，
+    项目阶段不变，活动当天或之后确认。"""
+
+
 KEY_CHOICES = [("province", "省重点"), ("city", "市重点")]
 
 
@@ -499,6 +555,22 @@ def _within_own_scope(user):
         field = user.scope_dimension or "county"
         message = f"只能登记、修改{user.scope_label}范围内的项目"
         raise ValidationFailed(message, fields={field: [message]}) from None
+
+
+def _project_for_activity(user, pk: int) -> Project:
+    """The project a body names for an activity: one the user can't see is bad input."""
+    project = selectors.project_list(user=user).filter(pk=pk).first()
+    if project is None:
+        raise ValidationFailed.of("project", "项目不存在或不在您的权限范围内")
+    return project
+
+
+def _planned_get(user, activity: Activity, pk: int) -> PlannedEntry:
+    """A planned entry of the activity; one outside the user's scope is 404, as any object."""
+    planned = selectors.planned_entries(user=user, activity=activity).filter(pk=pk).first()
+    if planned is None:
+        raise NotFound()
+    return planned
 
 
 def _detail(user, project: Project) -> Project:
@@ -669,14 +741,19 @@ def activity_entries(request, page: Query[PageQuery], id: int = ActivityId):
     "/activities/{id}/entries",
     response={201: EntryOut, **ERROR_RESPONSES},
     summary="把项目加入活动",
-    description="项目阶段随之推进到该行动的阶段（签约、开工、投产），日期为活动日期。签约须注明签约方式。",
+    description="项目阶段随之推进到该行动的阶段（签约、开工、投产），日期为活动日期。签约须注明签约方式。"
+    "尚未举行的活动不能直接加入，请用 /activities/{id}/planned 列入拟办清单。",
 )
 def activity_add_entry(request, payload: EntryIn, id: int = ActivityId):
     activity = selectors.activity_get(user=request.auth, pk=id)
     require(request.auth, Cap.ENTER_ACTIVITY)
-    project = selectors.project_list(user=request.auth).filter(pk=payload.project).first()
-    if project is None:
-        raise ValidationFailed.of("project", "项目不存在或不在您的权限范围内")
+    if services.activity_is_coming(activity):
+        raise ValidationFailed.of(
+            "action",
+            f"{activity}定于{activity.date:%Y-%m-%d}举行，尚未举行，不能直接登记："
+            f"请用 POST /activities/{activity.pk}/planned 列入拟办清单，活动当天或之后再确认",
+        )
+    project = _project_for_activity(request.auth, payload.project)
     entry = services.activity_add_project(
         by=request.auth,
         activity=activity,
@@ -685,3 +762,91 @@ def activity_add_entry(request, payload: EntryIn, id: int = ActivityId):
         sign_mode=payload.sign_mode,
     )
     return Status(201, entry)
+
+
+# --- planned activities: the list collected ahead of the day -------------------------------
+
+
+@router.get(
+    "/activities/{id}/planned",
+    response={200: Page[PlannedOut], **ERROR_RESPONSES},
+    summary="活动的拟办清单",
+    description="尚未举行的活动预先收集的拟签约、拟开工、拟投产项目（权限范围内），"
+    "按行动、项目名称排序。拟办项目不计入任何统计，项目阶段不变，确认后才成为活动中的项目。",
+)
+def planned_list(request, page: Query[PageQuery], id: int = ActivityId):
+    activity = selectors.activity_get(user=request.auth, pk=id)
+    qs = selectors.planned_entries(user=request.auth, activity=activity).select_related(
+        "created_by"
+    )
+    return paginate(qs, page)
+
+
+@router.post(
+    "/activities/{id}/planned",
+    response={201: PlannedOut, **ERROR_RESPONSES},
+    summary="列入拟办清单",
+    description="把项目列入尚未举行的活动的拟签约、拟开工或拟投产清单：项目须处于该行动的前一阶段，"
+    "每个项目的每种行动只能列入一个活动。签约须注明签约方式。已举行的活动请用 /activities/{id}/entries。",
+)
+def planned_add(request, payload: PlannedIn, id: int = ActivityId):
+    activity = selectors.activity_get(user=request.auth, pk=id)
+    require(request.auth, Cap.ENTER_ACTIVITY)
+    if not services.activity_is_coming(activity):
+        raise ValidationFailed.of(
+            "action",
+            f"{activity}已于{activity.date:%Y-%m-%d}举行，不再列入拟办清单："
+            f"请用 POST /activities/{activity.pk}/entries 直接登记",
+        )
+    project = _project_for_activity(request.auth, payload.project)
+    planned = services.activity_plan_project(
+        by=request.auth,
+        activity=activity,
+        project=project,
+        action=payload.action,
+        sign_mode=payload.sign_mode,
+    )
+    return Status(201, planned)
+
+
+# (before /planned/{entry_id}: "confirm" must not be taken for an entry's id)
+@router.post(
+    "/activities/{id}/planned/confirm",
+    response={200: ConfirmedOut, **ERROR_RESPONSES},
+    summary="确认全部拟办项目",
+    description="活动当天或之后，一次确认拟办清单中您权限范围内的全部项目：要么全部确认，"
+    "要么全部不确认并逐一说明不能确认的项目及原因。",
+)
+def planned_confirm_all(request, id: int = ActivityId):
+    activity = selectors.activity_get(user=request.auth, pk=id)
+    require(request.auth, Cap.ENTER_ACTIVITY)
+    entries = services.activity_confirm_planned(by=request.auth, activity=activity)
+    return {"confirmed": len(entries), "entries": [entry.pk for entry in entries]}
+
+
+@router.post(
+    "/activities/{id}/planned/{entry_id}/confirm",
+    response={200: EntryOut, **ERROR_RESPONSES},
+    summary="确认拟办项目",
+    description="活动当天或之后：拟办的行动已经完成，项目成为活动中的项目，"
+    "阶段随之推进，日期为活动日期。",
+)
+def planned_confirm(request, id: int = ActivityId, entry_id: int = PlannedId):
+    activity = selectors.activity_get(user=request.auth, pk=id)
+    planned = _planned_get(request.auth, activity, entry_id)
+    require(request.auth, Cap.ENTER_ACTIVITY)
+    return services.planned_confirm(by=request.auth, planned=planned)
+
+
+@router.delete(
+    "/activities/{id}/planned/{entry_id}",
+    response={204: None, **ERROR_RESPONSES},
+    summary="移出拟办清单",
+    description="把项目移出活动的拟办清单（项目阶段本来未变）。",
+)
+def planned_withdraw(request, id: int = ActivityId, entry_id: int = PlannedId):
+    activity = selectors.activity_get(user=request.auth, pk=id)
+    planned = _planned_get(request.auth, activity, entry_id)
+    require(request.auth, Cap.ENTER_ACTIVITY)
+    services.planned_withdraw(by=request.auth, planned=planned)
+    return Status(204, None)
