@@ -42,8 +42,9 @@ def _isolated_cache(settings, tmp_path):
         }
     }
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Ledger imports run inline under tests; the one test of the thread turns it back on.
-    settings.SANPI_IMPORT_IN_THREAD = False
+    # Background jobs run inside the call that starts them; the tests of the real worker
+    # (core/tests/test_worker.py) use the database queue and worker processes.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @dataclass

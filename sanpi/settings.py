@@ -12,8 +12,21 @@ Configuration comes from environment variables (see docs/operations.md):
                            above which a project needs a confirmation (default 500亿元 / 1000亿元)
   SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
   SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
-  SANPI_IMPORT_IN_THREAD   "0" to run ledger uploads inside the request (default: a thread)
+  SANPI_TASKS              "immediate" to run background jobs inside the request that starts
+                           them (tests); default "db": queued in the database for `sanpi worker`
+  SANPI_JOBS_KEEP_DAYS     finished background jobs and their files are purged after this many
+                           days (default 90)
   SANPI_UPLOAD_MAX_BYTES   largest workbook upload, in bytes (default 20MB)
+  SANPI_EMAIL_BACKEND      "smtp" to send notification emails through SANPI_EMAIL_HOST;
+                           default "console": written to the worker's output, not sent
+  SANPI_EMAIL_HOST / SANPI_EMAIL_PORT  the mail server (default localhost / 25)
+  SANPI_EMAIL_USER / SANPI_EMAIL_PASSWORD  its login, if it needs one
+  SANPI_EMAIL_TLS / SANPI_EMAIL_SSL  "1" for STARTTLS / implicit TLS (port 465)
+  SANPI_EMAIL_TIMEOUT      seconds to wait for the mail server (default 10)
+  SANPI_EMAIL_FROM         the sender address (default sanpi@localhost)
+  SANPI_ROBOT_TIMEOUT      seconds to wait for a group robot (企业微信/钉钉) to answer (default 5)
+  SANPI_SITE_URL           the address users open the site at, e.g. https://sanpi.example.gov.cn:
+                           links in emails and robot messages (default: paths only)
 """
 
 from __future__ import annotations
@@ -56,12 +69,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
+    "django_tasks",  # the task API of Django 6 (django.tasks), backported: core.tasks
+    "django_tasks_db",  # its queue in our own database, and the worker sanpi worker runs
     "sanpi.core",
     "sanpi.accounts",
     "sanpi.regions",
     "sanpi.projects",
     "sanpi.approvals",
     "sanpi.cockpit",
+    "sanpi.notifications",
 ]
 
 MIDDLEWARE = [
@@ -185,9 +201,41 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-# Ledger uploads are imported in a background thread of the web process, so a page can
-# show progress; "0" runs them inside the upload request instead (tests do).
-SANPI_IMPORT_IN_THREAD = os.environ.get("SANPI_IMPORT_IN_THREAD", "1") == "1"
+# Background jobs (imports, exports, bulletins, scheduled work; core.jobs) are queued in
+# the database and run by `sanpi worker`; "immediate" runs each inside the call that
+# starts it instead (the test suite does, except where it tests the real worker).
+SANPI_TASKS = os.environ.get("SANPI_TASKS", "db")
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if SANPI_TASKS == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+SANPI_JOBS_KEEP_DAYS = int(os.environ.get("SANPI_JOBS_KEEP_DAYS", "90"))
+
+# Notifications (sanpi.notifications): emails through Django's mail settings, group robots
+# over HTTP with a timeout. The console backend by default: nothing leaves the server
+# until SANPI_EMAIL_BACKEND=smtp is set (docs/operations.md, "Notifications").
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("SANPI_EMAIL_BACKEND", "console") == "smtp"
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("SANPI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SANPI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SANPI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SANPI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SANPI_EMAIL_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("SANPI_EMAIL_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("SANPI_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("SANPI_EMAIL_FROM", "sanpi@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SANPI_ROBOT_TIMEOUT = float(os.environ.get("SANPI_ROBOT_TIMEOUT", "5"))
+SANPI_SITE_URL = os.environ.get("SANPI_SITE_URL", "").rstrip("/")
 
 CACHES = {
     "default": {

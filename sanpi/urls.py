@@ -6,6 +6,7 @@ urlpatterns = [
     path("regions/", include("sanpi.regions.urls")),
     path("projects/", include("sanpi.projects.urls")),
     path("approvals/", include("sanpi.approvals.urls")),
+    path("notifications/", include("sanpi.notifications.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
     path("", include("sanpi.core.urls")),  # /audit/, /calendar/

@@ -57,6 +57,7 @@ class Cap(StrEnum):
     EVALUATE_AGENCY = "evaluate_agency"  # the company's evaluation of the 全代办 service
     MANAGE_COMMITMENTS = "manage_commitments"  # 承诺制 commitments and their fulfilment
     MANAGE_CALENDAR = "manage_calendar"  # enter/correct the official holiday schedule
+    MANAGE_JOBS = "manage_jobs"  # the background jobs' list and the schedules (operators)
 
 
 _LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
@@ -81,7 +82,7 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
     Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
     Role.ENTERPRISE: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY}),
-    Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR}),
+    Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR, Cap.MANAGE_JOBS}),
     # 三员分立: only the audit administrator reads or exports the log, never the system
     # administrator who manages the accounts it records.
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT, Cap.EXPORT_AUDIT}),

@@ -15,3 +15,5 @@ class ApprovalsConfig(AppConfig):
         from .selectors import moved_item_deadlines
 
         register_deadline_source(moved_item_deadlines)
+
+        from . import jobs  # noqa: F401  (declares the periodic 承诺 scan)

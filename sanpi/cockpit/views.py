@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap, pinned_dimensions
+from sanpi.core import jobs
 from sanpi.core.errors import NotFound
-from sanpi.core.web import BootstrapFormMixin, web_view
+from sanpi.core.web import BootstrapFormMixin, require_cap, web_view
 from sanpi.projects.models import Health, StageChoices
 from sanpi.projects.rules import parse_activity_key
 from sanpi.projects.selectors import (
@@ -24,7 +22,7 @@ from sanpi.projects.selectors import (
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
-from .io import activity_bulletin_docx
+from .jobs import BULLETIN
 from .selectors import (
     COHORT_DEFINITION,
     RATE_DEFINITIONS,
@@ -157,17 +155,12 @@ def rates(request):
     )
 
 
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
 @web_view
 def activity_bulletin(request, pk: int):
-    """The activity's bulletin as a Word document, for the user's scope."""
+    """The activity's bulletin as a Word document, for the user's scope: built by a
+    background job (a provincial activity lists thousands of projects); its page shows
+    progress and then the file."""
     activity = activity_get(user=request.user, pk=pk)
-    document = activity_bulletin_docx(by=request.user, activity=activity)
-    return FileResponse(
-        io.BytesIO(document.data),
-        as_attachment=True,
-        filename=document.filename,
-        content_type=DOCX_CONTENT_TYPE,
-    )
+    require_cap(request.user, Cap.EXPORT_LEDGER)
+    job = jobs.job_start(user=request.user, kind=BULLETIN, params={"activity": activity.pk})
+    return redirect("core:job", pk=job.pk)

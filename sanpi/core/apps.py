@@ -33,3 +33,5 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(sync_calendar, sender=self, dispatch_uid="sanpi.core.sync_calendar")
+
+        from . import periodic  # noqa: F401  (declares the periodic purge of old jobs)

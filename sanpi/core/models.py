@@ -1,4 +1,4 @@
-"""Cross-cutting models: the audit log, import jobs and the official working-day calendar."""
+"""Cross-cutting models: the audit log, background jobs and the official working-day calendar."""
 
 from __future__ import annotations
 
@@ -82,54 +82,105 @@ class AuditLog(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-class ImportJob(models.Model):
-    """One upload of a workbook to import, run in the background for large files.
+class Job(models.Model):
+    """One piece of background work: an import, an export, a bulletin, a scheduled job.
 
-    Progress while it runs lives in the cache (see core.imports); the outcome lands
-    here: a summary of what was written, or the errors and a copy of the file with the
-    bad cells marked. A job is visible only to the user who started it.
+    ``core.jobs`` starts it (this row and its task in the queue, in one transaction), a
+    worker (``sanpi worker``) runs it, and its outcome lands here: a summary, a file to
+    download, or the errors (an import's with a copy of the file, bad cells marked).
+    Progress while it runs lives in the cache. A job started by a user is visible to that
+    user and to the system administrator; a scheduled job has no user.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "排队中"
-        RUNNING = "running", "导入中"
+        RUNNING = "running", "处理中"
         DONE = "done", "已完成"
         REJECTED = "rejected", "有错误，未导入"
-        FAILED = "failed", "导入失败"
+        FAILED = "failed", "失败"
+
+    FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField("类型", max_length=30)
+    kind = models.CharField("类型", max_length=40, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="用户",
         on_delete=models.CASCADE,
-        related_name="import_jobs",
+        related_name="jobs",
+        null=True,
+        blank=True,
     )
-    filename = models.CharField("文件名", max_length=255)
+    filename = models.CharField("文件名", max_length=255, blank=True)
     dry_run = models.BooleanField("仅校验", default=False)
+    params = models.JSONField("参数", default=dict, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    worker = models.CharField("处理进程", max_length=100, blank=True)
+    task_id = models.CharField("队列任务编号", max_length=64, blank=True)
+    retry_of = models.ForeignKey(
+        "self",
+        verbose_name="重试自",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retries",
+    )
+    # Where the job was started from, so its audit rows say so too (web, api, cli, system).
+    origin = models.JSONField("来源", default=dict, blank=True)
     message = models.CharField("结果", max_length=500, blank=True)
     summary = models.JSONField("结果明细", default=dict, blank=True)
     errors = models.JSONField("错误", default=list, blank=True)
     marked_file = models.BinaryField("标注错误的文件", null=True, blank=True)
+    result_file = models.BinaryField("结果文件", null=True, blank=True)
+    result_name = models.CharField("结果文件名", max_length=255, blank=True)
     # The upload, kept while the job runs and after a refusal, so the user can import it
     # again with columns assigned by hand; cleared once the job has succeeded.
     source_file = models.BinaryField("上传的文件", null=True, blank=True)
 
     class Meta:
-        verbose_name = "导入任务"
-        verbose_name_plural = "导入任务"
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="core_import_user_id_1b469b_idx"),
+            models.Index(fields=["status", "created_at"], name="core_job_status_created"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.filename}（{self.get_status_display()}）"
+        return f"{self.filename or self.kind}（{self.get_status_display()}）"
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+        return self.status in self.FINISHED
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class WorkerProcess(models.Model):
+    """A running ``sanpi worker``: its heartbeat tells the others it is alive, so a job
+    left "running" by a worker that died (kill -9, power cut) is found and settled."""
+
+    id = models.CharField("编号", max_length=100, primary_key=True)  # host:pid:start
+    host = models.CharField("主机", max_length=100)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间", auto_now_add=True)
+    seen_at = models.DateTimeField("最近心跳", db_index=True)
+
+    class Meta:
+        verbose_name = "后台处理进程"
+        verbose_name_plural = "后台处理进程"
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return self.id
 
 
 class ImportMapping(models.Model):
@@ -240,3 +291,53 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年（{'已录入' if self.covered else '未录入'}）"
+
+
+class Schedule(models.Model):
+    """A periodic job: declared in code with ``@periodic`` (core.schedules), run as a job
+    of the same kind with no user. The row mirrors the declaration and holds what the
+    system administrator may change (time of day or interval, on or off, working days
+    only) and when it is due next; a worker fires it (``schedules.tick``)."""
+
+    class Every(models.TextChoices):
+        DAILY = "daily", "每天"
+        INTERVAL = "interval", "按间隔"
+
+    name = models.CharField("任务", max_length=40, primary_key=True)  # the job kind
+    label = models.CharField("名称", max_length=100)
+    every = models.CharField("周期", max_length=10, choices=Every.choices)
+    at = models.TimeField("每天执行时间", null=True, blank=True)
+    minutes = models.PositiveSmallIntegerField(
+        "间隔（分钟）",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+    )
+    working_days_only = models.BooleanField("仅工作日", default=False)
+    enabled = models.BooleanField("启用", default=True)
+    # Changed by an administrator: a new default in the code no longer replaces it.
+    customized = models.BooleanField("管理员已修改", default=False)
+    next_run = models.DateTimeField("下次执行", null=True, blank=True, db_index=True)
+    last_fired_at = models.DateTimeField("上次执行", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "定时任务"
+        verbose_name_plural = "定时任务"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+    @property
+    def when_text(self) -> str:
+        """每天 01:00（仅工作日）, 每15分钟, 每小时 …"""
+        if self.every == self.Every.DAILY:
+            text = f"每天 {self.at:%H:%M}" if self.at else "每天"
+        elif self.minutes == 60:
+            text = "每小时"
+        elif self.minutes and self.minutes % 60 == 0:
+            text = f"每{self.minutes // 60}小时"
+        else:
+            text = f"每{self.minutes}分钟"
+        return text + ("（仅工作日）" if self.working_days_only else "")

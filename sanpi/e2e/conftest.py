@@ -16,6 +16,7 @@ DJANGO_ALLOW_ASYNC_UNSAFE while their browser is up, and only then.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,3 +91,23 @@ def log_in(page) -> Callable:
         return page
 
     return _log_in
+
+
+@pytest.fixture
+def worker(settings, transactional_db, tmp_path) -> Iterator[None]:
+    """Background jobs go to the database queue and a real `sanpi worker` runs them."""
+    import signal
+
+    from sanpi.core.tests.processes import start_worker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    proc = start_worker(tmp_path / "worker-data")
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()

@@ -49,8 +49,8 @@ def _row(name: str, credit_code: str, **more) -> dict:
     }
 
 
-def test_import_error_fix_import_and_see_the_rates(page, log_in, settings, tmp_path):
-    settings.SANPI_IMPORT_IN_THREAD = True  # the real upload path: a thread and a progress page
+def test_import_error_fix_import_and_see_the_rates(page, log_in, worker, tmp_path):
+    # The real upload path: the job queued in the database, a worker process, a progress page.
     county = County.objects.get(code="141102")
     ZoneFactory(name="吕梁经济技术开发区", county=county)
     ActivityFactory(year=2021, sequence=4, date=dt.date(2021, 10, 30))
@@ -97,11 +97,10 @@ def test_import_error_fix_import_and_see_the_rates(page, log_in, settings, tmp_p
 
 
 def test_a_clerks_own_layout_is_previewed_and_its_unknown_column_assigned(
-    page, log_in, settings, tmp_path
+    page, log_in, worker, tmp_path
 ):
     """A workbook with a title row and a column the system does not know: the clerk sees
     what was understood, assigns the column on the page, and the file imports."""
-    settings.SANPI_IMPORT_IN_THREAD = True
     county = County.objects.get(code="141102")
     ZoneFactory(name="吕梁经济技术开发区", county=county)
     ActivityFactory(year=2021, sequence=4, date=dt.date(2021, 10, 30))

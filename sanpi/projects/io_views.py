@@ -13,16 +13,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import imports, uploads
-from sanpi.core.models import ImportJob
+from sanpi.core import imports, jobs, uploads
+from sanpi.core.models import Job
 from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
-from .io import LEDGER, ledger_import
-from .ledger_export import ledger_export, ledger_template
+from .io import LEDGER
+from .jobs import LEDGER_EXPORT, LEDGER_IMPORT
+from .ledger_export import ledger_template
 from .selectors import ProjectFilter
 
-JOB_KIND = "ledger"
+JOB_KIND = LEDGER_IMPORT
 SUMMARY_LABELS = (
     ("rows", "数据行"),
     ("created", "新增项目"),
@@ -50,17 +51,10 @@ class LedgerUploadForm(forms.Form):
 
 
 def _start(request, *, data: bytes, filename: str, dry_run: bool, mapping: dict[str, str]):
-    user = request.user
-
-    def work(progress):
-        return ledger_import(
-            by=user, data=data, dry_run=dry_run, progress=progress, filename=filename,
-            mapping=mapping,
-        )  # fmt: skip
-
-    job = imports.job_start(
-        user=user, kind=JOB_KIND, filename=filename, dry_run=dry_run, work=work, source=data
-    )
+    job = jobs.job_start(
+        user=request.user, kind=JOB_KIND, filename=filename, dry_run=dry_run, source=data,
+        params={"mapping": mapping},
+    )  # fmt: skip
     return redirect("ledger:job", pk=job.pk)
 
 
@@ -80,8 +74,8 @@ def ledger_import_page(request):
             dry_run=form.cleaned_data["dry_run"],
             mapping=remembered if form.cleaned_data["use_mapping"] else {},
         )
-    jobs = imports.job_list(user=request.user, kind=JOB_KIND)[:10]
-    context = {"form": form, "jobs": jobs, "remembered": sorted(remembered.items())}
+    recent = jobs.job_list(user=request.user, kind=JOB_KIND)[:10]
+    context = {"form": form, "jobs": recent, "remembered": sorted(remembered.items())}
     return render(request, "ledger/import.html", context)
 
 
@@ -109,34 +103,31 @@ def remap(request, pk):
     )  # fmt: skip
 
 
-def _job(request, pk) -> ImportJob:
+def _job(request, pk) -> Job:
     """The user's own job (anyone else's: 404), if they may still import."""
-    job = imports.job_get(user=request.user, pk=pk)
+    job = jobs.job_get(user=request.user, pk=pk)
     require_cap(request.user, Cap.IMPORT_LEDGER)
     return job
 
 
-def _mapping_rows(job: ImportJob) -> list[dict]:
+def _mapping_rows(job: Job) -> list[dict]:
     """The refused file's columns, each with the template column it was taken for, for
     the form where the user assigns them by hand (only when a column was not found)."""
     ledger = (job.summary or {}).get("understood", {}).get("ledger") or {}
-    if job.status != ImportJob.Status.REJECTED or not any("找不到此列" in e for e in job.errors):
+    if job.status != Job.Status.REJECTED or not any("找不到此列" in e for e in job.errors):
         return []
     rows = [{**c, "current": c["target"]} for c in ledger.get("columns", [])]
     rows += [{**c, "current": ""} for c in ledger.get("ignored", [])]
     return sorted(rows, key=lambda c: (len(c["letter"]), c["letter"]))
 
 
-def _status_context(job: ImportJob) -> dict:
-    stale = imports.job_is_stale(job)
-    running = not job.finished and not stale
+def _status_context(job: Job) -> dict:
     summary = job.summary or {}
     return {
         "job": job,
-        "running": running,
-        "stale": stale,
-        "stale_message": imports.STALE_MESSAGE,
-        "progress": imports.job_progress(job) if running else None,
+        "running": not job.finished,
+        "progress": jobs.job_progress(job) if not job.finished else None,
+        "no_worker": jobs.no_worker_running() if not job.finished else False,
         "summary_rows": [(label, summary[key]) for key, label in SUMMARY_LABELS if key in summary],
         "summary": summary,
         "has_marked": bool(job.marked_file),
@@ -186,6 +177,11 @@ def template_file(request):
 @require_GET
 @web_view
 def export_file(request):
+    """The ledger export as a background job (a province's ledger takes a while): the
+    job page shows its progress and then the file to download."""
     require_cap(request.user, Cap.EXPORT_LEDGER)
-    export = ledger_export(by=request.user, filters=ProjectFilter.from_params(request.GET))
-    return _xlsx_response(export.data, export.filename)
+    filters = ProjectFilter.from_params(request.GET)
+    job = jobs.job_start(
+        user=request.user, kind=LEDGER_EXPORT, params={"filters": filters.as_params()}
+    )
+    return redirect("core:job", pk=job.pk)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sanpi.accounts.actors import SystemActor
 from sanpi.cockpit.selectors import RATE_DEFINITIONS
+from sanpi.core.tests.jobs import job_file
 from sanpi.projects.services import activity_add_project, project_advance_stage, project_set_health
 from sanpi.projects.tests.factories import ProjectFactory
 
@@ -141,8 +142,8 @@ def test_activity_bulletin_docx_states_the_figures_for_the_users_scope(world, lo
         )
 
     def text(role: str) -> str:
-        response = login(world.user(role)).get(
-            reverse("cockpit:activity_bulletin", args=[world.activity.pk])
+        response = job_file(
+            login(world.user(role)), reverse("cockpit:activity_bulletin", args=[world.activity.pk])
         )
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment")
@@ -229,8 +230,8 @@ def test_word_bulletin_states_the_value_rate_with_separators_and_units(world, lo
     from docx import Document
 
     activity = _produced_at_scale(world)
-    response = login(world.user("city_office")).get(
-        reverse("cockpit:activity_bulletin", args=[activity.pk])
+    response = job_file(
+        login(world.user("city_office")), reverse("cockpit:activity_bulletin", args=[activity.pk])
     )
     doc = Document(BytesIO(b"".join(response.streaming_content)))
     text = "\n".join(p.text for p in doc.paragraphs)

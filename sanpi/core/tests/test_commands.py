@@ -29,20 +29,9 @@ from sanpi.accounts.models import User
 from sanpi.accounts.tests.factories import UserFactory
 from sanpi.core.management.commands._dbcopy import file_vendor
 from sanpi.core.models import AuditLog
+from sanpi.core.tests import processes
 
 # --- serve ----------------------------------------------------------------------------
-
-
-def _database_url() -> str:
-    """A DATABASE_URL for the test database, so a child process sees the test's data."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(s['NAME']).resolve()}"
-    quote = urllib.parse.quote
-    return (
-        f"postgres://{quote(s['USER'])}:{quote(s['PASSWORD'] or '')}@{s['HOST']}:{s['PORT']}/"
-        f"{quote(s['NAME'])}"
-    )
 
 
 @contextlib.contextmanager
@@ -50,7 +39,7 @@ def _served(tmp_path: Path, *args: str, database_url: str = "") -> Iterator[str]
     """Run `sanpi serve --port 0 ARGS` (on the test database by default); yield its URL."""
     env = {
         **os.environ,
-        "DATABASE_URL": database_url or _database_url(),
+        "DATABASE_URL": database_url or processes.database_url(),
         "SANPI_DATA_DIR": str(tmp_path / "serve-data"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -106,6 +95,26 @@ def _post_login(base: str, *, headers: dict[str, str]) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_with_worker_runs_queued_jobs_and_stops_it(tmp_path, settings):
+    """The demo's `serve --with-worker`: a worker beside the web server takes the queued
+    jobs, and stops with the server."""
+    import time
+
+    from sanpi.core import jobs
+    from sanpi.core.models import Job, WorkerProcess
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    job = jobs.job_start(user=None, kind="core.ping")
+    with _served(tmp_path, "--with-worker"):
+        deadline = time.monotonic() + 60
+        while Job.objects.get(pk=job.pk).status != "done":
+            assert time.monotonic() < deadline, "the worker beside the server ran nothing"
+            time.sleep(0.1)
+        assert WorkerProcess.objects.count() == 1
+    assert not WorkerProcess.objects.exists()  # stopped cleanly, its heartbeat row gone
 
 
 @pytest.mark.django_db(transaction=True)

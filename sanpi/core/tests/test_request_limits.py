@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sanpi.core import uploads
-from sanpi.core.models import ImportJob
+from sanpi.core.models import Job
 from sanpi.core.tests.test_settings import _probe
 from sanpi.projects.models import Project
 
@@ -186,12 +186,12 @@ def test_an_oversize_workbook_is_refused_before_it_is_parsed(world, login, setti
     again with "文件太大：不能超过…（此文件…）" and what to do; the file is never opened (no
     job, no import, no reading of its bytes)."""
     from sanpi.core import workbooks
-    from sanpi.projects import io_views
+    from sanpi.projects import jobs as project_jobs
 
     def never(*args, **kwargs):
         raise AssertionError("an oversize upload must not be parsed")
 
-    monkeypatch.setattr(io_views, "ledger_import", never)
+    monkeypatch.setattr(project_jobs, "ledger_import", never)
     monkeypatch.setattr(workbooks, "open_book", never)
     settings.SANPI_UPLOAD_MAX_BYTES = 64 * 1024
     client = login(world.user("city_office"))
@@ -202,7 +202,7 @@ def test_an_oversize_workbook_is_refused_before_it_is_parsed(world, login, setti
     assert response.status_code == 200
     assert "文件太大：不能超过64KB（此文件200KB），未导入" in html
     assert "删去文件中无关的工作表" in html
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_size_text():

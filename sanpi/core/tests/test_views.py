@@ -50,9 +50,9 @@ def _status(
 # (url name, kwargs builder, roles allowed, roles that can see the object or None)
 def _job(w):
     """A rejected ledger import of the county officer's, with its marked file."""
-    from sanpi.core.models import ImportJob
+    from sanpi.core.models import Job
 
-    job = ImportJob.objects.create(
+    job = Job.objects.create(
         kind="ledger",
         user=w.user("county"),
         filename="台账.xlsx",
@@ -61,6 +61,32 @@ def _job(w):
         marked_file=b"PK",
     )
     return {"pk": job.pk}
+
+
+def _export_job(w):
+    """A finished export of the county officer's, with its file."""
+    from sanpi.core.models import Job
+
+    job = Job.objects.create(
+        kind="ledger_export",
+        user=w.user("county"),
+        status="done",
+        message="已导出1个项目",
+        result_file=b"PK",
+        result_name="项目台账.xlsx",
+    )
+    return {"pk": job.pk}
+
+
+def _webhook(w):
+    from sanpi.notifications.models import Webhook
+
+    hook = Webhook.objects.create(
+        county=w.county_b,
+        format="wecom",
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+    )
+    return {"pk": hook.pk}
 
 
 def _aw(w):
@@ -126,6 +152,17 @@ PAGES = [
     ("ledger:job", _job, OWNER, OWNER),
     ("ledger:job_progress", _job, OWNER, OWNER),
     ("ledger:marked", _job, OWNER, OWNER),
+    ("core:job", _export_job, OWNER, OWNER),
+    ("core:job_status", _export_job, OWNER, OWNER),
+    ("core:job_download", _export_job, OWNER, OWNER),
+    ("core:job_admin", None, {"admin"}, None),
+    ("core:schedules", None, {"admin"}, None),
+    ("notifications:list", None, ALL, None),
+    ("notifications:preferences", None, ALL, None),
+    ("notifications:webhook_list", None, {"admin"}, None),
+    ("notifications:webhook_create", None, {"admin"}, None),
+    ("notifications:webhook_edit", _webhook, {"admin"}, None),
+    ("core:schedule_edit", lambda w: {"name": "approvals_scan"}, {"admin"}, None),
     ("cockpit:rates", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
@@ -194,9 +231,24 @@ POST_ONLY = {
     "core:calendar_days_set",
     "core:calendar_day_remove",
     "core:calendar_year_set",
+    "core:job_retry",
+    "notifications:open",
+    "notifications:read_all",
+    "notifications:webhook_set_enabled",
 }
+# Pages that start a background job and send the user to its page (which must open).
+STARTS_A_JOB = {"ledger:export", "cockpit:activity_bulletin"}
 PUBLIC = {"accounts:login"}
-UI_NAMESPACES = ("cockpit", "projects", "regions", "accounts", "core", "ledger", "approvals")
+UI_NAMESPACES = (
+    "cockpit",
+    "projects",
+    "regions",
+    "accounts",
+    "core",
+    "ledger",
+    "approvals",
+    "notifications",
+)
 
 
 def _route_names() -> set[str]:
@@ -223,12 +275,14 @@ def test_every_page_for_every_role(world, login, role):
         readers = APPROVAL_READERS if name.startswith("approvals:") else READERS
         expected = _status(role, allowed, visible=visible, readers=readers)
         response = client.get(url)
+        if name in STARTS_A_JOB and response.status_code == 302:
+            response = client.get(response.url)
         if response.status_code != expected:
             failures.append(f"{url}: {response.status_code}, expected {expected}")
         elif (
             expected == 200
             and response["Content-Type"].startswith("text/html")
-            and not name.endswith(("job_progress", "activity_candidates"))  # htmx fragments
+            and not name.endswith(("job_progress", "job_status", "activity_candidates"))
         ):
             assert "三批 · 开发区项目平台" in response.content.decode()
     assert not failures, "\n".join(failures)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from sanpi.core.tests import office
+from sanpi.core.tests.jobs import job_file
 from sanpi.projects.io import ACTIVITIES, LEDGER, ledger_import
 from sanpi.projects.ledger_export import ledger_export
 from sanpi.projects.tests.ledger_files import fill_every_cell
@@ -26,7 +27,7 @@ def ledger(world):
 
 
 def _download(client, url: str) -> bytes:
-    response = client.get(url)
+    response = job_file(client, url) if "export" in url else client.get(url)
     assert response.status_code == 200, url
     return b"".join(response.streaming_content)
 

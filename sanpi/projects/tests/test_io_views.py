@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from openpyxl import load_workbook
 
-from sanpi.core import imports, xlsx
-from sanpi.core.models import AuditLog, ImportJob
-from sanpi.projects import io_views
+from sanpi.core import imports, jobs, xlsx
+from sanpi.core.models import AuditLog, Job
+from sanpi.core.tests.jobs import job_file
+from sanpi.projects import jobs as project_jobs
 from sanpi.projects.models import Project
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.projects.tests.ledger_files import row, signed, workbook
-from sanpi.regions.models import County
-from sanpi.regions.rules import COUNTIES
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +32,7 @@ def post_file(client, data: bytes, **extra):
     return client.post("/ledger/import/", {"file": upload(data), **extra})
 
 
-def job_url(job: ImportJob, suffix: str = "") -> str:
+def job_url(job: Job, suffix: str = "") -> str:
     return f"/ledger/jobs/{job.pk}/{suffix}"
 
 
@@ -55,9 +51,7 @@ def test_importers_get_the_upload_page(world, login, role):
 
 @pytest.mark.parametrize("role", NOT_IMPORTERS)
 def test_others_are_refused_every_import_page(world, login, role):
-    owner_job = ImportJob.objects.create(
-        user=world.user("city_office"), kind="ledger", filename="a.xlsx"
-    )
+    owner_job = Job.objects.create(user=world.user("city_office"), kind="ledger", filename="a.xlsx")
     client = login(world.user(role))
     for response in (
         client.get("/ledger/import/"),
@@ -79,18 +73,19 @@ def test_others_are_refused_every_import_page(world, login, role):
     ("role", "status"), [("leader", 200), ("enterprise", 200), ("admin", 403), ("auditor", 403)]
 )
 def test_export_needs_the_export_capability(world, login, role, status):
-    assert login(world.user(role)).get("/ledger/export.xlsx").status_code == status
+    response = login(world.user(role)).get("/ledger/export.xlsx")
+    assert response.status_code == (302 if status == 200 else status)
 
 
 def test_jobs_are_visible_only_to_who_started_them(world, login):
     client = login(world.user("city_office"))
     post_file(client, workbook([row(1, **{"总投资(万元)": "x"})]))
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     other = login(world.user("county"))
     for suffix in ("", "progress/", "marked.xlsx"):
         assert other.get(job_url(job, suffix)).status_code == 404
     assert other.post(job_url(job, "remap/"), {"map:总投资(万元)": ""}).status_code == 404
-    assert ImportJob.objects.count() == 1
+    assert Job.objects.count() == 1
     assert "还没有导入记录" in other.get("/ledger/import/").content.decode()
     assert other.get("/ledger/jobs/00000000-0000-0000-0000-000000000000/").status_code == 404
 
@@ -112,16 +107,16 @@ def test_unmatched_columns_are_assigned_on_the_page_and_remembered(world, login)
     client = login(user)
     data = _renamed("项目单位", "企业名字")
     response = post_file(client, data)
-    job = ImportJob.objects.get()
-    assert job.status == ImportJob.Status.REJECTED
+    job = Job.objects.get()
+    assert job.status == Job.Status.REJECTED
     page = client.get(response.url).content.decode()
     assert "第1行 项目单位: 找不到此列（表头在第1行）" in page
     assert 'id="remap-form"' in page and 'name="map:企业名字"' in page
     # The clerk says 企业名字 is 项目单位: the same file is imported again, and it works.
     response = client.post(job_url(job, "remap/"), {"map:企业名字": "项目单位", "map:序号": ""})
-    again = ImportJob.objects.exclude(pk=job.pk).get()
+    again = Job.objects.exclude(pk=job.pk).get()
     assert response.url == job_url(again)
-    assert again.status == ImportJob.Status.DONE, again.errors
+    assert again.status == Job.Status.DONE, again.errors
     assert again.source_file is None  # kept only while it may be imported again
     assert Project.objects.filter(name="新材料项目1").exists()
     # Only what the clerk changed is remembered (序号 was ignored already).
@@ -132,21 +127,21 @@ def test_unmatched_columns_are_assigned_on_the_page_and_remembered(world, login)
     assert "“企业名字”→“项目单位”" in page
     other = _renamed("项目单位", "企业名字").replace(b"1", b"1")
     post_file(client, other, use_mapping="on")
-    assert ImportJob.objects.latest("created_at").status == ImportJob.Status.DONE
+    assert Job.objects.latest("created_at").status == Job.Status.DONE
     post_file(client, other)  # unticked
-    assert ImportJob.objects.latest("created_at").status == ImportJob.Status.REJECTED
+    assert Job.objects.latest("created_at").status == Job.Status.REJECTED
 
 
 def test_a_bad_assignment_is_ignored_and_a_finished_job_cannot_be_reimported(world, login):
     client = login(world.user("city_office"))
     post_file(client, workbook([row(1)]))
-    done = ImportJob.objects.get()
+    done = Job.objects.get()
     assert client.post(job_url(done, "remap/"), {"map:a": "项目单位"}).status_code == 404
     post_file(client, _renamed("项目单位", "企业名字"))
-    refused = ImportJob.objects.latest("created_at")
+    refused = Job.objects.latest("created_at")
     client.post(job_url(refused, "remap/"), {"map:企业名字": "不是模板的列"})
-    latest = ImportJob.objects.latest("created_at")
-    assert latest.status == ImportJob.Status.REJECTED
+    latest = Job.objects.latest("created_at")
+    assert latest.status == Job.Status.REJECTED
     assert imports.mapping_get(user=world.user("city_office"), kind="ledger") == {}
 
 
@@ -161,7 +156,7 @@ def test_bad_file_lists_every_error_and_offers_the_marked_copy(world, login):
     )
     before = (Project.objects.count(), AuditLog.objects.count())
     response = post_file(client, data)
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert response.status_code == 302
     assert response.url == job_url(job)
     assert (job.status, job.user, job.filename, job.dry_run) == (
@@ -195,7 +190,7 @@ def test_bad_file_lists_every_error_and_offers_the_marked_copy(world, login):
 def test_good_file_shows_the_result(world, login):
     client = login(world.user("city_office"))
     response = post_file(client, workbook([row(1), signed(2)]), dry_run="")
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert (response.status_code, job.status) == (302, "done")
     page = client.get(response.url).content.decode()
     assert (
@@ -220,7 +215,7 @@ def test_dry_run_writes_nothing(world, login):
     client = login(world.user("zone"))
     before = (Project.objects.count(), AuditLog.objects.count())
     post_file(client, workbook([row(1)]), dry_run="on")
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert (job.status, job.dry_run) == ("done", True)
     assert (Project.objects.count(), AuditLog.objects.count()) == before
     page = client.get(job_url(job)).content.decode()
@@ -251,20 +246,21 @@ def test_form_errors(world, login, settings):
     settings.SANPI_UPLOAD_MAX_BYTES = 100
     response = post_file(client, workbook([row(1)]))
     assert "文件太大：不能超过100字节" in response.content.decode()
-    assert not ImportJob.objects.exists()
+    assert not Job.objects.exists()
 
 
 def test_an_unexpected_failure_is_a_failed_job_not_a_500(world, login, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(io_views, "ledger_import", broken)
+    monkeypatch.setattr(project_jobs, "ledger_import", broken)
     client = login(world.user("city_office"))
     response = post_file(client, workbook([row(1)]))
-    job = ImportJob.objects.get()
+    job = Job.objects.get()
     assert job.status == "failed"
     page = client.get(response.url).content.decode()
-    assert imports.INTERNAL_ERROR in page
+    assert jobs.INTERNAL_ERROR in page
+    assert 'id="job-retry"' in page
 
 
 # --- progress -----------------------------------------------------------------------------
@@ -272,10 +268,8 @@ def test_an_unexpected_failure_is_a_failed_job_not_a_500(world, login, monkeypat
 
 def test_progress_fragment_polls_until_the_job_is_done(world, login):
     user = world.user("city_office")
-    job = ImportJob.objects.create(
-        user=user, kind="ledger", filename="大文件.xlsx", status="running"
-    )
-    imports.CacheProgress(job.pk)(2500, 10000, "校验")
+    job = Job.objects.create(user=user, kind="ledger", filename="大文件.xlsx", status="running")
+    jobs.CacheProgress(job.pk)(2500, 10000, "校验")
     client = login(user)
 
     page = client.get(job_url(job)).content.decode()
@@ -292,81 +286,40 @@ def test_progress_fragment_polls_until_the_job_is_done(world, login):
     assert "正在校验" in fragment and "2500 / 10000" in fragment
 
     # A file that doesn't say how many rows it has: rows counted, no percentage.
-    imports.CacheProgress(job.pk)(500, 0, "读取")
+    jobs.CacheProgress(job.pk)(500, 0, "读取")
     fragment = client.get(job_url(job, "progress/")).content.decode()
     assert "正在读取" in fragment and "已处理 500 行" in fragment
     assert "aria-valuenow" not in fragment
 
-    ImportJob.objects.filter(pk=job.pk).update(status="done", message="导入完成。共10000行")
+    Job.objects.filter(pk=job.pk).update(status="done", message="导入完成。共10000行")
     fragment = client.get(job_url(job, "progress/")).content.decode()
     assert "hx-trigger" not in fragment
     assert "导入完成。共10000行" in fragment
 
 
-def test_a_job_whose_process_died_says_so(world, login):
+def test_a_job_whose_worker_died_fails_and_can_be_retried(world, login):
+    """The worker running it was killed: the next look at the queue marks the job
+    failed (nothing of it was written), and "重试" imports the kept upload again."""
     user = world.user("city_office")
-    job = ImportJob.objects.create(user=user, kind="ledger", filename="a.xlsx", status="running")
-    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    job = Job.objects.create(
+        user=user, kind="ledger", filename="a.xlsx", status="running", attempts=1,
+        worker="no-such-host:999999:1", source_file=workbook([row(1)]),
+    )  # fmt: skip
+    assert [j.pk for j in jobs.settle_interrupted()] == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", jobs.INTERRUPTED)
     client = login(user)
     page = client.get(job_url(job)).content.decode()
-    assert imports.STALE_MESSAGE in page
-    assert "hx-trigger" not in page
-    # Old but still reporting progress: a long import, not a dead one.
-    imports.CacheProgress(job.pk)(10, 100, "写入")
-    page = client.get(job_url(job)).content.decode()
-    assert imports.STALE_MESSAGE not in page
-    assert 'hx-trigger="every 500ms"' in page
-
-
-@pytest.fixture
-def counties(transactional_db):
-    """The reference counties, which an earlier transactional test's flush may have
-    emptied along with everything else (migrations seed them only once)."""
-    for code, name in COUNTIES:
-        County.objects.get_or_create(code=code, defaults={"name": name})
-
-
-@pytest.mark.django_db(transaction=True)
-def test_upload_runs_in_a_background_thread_with_progress(
-    counties, world, login, settings, monkeypatch
-):
-    """The real thing: the upload answers at once, a thread imports, the page polls.
-
-    Transactional, so that the thread's own database connection sees the job."""
-    settings.SANPI_IMPORT_IN_THREAD = True
-    reached, release = threading.Event(), threading.Event()
-    real_import = io_views.ledger_import
-
-    def held_import(*, progress, **kwargs):
-        progress(3, 10, "读取")
-        reached.set()
-        assert release.wait(30)
-        return real_import(progress=progress, **kwargs)
-
-    monkeypatch.setattr(io_views, "ledger_import", held_import)
-    user = world.user("city_office")
-    client = login(user)
-    response = post_file(client, workbook([row(1), signed(2)]))
-    job = ImportJob.objects.get()
-    assert response.status_code == 302
-    worker = next(t for t in threading.enumerate() if t.name == imports.thread_name(job.pk))
-    try:
-        assert reached.wait(30)
-        fragment = client.get(job_url(job, "progress/")).content.decode()
-        assert 'data-status="running"' in fragment
-        assert 'hx-trigger="every 500ms"' in fragment
-        assert "正在读取" in fragment and "30%" in fragment
-    finally:
-        release.set()
-        worker.join(60)
-    assert not worker.is_alive()
-    fragment = client.get(job_url(job, "progress/")).content.decode()
-    assert "hx-trigger" not in fragment
-    assert "导入完成。共2行：新增项目2个" in fragment
-    # The thread wrote with the request's audit context.
-    summary = AuditLog.objects.get(action="import")
-    assert (summary.source, summary.ip, summary.user_id) == ("web", "127.0.0.1", user.pk)
-    assert Project.objects.filter(name__startswith="新材料项目").count() == 2
+    assert jobs.INTERRUPTED in page and "hx-trigger" not in page
+    response = client.post(f"/jobs/{job.pk}/retry/")
+    retry = Job.objects.get(retry_of=job)
+    assert response.status_code == 302 and response.url == job_url(retry)
+    assert retry.status == "done", retry.message
+    assert Project.objects.filter(name__startswith="新材料项目").count() == 1
+    assert AuditLog.objects.filter(object_id=str(retry.pk), message__contains="重试").exists()
+    # Someone else's job: no retry.
+    other = login(world.user("county"))
+    assert other.post(f"/jobs/{job.pk}/retry/").status_code == 404
 
 
 # --- downloads ----------------------------------------------------------------------------
@@ -380,7 +333,8 @@ def test_template_download(world, login):
     assert wb.sheetnames == ["项目台账", "三个一批活动"]
 
 
-def _exported(response) -> list[str]:
+def _exported(client, url: str = "/ledger/export.xlsx") -> list[str]:
+    response = job_file(client, url)
     assert response.status_code == 200
     assert response["Content-Type"] == xlsx.XLSX_CONTENT_TYPE
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)["项目台账"]
@@ -389,19 +343,19 @@ def _exported(response) -> list[str]:
 
 def test_export_uses_the_list_filters_and_the_scope(world, login):
     city = login(world.user("city_office"))
-    assert _exported(city.get("/ledger/export.xlsx")) == ["乙装备制造项目", "甲新材料项目"]
-    assert _exported(city.get("/ledger/export.xlsx?county=141181")) == ["乙装备制造项目"]
-    assert _exported(city.get("/ledger/export.xlsx?q=甲")) == ["甲新材料项目"]
-    assert _exported(city.get("/ledger/export.xlsx?stage=reached")) == []
-    assert _exported(city.get("/ledger/export.xlsx?zone=abc&county=")) == [
+    assert _exported(city, "/ledger/export.xlsx") == ["乙装备制造项目", "甲新材料项目"]
+    assert _exported(city, "/ledger/export.xlsx?county=141181") == ["乙装备制造项目"]
+    assert _exported(city, "/ledger/export.xlsx?q=甲") == ["甲新材料项目"]
+    assert _exported(city, "/ledger/export.xlsx?stage=reached") == []
+    assert _exported(city, "/ledger/export.xlsx?zone=abc&county=") == [
         "乙装备制造项目",
         "甲新材料项目",
     ]
     log = AuditLog.objects.filter(action="export").order_by("id")[1]
     assert (log.source, log.message) == ("web", "导出项目台账1个项目（筛选：county=141181）")
     county = login(world.user("county"))
-    assert _exported(county.get("/ledger/export.xlsx")) == ["甲新材料项目"]
-    assert _exported(county.get("/ledger/export.xlsx?county=141181")) == []
+    assert _exported(county, "/ledger/export.xlsx") == ["甲新材料项目"]
+    assert _exported(county, "/ledger/export.xlsx?county=141181") == []
 
 
 def test_export_query_count_does_not_grow_with_the_ledger(world, login):
@@ -409,7 +363,7 @@ def test_export_query_count_does_not_grow_with_the_ledger(world, login):
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/ledger/export.xlsx").status_code == 200
+            assert client.get("/ledger/export.xlsx").status_code == 302
         return len(ctx.captured_queries)
 
     few = queries()

@@ -9,6 +9,10 @@ headers, and from no one else's (docs/operations.md).
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,13 +26,27 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 为任选）")
         parser.add_argument("--threads", type=int, default=8, help="工作线程数（默认 8）")
         parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="同时启动一个后台处理进程（sanpi worker），随网页服务一起停止（演示用；生产环境单独运行）",
+        )
+        parser.add_argument(
             "--trusted-proxy",
             default="",
             metavar="ADDRESS",
             help="反向代理的 IP 地址：只信任它发来的 X-Forwarded-For / X-Forwarded-Proto",
         )
 
-    def handle(self, *args, host: str, port: int, threads: int, trusted_proxy: str, **options):
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        threads: int,
+        trusted_proxy: str,
+        with_worker: bool = False,
+        **options,
+    ):
         from django.conf import settings
         from django.core.wsgi import get_wsgi_application
         from waitress.server import create_server
@@ -58,6 +76,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"允许访问的主机名（SANPI_ALLOWED_HOSTS）：{', '.join(settings.ALLOWED_HOSTS)}"
             )
+        worker = _start_worker() if with_worker else None
+        if worker is not None:
+            self.stdout.write(f"后台处理进程已随网页服务启动（进程号 {worker.pid}）")
         self.stdout.flush()
         try:
             server.run()
@@ -65,4 +86,21 @@ class Command(BaseCommand):
             pass
         finally:
             server.close()
+            if worker is not None:
+                _stop_worker(worker)
         self.stdout.write("网页服务已停止")
+
+
+def _start_worker() -> subprocess.Popen:
+    """`sanpi worker` beside the web server, on the same database and data directory."""
+    return subprocess.Popen([sys.executable, "-m", "sanpi.cli", "worker"], env=dict(os.environ))
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM: the worker finishes the job it is running, then stops."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -37,4 +37,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<15} {label}")
         self.stdout.write("")
         if not no_serve:
-            call_command("serve", host=host, port=port)
+            # One worker beside the web server runs the imports, exports and schedules.
+            call_command("serve", host=host, port=port, with_worker=True)

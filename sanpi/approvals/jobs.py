@@ -1,0 +1,30 @@
+"""The approvals app's periodic jobs (core.schedules): the nightly 承诺制 scan.
+
+The same service as ``sanpi approvals scan`` (which stays, for a given date or one
+account's scope): every commitment due before the slot's date and not fulfilled becomes a
+broken-commitment credit record. It acts city-wide, audited as ``system:schedule`` with
+source "system".
+"""
+
+from __future__ import annotations
+
+from sanpi.accounts.actors import SystemActor
+from sanpi.core.schedules import Summary, periodic, scheduled_date
+
+from . import services
+
+COMMITMENTS_SCAN = "approvals_scan"
+SCHEDULE_ACTOR = SystemActor(name="system:schedule")
+
+
+# Idempotent: a commitment is turned once, so a run repeated after an interruption (or
+# caught up after an outage) writes nothing twice.
+@periodic(COMMITMENTS_SCAN, label="承诺到期扫描", every="daily", at="01:00", idempotent=True)
+def commitments_scan_job(job, progress):
+    on = scheduled_date(job)
+    progress(0, 0, "扫描")
+    records = services.commitments_scan(by=SCHEDULE_ACTOR, on=on)
+    return Summary(
+        f"按{on.isoformat()}扫描：新记入信用记录{len(records)}条",
+        {"date": on.isoformat(), "records": len(records)},
+    )
