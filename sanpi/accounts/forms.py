@@ -49,6 +49,13 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
         return data
 
 
+class EmailForm(BootstrapFormMixin, forms.Form):
+    # Checked by the service (accounts.services.user_set_email), which says why in Chinese.
+    email = forms.CharField(
+        label="邮箱", max_length=254, required=False, help_text="留空则不发送邮件通知"
+    )
+
+
 class TokenForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label="令牌名称", max_length=50, initial="接口令牌")
     days = forms.TypedChoiceField(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("me/", views.me, name="me"),
     path("me/password/", views.change_password, name="change_password"),
+    path("me/email/", views.set_email, name="set_email"),
     path("me/tokens/", views.create_token, name="create_token"),
     path("me/tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("users/", views.user_list, name="user_list"),

@@ -15,7 +15,7 @@ from sanpi.core.errors import ServiceError, ValidationFailed
 from sanpi.core.web import add_service_error, paginate, require_cap, web_view
 
 from . import selectors, services
-from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
+from .forms import EmailForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
 from .roles import Cap, Role
 from .services import LoginRefused, login_check
 
@@ -52,13 +52,23 @@ def logout_view(request):
 # --- my account ------------------------------------------------------------------------
 
 
-def _me(request, *, password_form=None, token_form=None, new_key="", new_token=None, status=200):
+def _me(
+    request,
+    *,
+    password_form=None,
+    token_form=None,
+    email_form=None,
+    new_key="",
+    new_token=None,
+    status=200,
+):
     user = request.user
     return render(
         request,
         "accounts/me.html",
         {
             "password_form": password_form or PasswordChangeForm(user=user),
+            "email_form": email_form or EmailForm(initial={"email": user.email}),
             "token_form": token_form or TokenForm(),
             "tokens": selectors.api_token_list(user=user),
             "new_key": new_key,
@@ -93,6 +103,23 @@ def change_password(request):
             messages.success(request, "密码已修改")
             return redirect("accounts:me")
     return _me(request, password_form=form)
+
+
+@require_POST
+@web_view
+def set_email(request):
+    form = EmailForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_email(
+                by=request.user, user=request.user, email=form.cleaned_data["email"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "邮箱已保存")
+            return redirect("accounts:me")
+    return _me(request, email_form=form)
 
 
 @require_POST

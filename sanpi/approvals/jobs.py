@@ -9,7 +9,8 @@ source "system".
 from __future__ import annotations
 
 from sanpi.accounts.actors import SystemActor
-from sanpi.core.schedules import Summary, periodic, scheduled_date
+from sanpi.core.jobs import Done
+from sanpi.core.schedules import periodic, scheduled_date
 
 from . import services
 
@@ -24,7 +25,7 @@ def commitments_scan_job(job, progress):
     on = scheduled_date(job)
     progress(0, 0, "扫描")
     records = services.commitments_scan(by=SCHEDULE_ACTOR, on=on)
-    return Summary(
+    return Done(
         f"按{on.isoformat()}扫描：新记入信用记录{len(records)}条",
         {"date": on.isoformat(), "records": len(records)},
     )

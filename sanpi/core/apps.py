@@ -34,4 +34,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(sync_calendar, sender=self, dispatch_uid="sanpi.core.sync_calendar")
 
-        from . import periodic  # noqa: F401  (declares the periodic purge of old jobs)
+        from . import audit_export, periodic  # noqa: F401  (their job kinds and schedules)

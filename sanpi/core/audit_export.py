@@ -19,6 +19,7 @@ from sanpi.accounts.roles import Cap
 
 from . import audit, xlsx
 from .errors import ValidationFailed
+from .jobs import FileOutcome, job_kind
 from .models import AuditLog
 from .selectors import audit_log_list
 from .services import require
@@ -125,23 +126,38 @@ class _Rows:
         ]
 
 
-def audit_log_export(*, by, filters: dict | None = None) -> Export:
-    """The audit log as the page shows it with these filters (the keyword arguments of
-    `audit_log_list`), newest first, as .xlsx; the export writes its own audit row."""
+def _rows_to_export(*, by, filters: dict):
+    """The rows, bounded by the last id (the log only grows: the count and the rows then
+    agree while others keep writing), and how many; refused above MAX_ROWS."""
     require(by, Cap.EXPORT_AUDIT)
-    filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     rows = audit_log_list(user=by, **filters)
-    # The log only grows: bounding by the last id makes the count and the rows agree
-    # while others keep writing.
     last = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     rows = rows.filter(pk__lte=last)
     total = rows.count()
-    described = filters_text(filters)
     if total > MAX_ROWS:
         raise ValidationFailed(
             f"筛选出{total:,}条记录，超过单次导出的上限{MAX_ROWS:,}条，未导出："
             "请缩小日期范围或加上其他筛选条件，分几次导出"
         )
+    return rows, total
+
+
+def audit_log_export_check(*, by, filters: dict) -> int:
+    """How many rows an export with these filters would write (refused above MAX_ROWS):
+    the page checks before it starts the export job."""
+    return _rows_to_export(by=by, filters=_set(filters))[1]
+
+
+def _set(filters: dict | None) -> dict:
+    return {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+
+
+def audit_log_export(*, by, filters: dict | None = None) -> Export:
+    """The audit log as the page shows it with these filters (the keyword arguments of
+    `audit_log_list`), newest first, as .xlsx; the export writes its own audit row."""
+    filters = _set(filters)
+    rows, total = _rows_to_export(by=by, filters=filters)
+    described = filters_text(filters)
     now = timezone.localtime()
     note = (
         f"筛选条件：{described or '无（全部记录）'}；共{total:,}条；"
@@ -160,3 +176,26 @@ def audit_log_export(*, by, filters: dict | None = None) -> Export:
             message=f"导出审计日志{stream.count}条" + (f"（筛选：{described}）" if described else ""),
         )  # fmt: skip
     return Export(data=data, count=stream.count, filename=f"审计日志-{now:%Y%m%d}.xlsx")
+
+
+# --- as a background job (core.jobs) --------------------------------------------------------
+
+DATE_FILTERS = ("date_from", "date_to")
+
+
+def export_params(filters: dict) -> dict:
+    """The filters as a job keeps them (JSON: dates as ISO text)."""
+    return {k: v.isoformat() if k in DATE_FILTERS else v for k, v in _set(filters).items()}
+
+
+@job_kind("core.audit_export", label="审计日志导出", idempotent=True)
+def audit_export_job(job, progress):
+    filters = {
+        k: dt.date.fromisoformat(v) if k in DATE_FILTERS else v
+        for k, v in job.params.get("filters", {}).items()
+    }
+    progress(0, 0, "导出")
+    export = audit_log_export(by=job.user, filters=filters)
+    return FileOutcome(
+        f"已导出审计日志{export.count:,}条", {"count": export.count}, export.data, export.filename
+    )

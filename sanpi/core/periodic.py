@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 
 from . import jobs
-from .schedules import Summary, periodic
+from .jobs import Done
+from .schedules import periodic
 
 PURGE_JOBS = "purge_jobs"
 
@@ -16,6 +17,6 @@ def purge_jobs(job, progress):
     progress(0, 0, "清理")
     deleted = jobs.purge_finished()
     keep = settings.SANPI_JOBS_KEEP_DAYS
-    return Summary(
+    return Done(
         f"已清理{deleted}条{keep}天前完成的任务记录", {"deleted": deleted, "keep_days": keep}
     )

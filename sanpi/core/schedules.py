@@ -138,20 +138,6 @@ def periodic(
     return register
 
 
-@dataclass
-class Summary:
-    """A periodic job's outcome: a sentence for the jobs page, and details."""
-
-    text: str
-    details: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return self.details
-
-    def summary_text(self) -> str:
-        return self.text
-
-
 def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 

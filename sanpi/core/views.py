@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from sanpi.accounts.roles import Cap
 
-from .audit_export import audit_log_export
+from . import jobs
+from .audit_export import audit_log_export_check, export_params
 from .errors import ValidationFailed
 from .models import AuditLog
 from .selectors import audit_log_list
@@ -30,7 +29,6 @@ from .web import (
     require_cap,
     web_view,
 )
-from .xlsx import XLSX_CONTENT_TYPE
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
@@ -84,17 +82,17 @@ def audit_export(request):
     if form.is_bound and not form.is_valid():
         messages.error(request, "筛选条件有误，未导出：请改正后再导出")
         return redirect(back)
+    filters = form.filters()
     try:
-        export = audit_log_export(by=request.user, filters=form.filters())
+        audit_log_export_check(by=request.user, filters=filters)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    return FileResponse(
-        io.BytesIO(export.data),
-        as_attachment=True,
-        filename=export.filename,
-        content_type=XLSX_CONTENT_TYPE,
+    # Up to 100,000 rows: written by a background job, its page offers the file.
+    job = jobs.job_start(
+        user=request.user, kind="core.audit_export", params={"filters": export_params(filters)}
     )
+    return redirect("core:job", pk=job.pk)
 
 
 # --- error pages ---------------------------------------------------------------------------

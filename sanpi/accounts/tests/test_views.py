@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -338,3 +339,43 @@ def test_new_account_page_refuses_a_department_on_a_county_account(world, login)
     )
     assert response.status_code == 302
     assert User.objects.get(username="shenpi").department == world.department_a
+
+
+# --- the address notifications are mailed to ---------------------------------------------
+
+
+def test_a_user_sets_their_own_email_audited(world, login):
+    from sanpi.core.models import AuditLog
+
+    user = world.user("county")
+    client = login(user)
+    assert 'id="email"' in client.get("/accounts/me/").content.decode()
+    response = client.post("/accounts/me/email/", {"email": " lishi@lvliang.gov.cn "})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "lishi@lvliang.gov.cn"
+    row = AuditLog.objects.get(message="设置接收通知的邮箱")
+    assert (row.before, row.after) == ({"email": ""}, {"email": "lishi@lvliang.gov.cn"})
+    # The same again: nothing to record. Empty: no mail.
+    client.post("/accounts/me/email/", {"email": "lishi@lvliang.gov.cn"})
+    assert AuditLog.objects.filter(message="设置接收通知的邮箱").count() == 1
+    client.post("/accounts/me/email/", {"email": ""})
+    user.refresh_from_db()
+    assert user.email == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("lishi", "邮箱地址格式不正确，例如 name@lvliang.gov.cn"),
+        ("a@b", "邮箱地址格式不正确，例如 name@lvliang.gov.cn"),
+        ("x" * 300, "确保该变量包含不超过 254 字符"),
+    ],
+)
+def test_a_bad_email_is_refused_with_the_reason(world, login, value, message):
+    user = world.user("county")
+    page = login(user).post("/accounts/me/email/", {"email": value})
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    user.refresh_from_db()
+    assert user.email == ""

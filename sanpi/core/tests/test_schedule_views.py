@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanpi.core import jobs, schedules
+from sanpi.core.jobs import Done
 from sanpi.core.models import AuditLog, Schedule
-from sanpi.core.schedules import Summary, periodic
+from sanpi.core.schedules import periodic
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,7 @@ def quarter(monkeypatch):
 
     @periodic("quarter_test", label="每刻钟测试", every="minutes", minutes=15)
     def run(job, progress):
-        return Summary("ok")
+        return Done("ok")
 
     return "/jobs/schedules/quarter_test/"
 

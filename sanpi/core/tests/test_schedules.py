@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from sanpi.core import jobs, schedules
 from sanpi.core.calendar import official_calendar
+from sanpi.core.jobs import Done
 from sanpi.core.models import AuditLog, Job, Schedule
-from sanpi.core.schedules import Summary, Timing, fire, fire_due, periodic, sync_schedules
+from sanpi.core.schedules import Timing, fire, fire_due, periodic, sync_schedules
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -43,7 +44,7 @@ def declare(monkeypatch):
         def run(job, progress):
             assert job.user is None
             runs.append(job.params["scheduled_for"])
-            return Summary(f"已执行 {job.params['scheduled_for']}", {"n": len(runs)})
+            return Done(f"已执行 {job.params['scheduled_for']}", {"n": len(runs)})
 
         return runs
 

@@ -330,6 +330,7 @@ OWN_ACCOUNT = {
     "notifications:preferences",
     "accounts:logout",
     "accounts:change_password",
+    "accounts:set_email",  # one's own address: accounts/tests/test_views.py
     "accounts:create_token",
     "accounts:revoke_token",  # one's own tokens only: accounts/tests/test_views.py
 }

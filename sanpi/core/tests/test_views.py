@@ -209,6 +209,7 @@ POST_ONLY = {
     "ledger:remap",  # walked in projects/tests/test_io_views.py (anyone else's job: 404)
     "accounts:logout",
     "accounts:change_password",
+    "accounts:set_email",
     "accounts:create_token",
     "accounts:user_unlock",
     "accounts:user_set_active",
@@ -237,7 +238,7 @@ POST_ONLY = {
     "notifications:webhook_set_enabled",
 }
 # Pages that start a background job and send the user to its page (which must open).
-STARTS_A_JOB = {"ledger:export", "cockpit:activity_bulletin"}
+STARTS_A_JOB = {"ledger:export", "cockpit:activity_bulletin", "core:audit_export"}
 PUBLIC = {"accounts:login"}
 UI_NAMESPACES = (
     "cockpit",

@@ -10,12 +10,15 @@ from ..selectors import unread_count
 register = template.Library()
 
 
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """``{% unread_notifications as count %}``: counted once per page, shown twice (the
+    bell in the menu, and on narrow screens a badge beside the collapsed menu's button)."""
+    return unread_count(context.get("user"))
+
+
 @register.inclusion_tag("notifications/_bell.html", takes_context=True)
-def notification_bell(context) -> dict:
-    user = context.get("user")
+def notification_bell(context, count: int) -> dict:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    return {
-        "count": unread_count(user),
-        "active": getattr(match, "namespace", "") == "notifications",
-    }
+    return {"count": count, "active": getattr(match, "namespace", "") == "notifications"}

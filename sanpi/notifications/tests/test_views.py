@@ -87,12 +87,27 @@ def test_the_bell_costs_one_query(world, rf):
     _note(user)
     request = rf.get("/")
     request.user = user
-    template = Template("{% load notifications_tags %}{% notification_bell %}")
+    template = Template(
+        "{% load notifications_tags %}{% unread_notifications as n %}"
+        "{% notification_bell n %}{% notification_bell n %}"
+    )
     with CaptureQueriesContext(connection) as queries:
         html = template.render(Context({"user": user, "request": request}))
-    assert len(queries) == 1
+    assert len(queries) == 1  # counted once, shown in two places
     assert "COUNT" in queries[0]["sql"].upper()
-    assert 'id="notification-count">1</span>' in html
+    assert html.count('id="notification-count">1</span>') == 2
+
+
+def test_narrow_screens_show_the_count_beside_the_menu_button(world, login):
+    user = world.user("county")
+    _note(user)
+    html = login(user).get("/").content.decode()
+    assert 'id="notification-count-narrow"' in html and "通知（1条未读）" in html
+    _note(world.user("zone"))  # someone else's: not counted
+    assert (
+        'id="notification-count-narrow" href="/notifications/" aria-label="通知（1条未读）">1</a>'
+        in (login(user).get("/").content.decode())
+    )
 
 
 def test_the_login_page_has_no_bell(client, world):
