@@ -1,4 +1,5 @@
-"""The approvals app's periodic jobs (core.schedules): the nightly 承诺制 scan.
+"""The approvals app's background jobs: the items ledger export (core.jobs) and the
+nightly 承诺制 scan (core.schedules).
 
 The same service as ``sanpi approvals scan`` (which stays, for a given date or one
 account's scope): every commitment due before the slot's date and not fulfilled becomes a
@@ -9,10 +10,24 @@ source "system".
 from __future__ import annotations
 
 from sanpi.accounts.actors import SystemActor
-from sanpi.core.jobs import Done
+from sanpi.core.jobs import Done, FileOutcome, job_kind
 from sanpi.core.schedules import periodic, scheduled_date
 
-from . import services
+from . import io, services
+from .selectors import ItemFilter
+
+LEDGER_EXPORT = "approvals.ledger_export"
+
+
+# Reading and one audit row in the job's transaction: safe to run again.
+@job_kind(LEDGER_EXPORT, label="审批事项台账导出", idempotent=True)
+def ledger_export_job(job, progress):
+    progress(0, 0, "导出")
+    export = io.ledger_export(by=job.user, filters=ItemFilter.from_params(job.params["filters"]))
+    return FileOutcome(
+        f"已导出审批事项{export.count:,}项", {"count": export.count}, export.data, export.filename
+    )
+
 
 COMMITMENTS_SCAN = "approvals_scan"
 SCHEDULE_ACTOR = SystemActor(name="system:schedule")

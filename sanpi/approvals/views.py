@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sanpi.accounts.roles import Cap
+from sanpi.core import jobs
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ServiceError
 from sanpi.core.web import (
@@ -40,6 +41,7 @@ from .forms import (
     MaterialForm,
     ReportForm,
 )
+from .jobs import LEDGER_EXPORT
 from .models import AgencyService, LowRiskProfile
 from .rules import AGENCY_STEP_LABELS, AgencyStep, agency_next_steps, provisional_note
 
@@ -404,10 +406,13 @@ def _notice(request, title: str, items, fmt: str) -> HttpResponse:
 
 @web_view
 def ledger_export(request):
-    user = request.user
+    """The items ledger as .xlsx, written by a background job whose page offers the file."""
     filters = selectors.ItemFilter.from_params(request.GET)
-    export = io.ledger_export(by=user, filters=filters)
-    return _file(export.data, export.filename, io.XLSX)
+    require_cap(request.user, Cap.VIEW_APPROVALS)
+    job = jobs.job_start(
+        user=request.user, kind=LEDGER_EXPORT, params={"filters": filters.as_params()}
+    )
+    return redirect("core:job", pk=job.pk)
 
 
 def _default_period() -> tuple[dt.date, dt.date]:

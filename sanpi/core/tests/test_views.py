@@ -238,7 +238,12 @@ POST_ONLY = {
     "notifications:webhook_set_enabled",
 }
 # Pages that start a background job and send the user to its page (which must open).
-STARTS_A_JOB = {"ledger:export", "cockpit:activity_bulletin", "core:audit_export"}
+STARTS_A_JOB = {
+    "ledger:export",
+    "cockpit:activity_bulletin",
+    "core:audit_export",
+    "approvals:ledger_export",
+}
 PUBLIC = {"accounts:login"}
 UI_NAMESPACES = (
     "cockpit",
