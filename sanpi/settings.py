@@ -27,6 +27,11 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_ROBOT_TIMEOUT      seconds to wait for a group robot (企业微信/钉钉) to answer (default 5)
   SANPI_SITE_URL           the address users open the site at, e.g. https://sanpi.example.gov.cn:
                            links in emails and robot messages (default: paths only)
+  SANPI_YI_DECIMALS        decimal places of 亿元 in bulletins and pages, 1 or 2 (default 2),
+                           rounded half-up: 124.3亿元 or 124.25亿元
+  SANPI_ACTIVITY_NAMING    how activity names write the 批次 (the year's activities counted in
+                           date order from its first one): "ci" (default) 2021年第4次, or
+                           "qi" 2021年第四期 in Chinese numerals
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
@@ -78,6 +84,9 @@ INSTALLED_APPS = [
     "sanpi.approvals",
     "sanpi.cockpit",
     "sanpi.notifications",
+    "sanpi.dispatch",
+    "sanpi.health",
+    "sanpi.targets",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +245,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("SANPI_EMAIL_FROM", "sanpi@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SANPI_ROBOT_TIMEOUT = float(os.environ.get("SANPI_ROBOT_TIMEOUT", "5"))
 SANPI_SITE_URL = os.environ.get("SANPI_SITE_URL", "").rstrip("/")
+
+# How the city writes its figures (core.amounts, projects.models.Activity.name).
+_yi_decimals = os.environ.get("SANPI_YI_DECIMALS", "2").strip()
+if _yi_decimals not in ("1", "2"):
+    raise ImproperlyConfigured(f"SANPI_YI_DECIMALS 须为 1 或 2，实为 {_yi_decimals!r}")
+SANPI_YI_DECIMALS = int(_yi_decimals)
+SANPI_ACTIVITY_NAMING = os.environ.get("SANPI_ACTIVITY_NAMING", "ci").strip().lower()
+if SANPI_ACTIVITY_NAMING not in ("ci", "qi"):
+    raise ImproperlyConfigured(
+        f"SANPI_ACTIVITY_NAMING 须为 ci（第4次）或 qi（第二期），实为 {SANPI_ACTIVITY_NAMING}"
+    )
 
 CACHES = {
     "default": {

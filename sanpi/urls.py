@@ -7,6 +7,9 @@ urlpatterns = [
     path("projects/", include("sanpi.projects.urls")),
     path("approvals/", include("sanpi.approvals.urls")),
     path("notifications/", include("sanpi.notifications.urls")),
+    path("dispatch/", include("sanpi.dispatch.urls")),
+    path("health/", include("sanpi.health.urls")),
+    path("targets/", include("sanpi.targets.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
     path("", include("sanpi.core.urls")),  # /audit/, /calendar/

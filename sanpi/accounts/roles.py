@@ -58,10 +58,19 @@ class Cap(StrEnum):
     MANAGE_COMMITMENTS = "manage_commitments"  # 承诺制 commitments and their fulfilment
     MANAGE_CALENDAR = "manage_calendar"  # enter/correct the official holiday schedule
     MANAGE_JOBS = "manage_jobs"  # the background jobs' list and the schedules (operators)
+    # Monthly dispatch (sanpi.dispatch).
+    FILE_REPORTS = "file_reports"  # fill in and submit a project's monthly report
+    REVIEW_REPORTS = "review_reports"  # accept or return submitted reports; annual plans
+    CLOSE_MONTHS = "close_months"  # close a reporting month, reopen a report, set deadlines
+    # Targets and the monthly ranking (sanpi.targets).
+    MANAGE_TARGETS = "manage_targets"  # units' annual targets, the ranking's weights and cap
+    # Health by rules (sanpi.health).
+    MANAGE_HEALTH_RULES = "manage_health_rules"  # the health rules' thresholds
 
 
 _LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
 _LEDGER_WRITE = {Cap.CHANGE_LEDGER, Cap.ENTER_ACTIVITY, Cap.IMPORT_LEDGER}
+_REPORTS = {Cap.FILE_REPORTS, Cap.REVIEW_REPORTS}
 
 _APPROVALS_LOCAL = {
     Cap.VIEW_APPROVALS,
@@ -77,11 +86,16 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
         | {Cap.MANAGE_ZONES, Cap.MANAGE_ACTIVITIES, Cap.MANAGE_CALENDAR}
         | _APPROVALS_LOCAL
         | {Cap.DECIDE_APPROVALS, Cap.MANAGE_CATALOGUE}
+        | _REPORTS
+        | {Cap.CLOSE_MONTHS, Cap.MANAGE_TARGETS, Cap.MANAGE_HEALTH_RULES}
     ),
     Role.LEADER: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS}),
-    Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
-    Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL),
-    Role.ENTERPRISE: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY}),
+    Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | _REPORTS),
+    # The zone files on its enterprises' behalf; the county reviews.
+    Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | {Cap.FILE_REPORTS}),
+    Role.ENTERPRISE: frozenset(
+        _LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY, Cap.FILE_REPORTS}
+    ),
     Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR, Cap.MANAGE_JOBS}),
     # 三员分立: only the audit administrator reads or exports the log, never the system
     # administrator who manages the accounts it records.

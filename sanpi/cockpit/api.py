@@ -4,16 +4,13 @@ The figures are exactly what ``sanpi report … --json`` prints (the same ``as_j
 scoped to the user like every other read.
 """
 
-from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
 from sanpi.accounts.roles import Cap
-from sanpi.core.api import ERROR_RESPONSES, MAX_ID, Text, optional_int
+from sanpi.core.api import ERROR_RESPONSES, Text, optional_int
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.services import require
 from sanpi.projects.selectors import activity_get_by_key
-from sanpi.regions.api import resolve_county
-from sanpi.regions.selectors import zone_list
 
 from . import selectors
 
@@ -34,19 +31,29 @@ class ProducedOut(BatchOut):
     annual_output_wan: str = Field(title="预计年新增产值(万元)")
 
 
-class ActivityReportOut(Schema):
-    signed: SignedOut = Field(title="签约")
-    started: BatchOut = Field(title="开工")
-    produced: ProducedOut = Field(title="投产")
-    bulletin: str = Field(
-        title="通报文字", description="报纸通稿的表述，金额以亿元计、保留两位小数"
-    )
-
-
 class CountRateOut(Schema):
     num: int = Field(title="分子")
     den: int = Field(title="分母")
     pct: str | None = Field(title="百分比", description="四舍五入到一位小数；分母为 0 时为 null")
+
+
+class ProvinceShareOut(Schema):
+    signed: CountRateOut | None = Field(
+        title="签约项目数占全省", description="分母为市项目办录入的全省签约项目数；未录入时为 null"
+    )
+    started: CountRateOut | None = Field(title="开工项目数占全省")
+    produced: CountRateOut | None = Field(title="投产项目数占全省")
+
+
+class ActivityReportOut(Schema):
+    signed: SignedOut = Field(title="签约")
+    started: BatchOut = Field(title="开工")
+    produced: ProducedOut = Field(title="投产")
+    province: ProvinceShareOut = Field(title="占全省的比例")
+    bulletin: str = Field(
+        title="通报文字",
+        description="报纸通稿的表述，金额以亿元计、按本系统设置保留一位或两位小数（四舍五入）",
+    )
 
 
 class ValueRateOut(Schema):
@@ -88,16 +95,7 @@ class RatesQuery(NarrowQuery):
 
 def _narrowing(user, query: NarrowQuery) -> dict[str, str]:
     """Check the county and zone a report is narrowed to; unknown ones are bad input."""
-    if query.county:
-        resolve_county(query.county)
-    if query.zone:
-        zones = zone_list(user=user)
-        if query.zone.isdigit():
-            found = int(query.zone) <= MAX_ID and zones.filter(pk=int(query.zone)).exists()
-        else:
-            found = zones.filter(Q(name=query.zone) | Q(short_name=query.zone)).exists()
-        if not found:
-            raise ValidationFailed.of("zone", f"开发区“{query.zone}”不存在或不在您的权限范围内")
+    selectors.check_narrowing(user=user, county=query.county, zone=query.zone)
     return {"county": query.county, "zone": query.zone}
 
 

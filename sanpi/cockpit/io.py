@@ -15,7 +15,7 @@ from sanpi.projects.models import Activity
 from sanpi.projects.rules import Action
 from sanpi.projects.selectors import activity_entries
 
-from .selectors import RATE_DEFINITIONS, activity_figures, cohort_rates
+from .selectors import RATE_DEFINITIONS, activity_figures, activity_since, cohort_rates
 
 ENTRY_HEADERS = ("序号", "项目名称", "项目单位", "县(市、区)", "开发区", "总投资(万元)")
 SECTIONS = (
@@ -33,23 +33,27 @@ class Document:
 
 
 def activity_bulletin_docx(*, by, activity: Activity) -> Document:
-    """The bulletin sentence, the three rates with their fractions, and the project lists.
+    """The bulletin sentence (with the province's share where its totals were entered),
+    the projects signed since this activity that have started, the three rates with their
+    fractions, and the project lists.
 
     Everything is computed for what `by` may see (a county's bulletin covers the county).
     Audited as an export.
     """
     require(by, Cap.EXPORT_LEDGER)
     figures = activity_figures(user=by, activity=activity)
+    since = activity_since(user=by, activity=activity)
     rates = cohort_rates(user=by, activity=activity)
     entries = list(activity_entries(user=by, activity=activity))
 
-    doc = word.document(f"{activity.year}年第{activity.sequence}次“三个一批”活动情况通报")
+    doc = word.document(f"{activity}情况通报")
     venue = f"，主会场：{activity.venue}" if activity.venue else ""
     doc.add_paragraph(
         f"活动日期：{activity.date:%Y年%m月%d日}（{activity.get_level_display()}）{venue}。"
         f"统计范围：{getattr(by, 'scope_label', '全市')}。"
     )
     doc.add_paragraph(figures.bulletin())
+    doc.add_paragraph(since.sentence())
     doc.add_paragraph(
         f"本次活动签约项目开工率{rates.start_rate}，开工项目投产率{rates.production_rate}，"
         f"投产项目达效率{rates.target_rate}。"
@@ -87,4 +91,4 @@ def activity_bulletin_docx(*, by, activity: Activity) -> Document:
             message=f"导出活动通报（{len(entries)}条活动项目）",
         )
     stamp = timezone.localdate().strftime("%Y%m%d")
-    return Document(data, f"{activity.year}年第{activity.sequence}次三个一批活动通报-{stamp}.docx")
+    return Document(data, f"{activity.name}三个一批活动通报-{stamp}.docx")

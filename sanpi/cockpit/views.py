@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap, pinned_dimensions
 from sanpi.core import jobs
-from sanpi.core.errors import NotFound
-from sanpi.core.web import BootstrapFormMixin, require_cap, web_view
+from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.web import BootstrapFormMixin, DateInput, require_cap, web_view
+from sanpi.health.selectors import LISTS as HEALTH_LISTS
+from sanpi.health.selectors import list_count_expressions
 from sanpi.projects.models import Health, StageChoices
 from sanpi.projects.rules import parse_activity_key
 from sanpi.projects.selectors import (
@@ -24,13 +26,19 @@ from sanpi.regions.selectors import zone_list
 
 from .jobs import BULLETIN
 from .selectors import (
+    AS_OF_DEFINITION,
     COHORT_DEFINITION,
+    PERIOD_DEFINITION,
     RATE_DEFINITIONS,
     CohortRates,
     activity_figures,
+    check_period,
     cohort_rates,
     cohort_rates_by_county,
+    day_text,
     empty_rates,
+    period_figures,
+    place_of,
 )
 
 
@@ -48,6 +56,7 @@ def home(request):
         city_key=Count("id", filter=Q(is_city_key=True)),
         **{f"stage_{v}": Count("id", filter=Q(stage=v)) for v in StageChoices.values},
         **{f"health_{v}": Count("id", filter=Q(health=v)) for v in Health.values},
+        **list_count_expressions(),  # the three lists (sanpi.health), in the same query
     )
     this_year = timezone.localdate().year
     activities = list(activity_list(user=user)[:5])
@@ -59,6 +68,7 @@ def home(request):
             "totals": totals,
             "stages": [(v, label, totals[f"stage_{v}"]) for v, label in StageChoices.choices],
             "healths": [(v, label, totals[f"health_{v}"]) for v, label in Health.choices],
+            "health_lists": [(item, totals[f"list_{key}"]) for key, item in HEALTH_LISTS.items()],
             "this_year": this_year,
             "rates_year": cohort_rates(user=user, year=this_year),
             "rates_all": cohort_rates(user=user),
@@ -67,7 +77,8 @@ def home(request):
             if latest
             else "",
             "attention": project_list(user=user)
-            .filter(health__in=[Health.LAGGING, Health.STALLED])
+            .filter(health__in=[Health.LAGGING, Health.STALLED, Health.ZOMBIE])
+            .select_related("health_state")  # the light's reason
             .order_by("-total_investment_wan")[:10],
         },
     )
@@ -76,15 +87,20 @@ def home(request):
 class RatesFilterForm(BootstrapFormMixin, forms.Form):
     year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
     activity = forms.ChoiceField(label="三个一批活动", required=False)
+    as_of = forms.DateField(label="截至日期", required=False, widget=DateInput())
     county = forms.ChoiceField(label="县(市、区)", required=False)
     zone = forms.ChoiceField(label="开发区", required=False)
+    # The figures of a period, by stage date (a section of their own on the page).
+    date_from = forms.DateField(label="时段开始日期", required=False, widget=DateInput())
+    date_to = forms.DateField(label="时段结束日期", required=False, widget=DateInput())
+    PERIOD_FIELDS = ("date_from", "date_to")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].widget.attrs["placeholder"] = "全部年度"
         self.fields["activity"].choices = [
             ("", "不按活动"),
-            *((a.key, f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
+            *((a.key, a.name) for a in activity_list(user=user)),
         ]
         # Filters by what the user's scope already fixes mean nothing to them.
         for name in pinned_dimensions(user.scope_dimension) & self.fields.keys():
@@ -102,13 +118,37 @@ class RatesFilterForm(BootstrapFormMixin, forms.Form):
                 *((str(z.pk), z.name) for z in zone_list(user=user).order_by("name")),
             ]
 
+    def cohort_fields(self):
+        return [f for f in self if f.name not in self.PERIOD_FIELDS]
+
+    def period_fields(self):
+        return [self[name] for name in self.PERIOD_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            try:
+                check_period(start, end)
+            except ValidationFailed as exc:
+                self.add_error("date_to", exc.message)
+        elif (start or end) and not self.has_error("date_from") and not self.has_error("date_to"):
+            self.add_error(
+                "date_to" if start else "date_from", "请同时填写时段的开始日期和结束日期"
+            )
+        return data
+
 
 @web_view
 def rates(request):
     user = request.user
     form = RatesFilterForm(request.GET or None, user=user)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # a field the user got wrong shows its message and is left out
+        data = form.cleaned_data
     year = data.get("year")
+    as_of = data.get("as_of")
     county = data.get("county") or ""
     zone = data.get("zone") or ""
     activity = None
@@ -117,19 +157,39 @@ def rates(request):
         if year_seq is None:
             raise NotFound()
         activity = activity_get_by_key(user=user, year=year_seq[0], sequence=year_seq[1])
-    result = cohort_rates(user=user, year=year, activity=activity, county=county, zone=zone)
+    result = cohort_rates(
+        user=user, year=year, activity=activity, county=county, zone=zone, as_of=as_of
+    )
     if activity is not None:
-        cohort = f"{activity.year}年第{activity.sequence}次活动（按批次）"
+        cohort = f"{activity.name}活动（按批次）"
     elif year:
         cohort = f"{year}年（按阶段日期）"
     else:
         cohort = "全部项目"
+    if as_of:
+        cohort += f"，截至{day_text(as_of)}"
     by_county = []
     if not county and not zone and user.sees_all:
-        per_county = cohort_rates_by_county(user=user, year=year, activity=activity)
+        per_county = cohort_rates_by_county(user=user, year=year, activity=activity, as_of=as_of)
         by_county: list[tuple[object, CohortRates]] = [
             (c, per_county.get(c.pk) or empty_rates()) for c in form.counties
         ]
+    narrowed = [
+        label
+        for name, value in (("county", county), ("zone", zone))
+        if value
+        for key, label in form.fields[name].choices
+        if key == value
+    ]
+    period = None
+    if data.get("date_from") and data.get("date_to"):
+        period = period_figures(
+            user=user,
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            county=county,
+            zone=zone,
+        )
     return render(
         request,
         "cockpit/rates.html",
@@ -137,13 +197,11 @@ def rates(request):
             "form": form,
             "rates": result,
             "cohort": cohort,
-            "narrowed": [
-                label
-                for name, value in (("county", county), ("zone", zone))
-                if value
-                for key, label in form.fields[name].choices
-                if key == value
-            ],
+            "narrowed": narrowed,
+            "period": period,
+            "period_sentence": period.sentence(narrowed[-1] if narrowed else place_of(user))
+            if period
+            else "",
             "activity": activity,
             "figures": activity_figures(user=user, activity=activity, county=county, zone=zone)
             if activity
@@ -151,6 +209,8 @@ def rates(request):
             "by_county": by_county,
             "definitions": RATE_DEFINITIONS,
             "cohort_definition": COHORT_DEFINITION,
+            "as_of_definition": AS_OF_DEFINITION,
+            "period_definition": PERIOD_DEFINITION,
         },
     )
 

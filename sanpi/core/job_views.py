@@ -66,6 +66,22 @@ def job_download(request, pk):
     )
 
 
+@require_GET
+@web_view
+def job_marked(request, pk):
+    """A refused import's file with the bad cells marked."""
+    job = jobs.job_get(user=request.user, pk=pk)
+    if job.status != Job.Status.REJECTED or not job.marked_file:
+        raise Http404("没有标注错误的文件")
+    stem = (job.filename or "文件").rsplit(".", 1)[0]
+    return FileResponse(
+        io.BytesIO(bytes(job.marked_file)),
+        as_attachment=True,
+        filename=f"{stem}-错误标注.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
 @require_POST
 @web_view
 def job_retry(request, pk):

@@ -1,7 +1,8 @@
 """Exact money. Pure: no Django imports.
 
 Amounts are stored as Decimal 万元 with two decimals (cents of 万元 = 100 元).
-Bulletins speak 亿元 with two decimals, rounded half-up.
+Bulletins speak 亿元, rounded half-up, to the places the city writes (one or two:
+settings.SANPI_YI_DECIMALS, read by the callers; this module imports no Django).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 WAN_PLACES = Decimal("0.01")
-YI_PLACES = Decimal("0.01")
+YI_DECIMALS = (1, 2)  # the places 亿元 may be written to
 WAN_PER_YI = Decimal(10000)
 
 
@@ -49,8 +50,21 @@ def exact_wan(amount: Decimal | int | None) -> Decimal:
     return Decimal(amount or 0).quantize(WAN_PLACES)
 
 
-def wan_to_yi(amount: Decimal) -> Decimal:
-    return (amount / WAN_PER_YI).quantize(YI_PLACES, rounding=ROUND_HALF_UP)
+def wan_to_yi(amount: Decimal, places: int = 2) -> Decimal:
+    """万元 as 亿元 to `places` decimals (1 or 2), rounded half-up, exactly:
+    1,242,950.00万元 → 124.30 (2) or 124.3 (1); 1,242,500.00万元 → 124.3 (1, half-up)."""
+    if places not in YI_DECIMALS:
+        raise ValueError(f"亿元只保留一位或两位小数，不是{places}位")
+    return (Decimal(amount) / WAN_PER_YI).quantize(
+        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )
+
+
+def yi_text(amount: Decimal, places: int = 2, *, grouped: bool = False) -> str:
+    """An amount in 万元 written in 亿元 as the city writes it: ``124.3`` or ``124.30``;
+    ``grouped`` adds thousands separators for tables (``1,234.57``)."""
+    yi = wan_to_yi(amount, places)
+    return f"{yi:,f}" if grouped else f"{yi:f}"
 
 
 def wan_text(amount: Decimal | None) -> str:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("jobs/<uuid:pk>/status/", job_views.job_status, name="job_status"),
     path("jobs/<uuid:pk>/download/", job_views.job_download, name="job_download"),
     path("jobs/<uuid:pk>/retry/", job_views.job_retry, name="job_retry"),
+    path("jobs/<uuid:pk>/marked/", job_views.job_marked, name="job_marked"),
     *calendar_urls.urlpatterns,
 ]

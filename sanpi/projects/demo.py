@@ -468,6 +468,11 @@ def _load(rng: random.Random) -> dict[str, str]:
                 evidence="企业投资意向变化，清理退出",
             )
 
+    from sanpi.dispatch.demo import load_dispatch_demo
+    from sanpi.targets.demo import load_targets_demo
+
+    load_dispatch_demo()
+    load_targets_demo()
     return _users(g, county_by_code) | load_approvals_demo(actor)
 
 

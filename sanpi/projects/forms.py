@@ -22,7 +22,7 @@ from .rules import ACTION_LABELS, ACTION_STAGE, STAGE_ORDER, Action, Stage, stag
 from .selectors import ProjectFilter, activity_list, project_list
 from .services import DATE_FIELDS, PROJECT_FIELDS
 
-DATE_WIDGETS = {name: DateInput() for name in DATE_FIELDS}
+DATE_WIDGETS = {name: DateInput() for name in (*DATE_FIELDS, "planned_completion_date")}
 
 
 class ProjectFilterForm(BootstrapFormMixin, forms.Form):
@@ -65,7 +65,7 @@ class ProjectFilterForm(BootstrapFormMixin, forms.Form):
             ]
         self.fields["activity"].choices = [
             ("", "全部活动"),
-            *((str(a.pk), f"{a.year}年第{a.sequence}次") for a in activity_list(user=user)),
+            *((str(a.pk), a.name) for a in activity_list(user=user)),
         ]
 
 
@@ -103,7 +103,13 @@ class ProjectForm(ParseOnlyModelForm):
             if not self.instance.pk and user.zone_id:
                 self.fields["county"].initial = user.zone.county_id
         self.fields["investment_source"].label = "招商引资"
-        self.order_fields([*PROJECT_FIELDS, "stage", *DATE_FIELDS, "evidence", "confirm_large"])
+        # The planned completion date after the stage dates it follows.
+        first = [f for f in PROJECT_FIELDS if f != "planned_completion_date"]
+        self.order_fields(
+            [*first, "stage", *DATE_FIELDS, "planned_completion_date", "evidence", "confirm_large"]
+        )
+        planned = self.fields["planned_completion_date"]
+        planned.help_text = "建设完成的计划日期；推进状态按开工至此日的直线进度判断投资是否落后"
         if self.instance.pk:
             del self.fields["stage"]
             del self.fields["evidence"]
@@ -149,13 +155,24 @@ class ActivityForm(ParseOnlyModelForm):
 
     class Meta:
         model = Activity
-        fields = ["year", "sequence", "date", "level", "venue"]
+        fields = [
+            "year",
+            "sequence",
+            "date",
+            "level",
+            "venue",
+            "province_signed",
+            "province_started",
+            "province_produced",
+        ]
         widgets = {"date": DateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk:
             del self.fields["confirm_move"]
+        for name in ("province_signed", "province_started", "province_produced"):
+            self.fields[name].help_text = "省里通报的全省数字（个）；填写后通报写明全市所占比例"
 
 
 # The stage a project must be at to take each action in an activity.

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from .rules import ACTION_LABELS, STAGE_LABELS, Action, Stage, activity_key
+from .rules import ACTION_LABELS, STAGE_LABELS, Action, Stage, activity_key, activity_name
 
 
 class Industry(models.TextChoices):
@@ -35,6 +35,8 @@ class Health(models.TextChoices):
     NORMAL = "normal", "正常推进"
     LAGGING = "lagging", "进度滞后"
     STALLED = "stalled", "停缓建"
+    # Stalled for a long time (sanpi.health: 12 more months without investment): 僵尸项目.
+    ZOMBIE = "zombie", "长期停滞（僵尸）"
     WITHDRAWN = "withdrawn", "清理退出"
 
 
@@ -123,6 +125,9 @@ class Project(models.Model):
     started_date = models.DateField("开工日期", null=True, blank=True)
     produced_date = models.DateField("投产日期", null=True, blank=True)
     reached_date = models.DateField("达效日期", null=True, blank=True)
+    # When construction should be complete: the end of the straight line the health rules
+    # read the cumulative investment against (sanpi.health.rules).
+    planned_completion_date = models.DateField("计划竣工日期", null=True, blank=True)
     health = models.CharField(
         "推进状态", max_length=10, choices=Health.choices, default=Health.NORMAL
     )
@@ -244,6 +249,12 @@ class Activity(models.Model):
     date = models.DateField("日期")
     level = models.CharField("级别", max_length=10, choices=Level.choices)
     venue = models.CharField("会场", max_length=200, blank=True)
+    # The province's totals for the same activity, as the province announced them and the
+    # city office entered them (e.g. 2022年第三次: 287 signed, 274 started, 210 produced):
+    # the bulletin states the city's share of each. Empty until entered.
+    province_signed = models.PositiveIntegerField("全省签约项目数", null=True, blank=True)
+    province_started = models.PositiveIntegerField("全省开工项目数", null=True, blank=True)
+    province_produced = models.PositiveIntegerField("全省投产项目数", null=True, blank=True)
 
     # Activities are city-wide events, visible to every ledger reader; their entries
     # (and so the figures computed from them) are scoped through their projects.
@@ -267,7 +278,13 @@ class Activity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年第{self.sequence}次“三个一批”活动"
+        return f"{self.name}“三个一批”活动"
+
+    @property
+    def name(self) -> str:
+        """The activity as the city numbers it: 2021年第4次 or 2021年第四期, by the setting
+        SANPI_ACTIVITY_NAMING. The one place that decides (rules.activity_name)."""
+        return activity_name(self.year, self.sequence, settings.SANPI_ACTIVITY_NAMING)
 
     @property
     def key(self) -> str:

@@ -116,6 +116,19 @@ def future_error(label: str, day: dt.date | None, today: dt.date) -> str | None:
     return None
 
 
+def planned_completion_error(
+    planned: dt.date | None, dates: dict[str, dt.date | None]
+) -> str | None:
+    """A planned completion date (计划竣工日期) before the project signed or started."""
+    if planned is None:
+        return None
+    for field in ("started_date", "signed_date"):
+        day = dates.get(field)
+        if day is not None and planned < day:
+            return f"计划竣工日期（{planned:%Y-%m-%d}）早于{DATE_FIELD_LABELS[field]}（{day:%Y-%m-%d}）"
+    return None
+
+
 # Amounts far beyond any real project are refused; large ones need a confirmation.
 IMPOSSIBLE_WAN = 10**9  # 10万亿元
 
@@ -160,6 +173,38 @@ def project_code_error(code: str) -> str | None:
 def activity_key(year: int, sequence: int) -> str:
     """How a 批次 cell names an activity: 2021-4 is 2021年第4次."""
     return f"{year}-{sequence}"
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1–99 as the city writes an ordinal's number: 二, 十, 十一, 二十, 九十九.
+    Larger numbers (no year has so many activities) stay in digits."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CN_DIGITS[ones]
+    return f"{_CN_DIGITS[tens] if tens > 1 else ''}十{_CN_DIGITS[ones] if ones else ''}"
+
+
+# How activities are numbered in their names (settings.SANPI_ACTIVITY_NAMING).
+ACTIVITY_NAMINGS = ("ci", "qi")
+
+
+def activity_name(year: int, sequence: int, naming: str = "ci") -> str:
+    """An activity's name as the city numbers it, without “三个一批”活动:
+    ``ci`` 2021年第4次 (digits), ``qi`` 2021年第四期 (Chinese numerals).
+
+    Both number it by its 批次, which counts the year's activities in date order from the
+    first one. The number is not recounted from the activities on file: the platform need
+    not hold every activity of a year (the demo holds 2021's second and fourth, and the
+    newspapers call the March one 第二期), and the import reads “2021年第四期” as 批次 4.
+    """
+    if naming == "qi":
+        return f"{year}年第{chinese_numeral(sequence)}期"
+    return f"{year}年第{sequence}次"
 
 
 ACTIVITY_KEY_RE = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,2})\s*$")

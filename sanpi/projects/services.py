@@ -36,6 +36,7 @@ from .rules import (
     date_errors,
     future_date_errors,
     future_error,
+    planned_completion_error,
     project_code_error,
     stage_index,
 )
@@ -61,6 +62,7 @@ PROJECT_FIELDS = (
     "is_city_key",
     "in_statistics",
     "above_size",
+    "planned_completion_date",
 )
 DATE_FIELDS = tuple(STAGE_DATE_FIELD.values())
 AMOUNT_FIELDS = (
@@ -87,6 +89,9 @@ def project_rule_errors(project: Project) -> dict[str, str]:
     errors.update(date_errors(project.stage, dates))
     for field, message in future_date_errors(dates, timezone.localdate()).items():
         errors.setdefault(field, message)
+    problem = planned_completion_error(project.planned_completion_date, dates)
+    if problem:
+        errors["planned_completion_date"] = problem
     for field in AMOUNT_FIELDS:
         label = str(Project._meta.get_field(field).verbose_name).split("(")[0]
         problem = amount_scale_error(label, getattr(project, field))
@@ -285,7 +290,17 @@ def project_set_health(
 
 # --- activities ------------------------------------------------------------------------
 
-ACTIVITY_FIELDS = ("year", "sequence", "date", "level", "venue")
+ACTIVITY_FIELDS = (
+    "year",
+    "sequence",
+    "date",
+    "level",
+    "venue",
+    # The province's totals, entered by the city office when the province announces them.
+    "province_signed",
+    "province_started",
+    "province_produced",
+)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
-from sanpi.cockpit.selectors import activity_figures, cohort_rates
+from sanpi.cockpit.selectors import activity_figures, activity_since, cohort_rates
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.web import (
@@ -255,6 +255,7 @@ def _activity_context(request, activity, *, bound: ActivityAddForm | None = None
         "coming": services.activity_is_coming(activity),
         "planned": list(selectors.planned_entries(user=user, activity=activity)),
         "figures": activity_figures(user=user, activity=activity),
+        "since": activity_since(user=user, activity=activity),
         "rates": cohort_rates(user=user, activity=activity),
         "batches": batches,
         "add_forms": add_forms,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q, QuerySet
 
-from sanpi.core.web import BootstrapFormMixin
+from sanpi.core.web import BootstrapFormMixin, DateInput
 
 from .models import County, DevelopmentZone, Enterprise
 from .selectors import county_list, zone_list
@@ -44,7 +44,8 @@ class ZoneForm(ParseOnlyModelForm):
 class EnterpriseForm(ParseOnlyModelForm):
     class Meta:
         model = Enterprise
-        fields = ["name", "credit_code", "county", "contact", "phone"]
+        fields = ["name", "credit_code", "county", "contact", "phone", "above_size_since"]
+        widgets = {"above_size_since": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,6 +53,7 @@ class EnterpriseForm(ParseOnlyModelForm):
         self.fields["credit_code"].help_text = "18位，末位为校验码（GB 32100-2015）"
         # The credit code is checked by the service with a clear message; don't pre-empt it.
         self.fields["credit_code"].validators = []
+        self.fields["above_size_since"].help_text = "成为规模以上企业的日期；未上规的留空"
 
 
 class EnterpriseSearchForm(BootstrapFormMixin, forms.Form):

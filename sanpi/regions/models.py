@@ -91,6 +91,8 @@ class Enterprise(models.Model):
     )
     contact = models.CharField("联系人", max_length=30, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    # When it became 规模以上 (上规): counted by the monthly ranking (sanpi.targets).
+    above_size_since = models.DateField("上规日期", null=True, blank=True)
 
     # A county sees the enterprises registered with it or owning a project in it; a zone
     # those owning a project in it or registered in its county (so a zone officer can

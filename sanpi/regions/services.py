@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
@@ -14,7 +15,7 @@ from .models import DevelopmentZone, Enterprise
 from .rules import normalize_credit_code
 
 ZONE_FIELDS = ("name", "short_name", "level", "county", "area_km2")
-ENTERPRISE_FIELDS = ("name", "credit_code", "county", "contact", "phone")
+ENTERPRISE_FIELDS = ("name", "credit_code", "county", "contact", "phone", "above_size_since")
 
 
 @transaction.atomic
@@ -38,6 +39,12 @@ def zone_update(*, by, zone: DevelopmentZone, **data) -> DevelopmentZone:
     return zone
 
 
+def _check_above_size_since(enterprise: Enterprise) -> None:
+    day = enterprise.above_size_since
+    if day is not None and day > timezone.localdate():
+        raise ValidationFailed.of("above_size_since", "上规日期不能晚于今天")
+
+
 @transaction.atomic
 def enterprise_create(*, by, **data) -> Enterprise:
     require(by, Cap.CHANGE_LEDGER)
@@ -56,6 +63,7 @@ def enterprise_create(*, by, **data) -> Enterprise:
             "只能登记注册地在本辖区的企业；外地企业请在Excel导入项目台账时随项目一并登记，"
             "或请市项目办登记",
         )
+    _check_above_size_since(enterprise)
     validate_instance(enterprise)
     enterprise.save()
     audit.record(user=by, action="create", obj=enterprise, after=audit.snapshot(enterprise))
@@ -71,6 +79,7 @@ def enterprise_update(*, by, enterprise: Enterprise, **data) -> Enterprise:
     before = audit.snapshot(enterprise)
     apply_fields(enterprise, ENTERPRISE_FIELDS, data)
     ensure_in_scope(by, enterprise)  # can't move an enterprise out of one's own scope
+    _check_above_size_since(enterprise)
     validate_instance(enterprise)
     save_update(by=by, instance=enterprise, before=before)
     return enterprise

@@ -2,7 +2,7 @@
 
 {% load sanpi_tags %}
 {{ project.total_investment_wan|wan }}   → 12,345.60
-{{ batch.investment_wan|yi }}            → 1.23        (亿元, half-up, 2 decimals)
+{{ batch.investment_wan|yi }}            → 1.23        (亿元, half-up, SANPI_YI_DECIMALS places)
 {{ totals.total|num }}                   → 12,345      (a count)
 {{ rates.start_rate|rate }}              → 93.8%（15/16）
 {{ rates.target_rate|fraction }}         → 2,089,821.21万元/2,566,620.69万元
@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.html import format_html
 
-from sanpi.core.money import wan_text, wan_to_yi
+from sanpi.core.amounts import yi as yi_amount
+from sanpi.core.money import wan_text
 from sanpi.core.rates import Rate
 
 register = template.Library()
@@ -26,9 +27,10 @@ def _decimal(value) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except InvalidOperation:
         return None
+    return amount if amount.is_finite() else None
 
 
 @register.filter
@@ -40,9 +42,10 @@ def wan(value) -> str:
 
 @register.filter
 def yi(value) -> str:
-    """An amount in 万元 shown in 亿元: two decimals, half-up, with separators."""
+    """An amount in 万元 shown in 亿元: half-up to the places the city writes
+    (SANPI_YI_DECIMALS, 1 or 2), with separators."""
     amount = _decimal(value)
-    return "" if amount is None else f"{wan_to_yi(amount):,.2f}"
+    return "" if amount is None else yi_amount(amount, grouped=True)
 
 
 @register.filter

@@ -180,6 +180,62 @@ WRITES = {
         lambda w: {"enabled": "0"},
         {"admin"},
     ),
+    # Monthly dispatch, in the order the city office can do them all: file and submit
+    # project B's October report, accept it, reopen it, set its plan, the deadline, close.
+    "dispatch:report": (
+        lambda w: _report_b(w),
+        lambda w: {
+            "investment_wan": "50",
+            "progress_percent": "10",
+            "submit": "1",
+            "version": "0",
+        },
+        {"city_office"},
+    ),
+    "dispatch:review": (lambda w: _report_b(w), lambda w: {"accept": "1"}, {"city_office"}),
+    "dispatch:reopen": (lambda w: _report_b(w), lambda w: {"reason": "越权"}, {"city_office"}),
+    "dispatch:plan": (
+        lambda w: _report_b(w),
+        lambda w: {"year": "2026", "planned_investment_wan": "10"},
+        {"city_office"},
+    ),
+    "dispatch:deadline": (
+        lambda w: {"year": 2026, "month": 10},
+        lambda w: {"deadline": "2026-11-20"},
+        {"city_office"},
+    ),
+    "dispatch:close": (lambda w: {"year": 2026, "month": 10}, lambda w: {}, {"city_office"}),
+    # Targets and the ranking's weights (sanpi.targets): the city office's only.
+    "targets:target_edit": (
+        lambda w: {"year": 2025, "kind": "county", "pk": w.county_b.pk},
+        lambda w: {"investment_wan": "1000", "signed_count": "5"},
+        {"city_office"},
+    ),
+    "targets:target_import": (
+        lambda w: {"year": 2025},
+        lambda w: {"file": _targets_file(w)},
+        {"city_office"},
+    ),
+    "targets:scheme_create": (None, lambda w: _scheme_data(), {"city_office"}),
+    # Health by rules (sanpi.health), in the order the city office can do them all: an
+    # override of project B's health, lifting one, evaluating B now, the thresholds.
+    "health:project": (
+        lambda w: {"pk": w.project_b.pk},
+        lambda w: {"health": "lagging", "reason": "越权认定"},
+        {"city_office"},
+    ),
+    "health:override_clear": (lambda w: _override_b(w), lambda w: {}, {"city_office"}),
+    "health:evaluate": (lambda w: {"pk": w.project_b.pk}, lambda w: {}, {"city_office"}),
+    "health:rules": (
+        None,
+        lambda w: {
+            "signed_days": "200",
+            "stall_months": "3",
+            "behind_percent": "20",
+            "long_stall_months": "12",
+        },
+        {"city_office"},
+    ),
     "core:schedule_edit": (
         lambda w: {"name": "approvals_scan"},
         lambda w: {"at": "02:00", "enabled": "on"},
@@ -310,7 +366,39 @@ def _aw(w):
     return approvals_world(w)
 
 
-# Writes on one's own account or session, open to every signed-in user by design.
+def _targets_file(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sanpi.targets.tests.test_io import workbook
+
+    zone_b = DevelopmentZone.objects.get(pk=w.zone_b.pk)  # (renamed by zone_edit above)
+    data = workbook([("县(市、区)", w.county_b.name, 800), ("开发区", zone_b.name, 300)])
+    return SimpleUploadedFile("目标.xlsx", data)
+
+
+def _scheme_data() -> dict:
+    from sanpi.targets.tests.test_views import _scheme_data
+
+    return _scheme_data(w_above_size=5)
+
+
+def _report_b(w) -> dict:
+    """Project B's October 2026 report: signed into the world's activity by the set-up
+    below, project B owes it (nothing is changed here, the walk compares the database)."""
+    return {"year": 2026, "month": 10, "project": w.project_b.pk}
+
+
+def _override_b(w) -> dict:
+    """An override in force on project B (made directly: no audit row, nothing in _state)."""
+    from sanpi.health.models import HealthOverride
+
+    if not HealthOverride.objects.filter(project=w.project_b, ended_at__isnull=True).exists():
+        HealthOverride.objects.create(
+            project=w.project_b, health="normal", reason="已复工", fingerprint="-"
+        )
+    return {"pk": w.project_b.pk}
+
+
 def _webhook(w) -> dict:
     from sanpi.notifications.models import Webhook
 
@@ -324,6 +412,7 @@ def _webhook(w) -> dict:
     return {"pk": hook.pk}
 
 
+# Writes on one's own account or session, open to every signed-in user by design.
 OWN_ACCOUNT = {
     "notifications:open",  # one's own notifications only: notifications/tests/test_views.py
     "notifications:read_all",
@@ -400,6 +489,19 @@ def test_every_write_route_is_walked():
         "core:job_admin",
         "core:schedules",
         "notifications:list",
+        "health:overview",
+        "health:list",
+        "health:export",  # audited (action "export"), writes nothing else
+        "dispatch:home",
+        "dispatch:month",
+        "dispatch:sheet",  # a job writing the user's own sheet
+        "core:job_marked",
+        "targets:ranking",
+        "targets:bulletin",
+        "targets:bulletin_file",  # a job that reads, audited as an export
+        "targets:target_list",
+        "targets:target_template",
+        "targets:scheme_list",
         "notifications:webhook_list",
     }
     # enterprise_create is walked in test_enterprise_create_is_scoped below; the ledger
@@ -411,9 +513,16 @@ def test_every_write_route_is_walked():
         | NOT_WRITES
         | get_only
         | {"regions:enterprise_create", "ledger:import", "ledger:remap", "core:job_retry"}
+        | {"dispatch:sheet_upload"}  # row by row in dispatch/tests/test_sheets.py
     )
     assert _route_names() - walked == set(), "add the new route to WRITES with its roles"
-    assert POST_ONLY - set(WRITES) - OWN_ACCOUNT - {"ledger:remap", "core:job_retry"} == set()
+    assert (
+        POST_ONLY
+        - set(WRITES)
+        - OWN_ACCOUNT
+        - {"ledger:remap", "core:job_retry", "dispatch:sheet_upload"}
+        == set()
+    )
 
 
 PLANNED_ROUTES = (

@@ -89,6 +89,18 @@ def _webhook(w):
     return {"pk": hook.pk}
 
 
+def _report_b(w):
+    """Project B (county B) started in 2026: it owes October's report."""
+    import datetime as dt
+
+    from sanpi.projects.models import Project
+
+    Project.objects.filter(pk=w.project_b.pk).update(
+        stage="started", signed_date=dt.date(2026, 1, 5), started_date=dt.date(2026, 3, 1)
+    )
+    return {"year": 2026, "month": 10, "project": w.project_b.pk}
+
+
 def _aw(w):
     from sanpi.approvals.tests.factories import approvals_world
 
@@ -157,12 +169,42 @@ PAGES = [
     ("core:job_download", _export_job, OWNER, OWNER),
     ("core:job_admin", None, {"admin"}, None),
     ("core:schedules", None, {"admin"}, None),
+    ("dispatch:home", None, READERS, None),
+    ("dispatch:month", lambda w: {"year": 2026, "month": 10}, READERS, None),
+    ("dispatch:report", _report_b, READERS, CITY),
+    ("dispatch:sheet", lambda w: {"year": 2026, "month": 10}, WRITERS | {"enterprise"}, None),
+    ("core:job_marked", _job, OWNER, OWNER),
+    # Targets and the monthly ranking (sanpi.targets): published to every ledger reader.
+    ("targets:ranking", None, READERS, None),
+    ("targets:bulletin", None, READERS, None),
+    ("targets:bulletin_file", lambda w: {"fmt": "docx"}, READERS, None),
+    ("targets:bulletin_file", lambda w: {"fmt": "xlsx"}, READERS, None),
+    ("targets:target_list", lambda w: {"year": 2025}, READERS, None),
+    (
+        "targets:target_edit",
+        lambda w: {"year": 2025, "kind": "county", "pk": w.county_b.pk},
+        {"city_office"},
+        None,
+    ),
+    ("targets:target_import", lambda w: {"year": 2025}, {"city_office"}, None),
+    ("targets:target_template", lambda w: {"year": 2025}, {"city_office"}, None),
+    ("targets:scheme_list", None, READERS, None),
+    ("targets:scheme_create", None, {"city_office"}, None),
     ("notifications:list", None, ALL, None),
     ("notifications:preferences", None, ALL, None),
     ("notifications:webhook_list", None, {"admin"}, None),
     ("notifications:webhook_create", None, {"admin"}, None),
     ("notifications:webhook_edit", _webhook, {"admin"}, None),
     ("core:schedule_edit", lambda w: {"name": "approvals_scan"}, {"admin"}, None),
+    # Health by rules (sanpi.health): the three lists, the rules, a project's evaluation.
+    ("health:overview", None, READERS, None),
+    ("health:rules", None, READERS, None),
+    ("health:list", lambda w: {"key": "normal"}, READERS, None),
+    ("health:list", lambda w: {"key": "lagging"}, READERS, None),
+    ("health:list", lambda w: {"key": "stalled"}, READERS, None),
+    ("health:export", lambda w: {"key": "stalled"}, READERS, None),
+    ("health:project", lambda w: {"pk": w.project_a.pk}, READERS, None),
+    ("health:project", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
     ("cockpit:rates", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
@@ -233,14 +275,25 @@ POST_ONLY = {
     "core:calendar_day_remove",
     "core:calendar_year_set",
     "core:job_retry",
+    "dispatch:close",
+    "dispatch:deadline",
+    "dispatch:review",
+    "dispatch:reopen",
+    "dispatch:plan",
+    "dispatch:sheet_upload",
+    "health:override_clear",
+    "health:evaluate",
     "notifications:open",
     "notifications:read_all",
     "notifications:webhook_set_enabled",
 }
-# Pages that start a background job and send the user to its page (which must open).
+# Pages that send the user on (a background job's page, the current month), which must open.
 STARTS_A_JOB = {
+    "dispatch:home",
+    "dispatch:sheet",
     "ledger:export",
     "cockpit:activity_bulletin",
+    "targets:bulletin_file",
     "core:audit_export",
     "approvals:ledger_export",
 }
@@ -254,6 +307,9 @@ UI_NAMESPACES = (
     "ledger",
     "approvals",
     "notifications",
+    "dispatch",
+    "health",
+    "targets",
 )
 
 

@@ -405,7 +405,7 @@ def test_project_stage_bad_input(world, api_as):
     assert "早于签约日期" in error["message"]
     health = f"/projects/{world.project_a.pk}/health"
     assert_error(
-        client.post(health, {"health": "zombie", "date": "2021-01-01"}), 400, field="health"
+        client.post(health, {"health": "dormant", "date": "2021-01-01"}), 400, field="health"
     )
     assert_error(client.post(health, {"health": "lagging"}), 400, field="date")
 

@@ -45,3 +45,25 @@ def test_activity_key():
     assert parse_activity_key("2021-4") == (2021, 4)
     assert parse_activity_key(" 2022 - 3 ") == (2022, 3)
     assert parse_activity_key("2021年第4次") is None
+
+
+def test_chinese_numerals_as_the_city_numbers_its_activities():
+    from sanpi.projects.rules import chinese_numeral
+
+    expected = {1: "一", 2: "二", 9: "九", 10: "十", 11: "十一", 19: "十九", 20: "二十"}
+    expected |= {21: "二十一", 40: "四十", 99: "九十九"}
+    for n, text in expected.items():
+        assert chinese_numeral(n) == text
+    assert (chinese_numeral(0), chinese_numeral(100)) == ("0", "100")  # digits outside 1–99
+
+
+def test_every_name_reads_back_as_its_batch():
+    """What the platform writes, the import reads back: 2021年第四期 is 2021-4."""
+    from sanpi.core import cells
+    from sanpi.projects.rules import activity_name
+
+    assert activity_name(2021, 4, "ci") == "2021年第4次"
+    assert activity_name(2021, 2, "qi") == "2021年第二期"
+    for n in range(1, 100):
+        for naming in ("ci", "qi"):
+            assert cells.unwrap(cells.batch(activity_name(2021, n, naming))) == (2021, n)
