@@ -67,6 +67,46 @@ def _pg_admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def is_pg(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def add_database_args(parser) -> None:
+    """--database-url, --keep and --reuse, as every province-sized benchmark takes them."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="PostgreSQL server (the benchmark creates its own database on it); default SQLite",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use the database kept by --keep if it is there"
+    )
+
+
+def kept_database(args, *, name: str, sqlite_path: Path) -> tuple[str, bool]:
+    """The benchmark's database URL, and whether it is one kept by --keep (--reuse):
+    ``name`` on the PostgreSQL server of --database-url, else the SQLite file
+    ``sqlite_path``; made new and empty unless reused."""
+    if is_pg(args.database_url):
+        url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{name}"))
+        admin = urlunsplit(urlsplit(args.database_url)._replace(path="/postgres"))
+        import psycopg
+
+        with psycopg.connect(admin, autocommit=True) as conn:
+            there = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        reuse = bool(args.reuse and there)
+        if not reuse:
+            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            _pg_admin(args.database_url, f"CREATE DATABASE {name}")
+        return url, reuse
+    reuse = bool(args.reuse and sqlite_path.exists())
+    if not reuse:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{sqlite_path}", reuse
+
+
 def bench_url(database_url: str, workdir: Path, name: str = BENCH_DB) -> str:
     """The benchmark's own database: ``name`` on the PostgreSQL server, or a SQLite
     file in the temporary directory."""

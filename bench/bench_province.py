@@ -42,13 +42,19 @@ import time
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_import import _pg_admin, _vendor, setup_django  # noqa: E402
+from bench_import import (  # noqa: E402
+    _pg_admin,
+    _vendor,
+    add_database_args,
+    is_pg,
+    kept_database,
+    setup_django,
+)
 from gen_ledger import WORDS, ZONES, credit_code  # noqa: E402
 
 BENCH_DB = "sanpi_bench_province"
@@ -66,18 +72,6 @@ COUNTY_CODE = "141102"  # the county officer's county (离石区)
 
 
 # --- the database ----------------------------------------------------------------------------
-
-
-def is_pg(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://"))
-
-
-def pg_exists(url: str) -> bool:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
 
 
 # --- the province ----------------------------------------------------------------------------
@@ -641,15 +635,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", ""),
-        help=f"PostgreSQL server (a database {BENCH_DB} is created on it); default SQLite",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument(
-        "--reuse", action="store_true", help="use the database kept by --keep if it is there"
-    )
+    add_database_args(parser)
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-province-"))
@@ -658,23 +644,12 @@ def main(argv: list[str] | None = None) -> None:
     pg = is_pg(args.database_url)
     out_dir = REPO / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
-    if pg:
-        url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{BENCH_DB}"))
-        reuse = args.reuse and pg_exists(args.database_url)
-        if not reuse:
-            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            _pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
-    else:
-        path = (
-            out_dir / f"province-{args.projects}.sqlite3"
-            if args.keep or args.reuse
-            else workdir / "province.sqlite3"
-        )
-        reuse = args.reuse and path.exists()
-        if not reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
+    kept = out_dir / f"province-{args.projects}.sqlite3"
+    url, reuse = kept_database(
+        args,
+        name=BENCH_DB,
+        sqlite_path=kept if args.keep or args.reuse else workdir / "province.sqlite3",
+    )
     os.environ["DATABASE_URL"] = url
     setup_django()
     # Failing requests show as their status in the table, not as tracebacks.

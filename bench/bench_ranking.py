@@ -39,33 +39,25 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_import import _pg_admin, _vendor, setup_django  # noqa: E402
+from bench_import import (  # noqa: E402
+    _pg_admin,
+    _vendor,
+    add_database_args,
+    is_pg,
+    kept_database,
+    setup_django,
+)
 from gen_ledger import WORDS, credit_code  # noqa: E402
 
 BENCH_DB = "sanpi_bench_ranking"
 TODAY = dt.date.today()
 RANKED = (TODAY.year - 1, 12) if TODAY.month == 1 else (TODAY.year, TODAY.month - 1)
 CENT = Decimal("0.01")
-
-
-def is_pg(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://"))
-
-
-def pg_exists(url: str) -> bool:
-    import psycopg
-
-    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        return bool(
-            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-        )
 
 
 def _money(rng: random.Random, low: int, high: int) -> Decimal:
@@ -429,15 +421,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--projects", type=int, default=30_000)
     parser.add_argument("--years", type=int, default=3, help="years of monthly reports")
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", ""),
-        help=f"PostgreSQL server (a database {BENCH_DB} is created on it); default SQLite",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument(
-        "--reuse", action="store_true", help="use the database kept by --keep if it is there"
-    )
+    add_database_args(parser)
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-ranking-"))
@@ -446,19 +430,13 @@ def main(argv: list[str] | None = None) -> None:
     pg = is_pg(args.database_url)
     out_dir = REPO / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
-    if pg:
-        url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{BENCH_DB}"))
-        reuse = args.reuse and pg_exists(args.database_url)
-        if not reuse:
-            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            _pg_admin(args.database_url, f"CREATE DATABASE {BENCH_DB}")
-    else:
-        path = out_dir / "ranking.sqlite3" if args.keep or args.reuse else workdir / "r.sqlite3"
-        reuse = args.reuse and path.exists()
-        if not reuse:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
+    url, reuse = kept_database(
+        args,
+        name=BENCH_DB,
+        sqlite_path=out_dir / "ranking.sqlite3"
+        if args.keep or args.reuse
+        else workdir / "r.sqlite3",
+    )
     os.environ["DATABASE_URL"] = url
     setup_django()
     logging.disable(logging.ERROR)

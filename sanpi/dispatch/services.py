@@ -62,9 +62,11 @@ def month_get(year: int, month: int) -> ReportMonth:
 
 def _open_month(year: int, month: int, *, lock: bool = True) -> ReportMonth:
     """The month, locked, refused if the city office has closed it."""
-    month_get(year, month)
     qs = ReportMonth.objects.select_for_update() if lock else ReportMonth.objects
-    row = qs.get(year=year, month=month)
+    row = qs.filter(year=year, month=month).first()
+    if row is None:  # its first report: created with its deadline, then locked
+        month_get(year, month)
+        row = qs.get(year=year, month=month)
     if row.closed:
         raise ValidationFailed(f"{row}已关账，月报已锁定；如需修改，请市项目办重新打开该月报")
     return row
@@ -128,9 +130,11 @@ def accepted_before(project: Project, *, year: int, month: int) -> Decimal:
 
 
 def _locked_report(project: Project, year: int, month: int) -> MonthlyReport | None:
+    # No ordering: the model's default (by project name) would join and lock the project.
     return (
         MonthlyReport.objects.select_for_update()
         .filter(project=project, year=year, month=month)
+        .order_by()
         .first()
     )
 

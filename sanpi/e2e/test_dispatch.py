@@ -1,6 +1,7 @@
 """A month of dispatch in headless Chromium: the enterprise fills in its report on a
 phone (a draft first, then submitted), the county sends it back with a reason, the
-enterprise corrects it, the county accepts it, the city office closes the month."""
+enterprise corrects it, the county accepts it, the city office closes the month and
+the ranking shows the county's score."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sanpi.dispatch.models import MonthlyReport
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.models import County
 from sanpi.regions.tests.factories import EnterpriseFactory
+from sanpi.targets.models import UnitTarget
 
 PHONE = {"width": 390, "height": 844}
 YEAR, MONTH = 2026, 10
@@ -96,3 +98,11 @@ def test_a_month_end_to_end(browser, live_server, transactional_db, page):
     expect(phone.locator("#report-form")).to_have_count(0)
     assert MonthlyReport.objects.get().status == "accepted"
     phone.context.close()
+
+    # The ranking is published: 离石区's only target is investment (10,000 万元), so its
+    # score is its completion 2,800 ÷ 10,000 = 28% × weight 30 ÷ 30 × 100 = 28.00.
+    UnitTarget.objects.create(year=YEAR, county=county, investment_wan=Decimal("10000"))
+    page.goto(f"/targets/?year={YEAR}&month={MONTH}&kind=county")
+    row = page.locator("#ranking-county tr", has_text="离石区")
+    expect(row).to_contain_text("28.00")
+    expect(row.locator("td").first).to_have_text("1")

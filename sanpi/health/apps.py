@@ -10,10 +10,12 @@ class HealthConfig(AppConfig):
 
     def ready(self) -> None:
         from sanpi.dispatch.services import accepted_months_changed
+        from sanpi.projects.services import health_recorded
 
         from . import jobs  # noqa: F401  (declares the nightly evaluation)
 
         accepted_months_changed.connect(_reevaluate, dispatch_uid="health.accepted_months")
+        health_recorded.connect(_keep_manual, dispatch_uid="health.recorded")
 
 
 def _reevaluate(sender, project, **kwargs) -> None:
@@ -21,3 +23,9 @@ def _reevaluate(sender, project, **kwargs) -> None:
     from .services import evaluate_project
 
     evaluate_project(project)
+
+
+def _keep_manual(sender, project, health, evidence, by, **kwargs) -> None:
+    from .services import keep_manual
+
+    keep_manual(project=project, health=health, evidence=evidence, by=by)

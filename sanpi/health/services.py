@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -276,10 +277,25 @@ def _health_message(label: str, day: dt.date, evidence: str) -> str:
     return f"推进状态改为“{label}”（{day:%Y-%m-%d}）{evidence}"
 
 
+# Set while this module writes a decision through `project_set_health`: that change is
+# the rules' (or an override's) own, not a person's to keep (`keep_manual`).
+_applying: ContextVar[bool] = ContextVar("sanpi_health_applying", default=False)
+
+
 def _apply(decisions: list[Decision], *, window: Window, by, one: bool, summary: Summary) -> None:
     """Write what the decisions change: overrides that ended, health changes (through
     `project_set_health` for one project; for a chunk, the same rows in bulk), and each
     project's state (which rule, why)."""
+    token = _applying.set(True)
+    try:
+        _apply_decisions(decisions, window=window, by=by, one=one, summary=summary)
+    finally:
+        _applying.reset(token)
+
+
+def _apply_decisions(
+    decisions: list[Decision], *, window: Window, by, one: bool, summary: Summary
+) -> None:
     now = timezone.now()
     today = window.today
     summary.evaluated += len(decisions)
@@ -495,6 +511,32 @@ def override_set(
     _apply([Decision(p, verdict)], window=window, by=by, one=True, summary=Summary())
     project.health = health
     return override
+
+
+def keep_manual(*, project: Project, health: str, evidence: str, by) -> None:
+    """Someone recorded the health by hand (the ledger's form, the API, the import of a
+    status): that judgement holds, as an override, until the facts change, so the nightly
+    run does not undo it. The rules' own changes pass through here too and are skipped."""
+    if _applying.get():
+        return
+    p = _read(project, Window.on(timezone.localdate()))
+    HealthOverride.objects.filter(project=project, ended_at__isnull=True).update(
+        ended_at=timezone.now(), ended_reason="被新的人工登记取代"
+    )
+    override = HealthOverride.objects.create(
+        project=project,
+        health=health,
+        reason=(evidence or "人工登记").strip()[:REASON_MAX],
+        fingerprint=fingerprint_of(p),
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    audit.record(
+        user=by,
+        action="create",
+        obj=override,
+        after=audit.snapshot(override, ["project", "health", "reason"]),
+        message=f"人工登记推进状态为“{Health(health).label}”，保持至项目情况变化",
+    )
 
 
 @transaction.atomic

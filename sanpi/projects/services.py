@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
@@ -249,6 +250,11 @@ def project_advance_stage(
     return project
 
 
+# Sent when someone records a project's health (sender Project; project, health,
+# evidence, by): the health rules' app keeps a person's judgement until the facts change.
+health_recorded = Signal()
+
+
 @transaction.atomic
 def project_set_health(
     *, by, project: Project, health: str, date: dt.date, evidence: str = ""
@@ -284,6 +290,9 @@ def project_set_health(
         before=None if same else before,
         after={"health": new.value, **({"note": evidence} if same else {})},
         message=f"推进状态{verb}“{new.label}”（{date:%Y-%m-%d}）{evidence}",
+    )
+    health_recorded.send(
+        sender=Project, project=project, health=new.value, evidence=evidence, by=by
     )
     return project
 

@@ -299,3 +299,24 @@ def test_evaluate_all_reads_a_chunk_in_one_query(world, django_assert_max_num_qu
     assert (summary.evaluated, summary.changed) == (25, 23)
     assert Project.objects.filter(health="stalled").count() == 23
     assert services.evaluate_all(today=TODAY).changed == 0
+
+
+def test_a_status_recorded_by_hand_holds_through_the_nightly_run(world):
+    """The ledger's health form and the API record health through `project_set_health`:
+    a person's judgement, kept as an override until the facts change, so the nightly
+    evaluation does not undo it."""
+    from sanpi.projects.services import project_set_health
+
+    county = world.user("county")
+    p = at_stage(world.project_a)
+    report(p, 2026, 1, 100)
+    assert services.evaluate_project(p, today=TODAY).health == "stalled"
+    project_set_health(by=county, project=p, health="normal", date=TODAY, evidence="已复工")
+    kept = HealthOverride.objects.get(ended_at__isnull=True)
+    assert (kept.health, kept.reason, kept.created_by) == ("normal", "已复工", county)
+    services.evaluate_all(today=D(2026, 7, 20))
+    assert _health(p) == "normal"
+    report(p, 2026, 6, 0)  # a new accepted month: the facts changed, the rules again
+    assert services.evaluate_project(p, today=D(2026, 7, 20)).health == "stalled"
+    # The rules' own change made no override of its own.
+    assert not HealthOverride.objects.filter(ended_at__isnull=True).exists()
