@@ -87,6 +87,7 @@ class ProjectOut(Schema):
     started_date: dt.date | None = Field(title="开工日期")
     produced_date: dt.date | None = Field(title="投产日期")
     reached_date: dt.date | None = Field(title="达效日期")
+    planned_completion_date: dt.date | None = Field(title="计划竣工日期")
     health: str = Field(title="推进状态")
     health_label: str = Field(title="推进状态（中文）")
     created_at: dt.datetime = Field(title="创建时间")
@@ -423,6 +424,9 @@ class ProjectFields(InputSchema):
     started_date: OptionalDate = Field(None, title="开工日期")
     produced_date: OptionalDate = Field(None, title="投产日期")
     reached_date: OptionalDate = Field(None, title="达效日期")
+    planned_completion_date: OptionalDate = Field(
+        None, title="计划竣工日期", description="健康规则按开工到计划竣工的直线比较累计投资"
+    )
     confirm_large: StrictBool = Field(
         False,
         title="金额已核对",

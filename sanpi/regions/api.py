@@ -1,5 +1,6 @@
 """API for counties, development zones and enterprises (mounted at /api/v1/)."""
 
+import datetime as dt
 import re
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sanpi.core.api import (
     ERROR_RESPONSES,
     MAX_ID,
     InputSchema,
+    OptionalDate,
     OptionalDecimalOut,
     Page,
     PageQuery,
@@ -123,6 +125,7 @@ class EnterpriseOut(Schema):
     county_name: str | None = Field(title="注册地县(市、区)")
     contact: str = Field(title="联系人")
     phone: str = Field(title="联系电话")
+    above_size_since: dt.date | None = Field(title="上规日期")
     project_count: int = Field(title="项目数")
 
     @staticmethod
@@ -149,6 +152,9 @@ class EnterpriseIn(InputSchema):
     )
     contact: Text = text(_enterprise("contact"))
     phone: Text = text(_enterprise("phone"))
+    above_size_since: OptionalDate = Field(
+        None, title="上规日期", description="企业达到规模以上的日期（YYYY-MM-DD），不能晚于今天"
+    )
 
 
 EnterprisePatch = partial(EnterpriseIn, "EnterprisePatch", "修改企业：只改所传字段。")

@@ -697,3 +697,26 @@ def test_deep_pages_by_key_read_an_index_range_not_an_offset(world, api_as):
         after = body["next_after"]
     assert seen == sorted(seen) and len(seen) == len(set(seen)) == body["count"] == 9
     assert client.get("/projects", {"after": -1}).status_code in (400, 422)
+
+
+def test_a_project_carries_its_planned_completion_date(world, api_as):
+    """计划竣工日期 (the health rules' straight line runs to it): set, read back, and one
+    before the start refused naming both dates."""
+    api = api_as("city_office")
+    body = _new_project(
+        world,
+        stage="started",
+        signed_date="2026-01-05",
+        started_date="2026-03-01",
+        planned_completion_date="2027-12-31",
+    )
+    created = api.post("/projects", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["planned_completion_date"] == "2027-12-31"
+    refused = api.patch(
+        f"/projects/{created.json()['id']}", {"planned_completion_date": "2026-02-01"}
+    )
+    error = assert_error(refused, 400, field="planned_completion_date")
+    assert error["fields"]["planned_completion_date"] == [
+        "计划竣工日期（2026-02-01）早于开工日期（2026-03-01）"
+    ]

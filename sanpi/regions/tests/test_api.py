@@ -354,3 +354,22 @@ def test_lists_have_no_n_plus_one(
 
 def test_unused_roles_covered():
     assert set(ALL_ROLES) == set(COUNTIES_SEEN) | set(NO_LEDGER)
+
+
+def test_an_enterprise_carries_its_above_size_date(world, api_as):
+    """上规日期 (the targets count enterprises newly 上规): set, read back, and a date after
+    today refused with the field named."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    api = api_as("city_office")
+    body = {"name": "山西丙新能源有限公司", "credit_code": make_credit_code(901, "141102")}
+    created = api.post("/enterprises", {**body, "above_size_since": "2026-03-01"})
+    assert created.status_code == 201, created.content
+    assert created.json()["above_size_since"] == "2026-03-01"
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    refused = api.patch(f"/enterprises/{created.json()['id']}", {"above_size_since": tomorrow})
+    assert assert_error(refused, 400, field="above_size_since")["fields"]["above_size_since"] == [
+        "上规日期不能晚于今天"
+    ]
