@@ -76,3 +76,11 @@ class SheetUploadForm(BootstrapFormMixin, forms.Form):
 
     def clean_file(self):
         return uploads.check_upload_size(self.cleaned_data["file"])
+
+
+class PhotoForm(BootstrapFormMixin, forms.Form):
+    photo = forms.FileField(
+        label="现场照片（JPEG、PNG 或 WebP，最大10MB）",
+        error_messages={"required": "请选择照片", "empty": "上传的文件是空的"},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

@@ -164,3 +164,38 @@ class AnnualPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}{self.year}年计划投资"
+
+
+class ReportPhoto(models.Model):
+    """A photo of the site attached to a monthly report (形象进度). Stored re-encoded as
+    JPEG, without the camera's metadata (location), at most 2,000 px on a side."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name="月报", on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField("照片", upload_to="dispatch/photos/%Y/%m/")
+    width = models.PositiveIntegerField("宽")
+    height = models.PositiveIntegerField("高")
+    size = models.PositiveIntegerField("字节数")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    scope_paths = {
+        "county": ("report__project__county",),
+        "zone": ("report__project__zone",),
+        "enterprise": ("report__project__enterprise",),
+    }
+
+    class Meta:
+        verbose_name = "月报照片"
+        verbose_name_plural = "月报照片"
+        ordering = ["report", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report}照片{self.pk}"

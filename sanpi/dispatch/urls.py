@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:year>/<int:month>/<int:project>/review/", views.report_review, name="review"),
     path("<int:year>/<int:month>/<int:project>/reopen/", views.report_reopen, name="reopen"),
     path("<int:year>/<int:month>/<int:project>/plan/", views.plan_set, name="plan"),
+    path("<int:year>/<int:month>/<int:project>/photos/", views.photo_add, name="photo_add"),
+    path("photos/<int:pk>/", views.photo_file, name="photo"),
+    path("photos/<int:pk>/delete/", views.photo_remove, name="photo_remove"),
 ]

@@ -7,27 +7,30 @@ from pathlib import PurePath
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs
 from sanpi.core.errors import ServiceError
+from sanpi.core.scope import restrict
 from sanpi.core.web import add_service_error, paginate, require_cap, submit, web_view
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
-from . import rules, selectors, services, sheets
+from . import photos, rules, selectors, services, sheets
 from .forms import (
     DeadlineForm,
+    PhotoForm,
     PlanForm,
     ReopenForm,
     ReportForm,
     ReviewForm,
     SheetUploadForm,
 )
+from .models import ReportPhoto
 
 
 def _month(year: int, month: int) -> tuple[int, int]:
@@ -118,6 +121,8 @@ def _report_context(request, project, year, month, *, form=None, review_form=Non
         "reopen_form": ReopenForm(),
         "plan_form": plan_form or PlanForm(initial={"year": year}),
         "may_plan": user.can(Cap.REVIEW_REPORTS),
+        "photos": list(report.photos.all()) if report else [],
+        "photo_form": PhotoForm(),
         "cumulative": selectors.cumulative_investment(project, year=year, month=month),
         "history": selectors.project_reports(user=user, project=project)[:24],
     }
@@ -300,3 +305,58 @@ def sheet_upload(request, year: int, month: int):
         params={"year": year, "month": month},
     )
     return redirect("core:job", pk=job.pk)
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+
+@require_POST
+@web_view
+def photo_add(request, year: int, month: int, project: int):
+    project, report = _report_or_404(request, year, month, project)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            photos.photo_add(by=request.user, report=report, upload=form.cleaned_data["photo"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+    if form.errors:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    else:
+        messages.success(request, "照片已上传")
+    return redirect("dispatch:report", year=year, month=month, project=project.pk)
+
+
+def _photo(request, pk: int) -> ReportPhoto:
+    require_cap(request.user, Cap.VIEW_LEDGER)
+    photo = (
+        restrict(ReportPhoto.objects.select_related("report", "report__project"), request.user)
+        .filter(pk=pk)
+        .first()
+    )
+    if photo is None:
+        raise Http404("照片不存在")
+    return photo
+
+
+@require_GET
+@web_view
+def photo_file(request, pk: int):
+    photo = _photo(request, pk)
+    return FileResponse(photo.file.open("rb"), content_type="image/jpeg")
+
+
+@require_POST
+@web_view
+def photo_remove(request, pk: int):
+    photo = _photo(request, pk)
+    report = photo.report
+    try:
+        photos.photo_remove(by=request.user, photo=photo)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "照片已删除")
+    return redirect(
+        "dispatch:report", year=report.year, month=report.month, project=report.project_id
+    )

@@ -495,6 +495,7 @@ def test_every_write_route_is_walked():
         "dispatch:home",
         "dispatch:month",
         "dispatch:sheet",  # a job writing the user's own sheet
+        "dispatch:photo",
         "core:job_marked",
         "targets:ranking",
         "targets:bulletin",
@@ -514,6 +515,8 @@ def test_every_write_route_is_walked():
         | get_only
         | {"regions:enterprise_create", "ledger:import", "ledger:remap", "core:job_retry"}
         | {"dispatch:sheet_upload"}  # row by row in dispatch/tests/test_sheets.py
+        # a report's photos: added and removed only within scope (dispatch/tests/test_photos.py)
+        | {"dispatch:photo_add", "dispatch:photo_remove"}
     )
     assert _route_names() - walked == set(), "add the new route to WRITES with its roles"
     assert (
@@ -521,6 +524,7 @@ def test_every_write_route_is_walked():
         - set(WRITES)
         - OWN_ACCOUNT
         - {"ledger:remap", "core:job_retry", "dispatch:sheet_upload"}
+        - {"dispatch:photo_add", "dispatch:photo_remove"}
         == set()
     )
 

@@ -101,6 +101,26 @@ def _report_b(w):
     return {"year": 2026, "month": 10, "project": w.project_b.pk}
 
 
+def _photo_b(w):
+    """A site photo on project B's October report (a tiny JPEG, written directly)."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from sanpi.dispatch.models import MonthlyReport, ReportPhoto
+
+    _report_b(w)
+    report = MonthlyReport.objects.create(
+        project=w.project_b, year=2026, month=10, investment_wan=0, progress_percent=0
+    )
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "JPEG")
+    photo = ReportPhoto(report=report, width=4, height=4, size=len(buf.getvalue()))
+    photo.file.save("b.jpg", ContentFile(buf.getvalue()), save=True)
+    return {"pk": photo.pk}
+
+
 def _aw(w):
     from sanpi.approvals.tests.factories import approvals_world
 
@@ -174,6 +194,7 @@ PAGES = [
     ("dispatch:report", _report_b, READERS, CITY),
     ("dispatch:sheet", lambda w: {"year": 2026, "month": 10}, WRITERS | {"enterprise"}, None),
     ("core:job_marked", _job, OWNER, OWNER),
+    ("dispatch:photo", _photo_b, READERS, CITY),
     # Targets and the monthly ranking (sanpi.targets): published to every ledger reader.
     ("targets:ranking", None, READERS, None),
     ("targets:bulletin", None, READERS, None),
@@ -281,6 +302,8 @@ POST_ONLY = {
     "dispatch:reopen",
     "dispatch:plan",
     "dispatch:sheet_upload",
+    "dispatch:photo_add",
+    "dispatch:photo_remove",
     "health:override_clear",
     "health:evaluate",
     "notifications:open",
