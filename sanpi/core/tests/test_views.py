@@ -13,18 +13,9 @@ from sanpi.core import audit
 from sanpi.core.audit import audit_context
 from sanpi.core.models import AuditLog
 from sanpi.core.rates import Rate
+from sanpi.core.tests.api import EVERY_ROLE
 
-ROLES = (
-    "city_office",
-    "leader",
-    "county",
-    "zone",
-    "enterprise",
-    "admin",
-    "auditor",
-    "department",
-    "agent",
-)
+ROLES = EVERY_ROLE
 READERS = {"city_office", "leader", "county", "zone", "enterprise"}
 # Approvals: departments and agents read approvals (scoped), not the ledger.
 APPROVAL_READERS = READERS | {"department", "agent"}

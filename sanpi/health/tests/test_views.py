@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from sanpi.core.models import AuditLog
 from sanpi.core.tests import office
+from sanpi.core.tests.api import EVERY_ROLE
 from sanpi.health import services
 from sanpi.health.models import HealthOverride, HealthSettings
 from sanpi.health.tests.factories import TODAY, at_stage, report
@@ -21,17 +22,7 @@ from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.tests.factories import EnterpriseFactory
 
 D = dt.date
-ROLES = (
-    "city_office",
-    "leader",
-    "county",
-    "zone",
-    "enterprise",
-    "admin",
-    "auditor",
-    "department",
-    "agent",
-)
+ROLES = EVERY_ROLE
 # Who sees which of project A (zone A, enterprise A), C (county A, outside zone A, another
 # enterprise) and B (county B).
 SEES = {

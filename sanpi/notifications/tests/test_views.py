@@ -14,22 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanpi.core.models import AuditLog
+from sanpi.core.tests.api import EVERY_ROLE
 from sanpi.notifications.kinds import COMMITMENT_DUE, JOB_FINISHED, KINDS
 from sanpi.notifications.models import Notification, Preference, Webhook
 
 pytestmark = pytest.mark.django_db
 
-ROLES = (
-    "city_office",
-    "leader",
-    "county",
-    "zone",
-    "enterprise",
-    "admin",
-    "auditor",
-    "department",
-    "agent",
-)
+ROLES = EVERY_ROLE
 KEY = "693a91f6-7aoc-4bc4-97a0-0ec2sifa5aaa"
 URL = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={KEY}"
 
