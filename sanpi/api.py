@@ -281,14 +281,18 @@ def _register_routers() -> None:
     from sanpi.approvals.api import router as approvals_router
     from sanpi.cockpit.api import router as cockpit_router
     from sanpi.core.calendar_api import router as calendar_router
+    from sanpi.dispatch.api import router as dispatch_router
     from sanpi.projects.api import router as projects_router
     from sanpi.regions.api import router as regions_router
+    from sanpi.targets.api import router as targets_router
 
     api.add_router("", regions_router)
     api.add_router("", projects_router)
     api.add_router("", cockpit_router)
     api.add_router("", approvals_router)
     api.add_router("", calendar_router)
+    api.add_router("", dispatch_router)
+    api.add_router("", targets_router)
 
 
 _register_routers()

@@ -68,6 +68,12 @@ OPERATIONS = {
     ("POST", "/calendar/days"),
     ("DELETE", "/calendar/days/{day}"),
     ("POST", "/calendar/years"),
+    ("GET", "/dispatch/{year}/{month}"),
+    ("GET", "/dispatch/{year}/{month}/reports"),
+    ("GET", "/projects/{id}/reports/{year}/{month}"),
+    ("PUT", "/projects/{id}/reports/{year}/{month}"),
+    ("POST", "/projects/{id}/reports/{year}/{month}/review"),
+    ("GET", "/reports/ranking"),
 }
 
 

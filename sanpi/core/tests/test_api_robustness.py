@@ -117,6 +117,7 @@ def _valid_body(world, path: str) -> dict:
         "/calendar/days": {"start": "2030-05-06", "kind": "holiday", "name": "测试假日"},
         "/calendar/years": {"year": 2030, "covered": False},
         **_approval_bodies(world),
+        **_dispatch_bodies(world),
     }[path]
 
 
@@ -133,7 +134,22 @@ def _approval_bodies(world) -> dict:
     }
 
 
+def _dispatch_bodies(world) -> dict:
+    report = _dispatch_report(world)
+    return {
+        "/projects/{id}/reports/{year}/{month}/review": {
+            "accept": False,
+            "reason": "测试退回",
+            "version": report.version,
+        },
+    }
+
+
 def _ids(world, path: str) -> str:
+    if "{year}" in path:  # the monthly dispatch: a month with a submitted report
+        report = _dispatch_report(world)
+        path = path.replace("{year}", str(report.year)).replace("{month}", str(report.month))
+        return path.replace("{id}", str(report.project_id))
     if path.startswith(("/approval", "/commitments")):
         aw = approvals_world(world)
         target = {
@@ -169,6 +185,42 @@ def _coming(world):
     return found or ActivityFactory(year=tomorrow.year, sequence=60, date=tomorrow)
 
 
+def _dispatch_report(world):
+    """A started project with last month's report submitted, made once per test."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from sanpi.dispatch import services
+    from sanpi.dispatch.models import MonthlyReport
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    found = MonthlyReport.objects.filter(project__name="月报接口测试项目").first()
+    if found is not None:
+        return found
+    project = ProjectFactory(
+        name="月报接口测试项目",
+        enterprise=world.enterprise_a,
+        county=world.county_a,
+        zone=world.zone_a,
+        stage="started",
+        signed_date=dt.date(2021, 1, 5),
+        started_date=dt.date(2021, 3, 1),
+        total_investment_wan=Decimal("10000.00"),
+    )
+    data = {"investment_wan": Decimal("100"), "progress_percent": 10}
+    return services.report_save(
+        by=world.user("city_office"),
+        project=project,
+        year=last_month.year,
+        month=last_month.month,
+        data=data,
+        submit=True,
+    )
+
+
 def _check(response, context) -> None:
     assert response.status_code < 500, (context, response.content.decode()[:800])
     if response.status_code >= 400:
@@ -197,6 +249,7 @@ WRITE_PATHS = [
     ("POST", "/approvals/{id}/decide"),
     ("POST", "/approvals/{id}/commitments"),
     ("POST", "/commitments/{id}/fulfil"),
+    ("POST", "/projects/{id}/reports/{year}/{month}/review"),
 ]
 
 
