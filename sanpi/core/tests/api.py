@@ -40,6 +40,12 @@ class ApiClient:
             BASE + path, body, content_type="application/json", headers=self._headers()
         )
 
+    def put(self, path: str, data: Any = None, *, raw: bytes | str | None = None):
+        body = raw if raw is not None else json.dumps(data)
+        return self.client.put(
+            BASE + path, body, content_type="application/json", headers=self._headers()
+        )
+
     def request(self, method: str, path: str, data: Any = None, *, raw: bytes | str | None = None):
         if method == "GET":
             return self.get(path, data)

@@ -137,6 +137,7 @@ def _approval_bodies(world) -> dict:
 def _dispatch_bodies(world) -> dict:
     report = _dispatch_report(world)
     return {
+        REPORT_PUT: {"investment_wan": "10", "progress_percent": 5, "version": 0},
         "/projects/{id}/reports/{year}/{month}/review": {
             "accept": False,
             "reason": "测试退回",
@@ -145,7 +146,20 @@ def _dispatch_bodies(world) -> dict:
     }
 
 
+REPORT_PUT = "/projects/{id}/reports/{year}/{month}"
+
+
+def _empty_month(world) -> tuple[int, int]:
+    """The month before the dispatch report's: nothing filed for it yet."""
+    report = _dispatch_report(world)
+    return (report.year - 1, 12) if report.month == 1 else (report.year, report.month - 1)
+
+
 def _ids(world, path: str) -> str:
+    if path == REPORT_PUT:  # a month with no report yet: the valid body files one
+        report = _dispatch_report(world)
+        year, month = _empty_month(world)
+        return f"/projects/{report.project_id}/reports/{year}/{month}"
     if "{year}" in path:  # the monthly dispatch: a month with a submitted report
         report = _dispatch_report(world)
         path = path.replace("{year}", str(report.year)).replace("{month}", str(report.month))
@@ -250,6 +264,7 @@ WRITE_PATHS = [
     ("POST", "/approvals/{id}/commitments"),
     ("POST", "/commitments/{id}/fulfil"),
     ("POST", "/projects/{id}/reports/{year}/{month}/review"),
+    ("PUT", "/projects/{id}/reports/{year}/{month}"),
 ]
 
 
@@ -261,9 +276,9 @@ BODILESS_WRITES = {
 
 
 def test_write_paths_list_is_complete(openapi):
-    writes = {(m, p) for m, p, _ in _operations(openapi, {"POST", "PATCH"})}
+    writes = {(m, p) for m, p, _ in _operations(openapi, {"POST", "PATCH", "PUT"})}
     assert writes == set(WRITE_PATHS) | BODILESS_WRITES
-    for method, path, operation in _operations(openapi, {"POST", "PATCH"}):
+    for method, path, operation in _operations(openapi, {"POST", "PATCH", "PUT"}):
         assert ("requestBody" in operation) is ((method, path) not in BODILESS_WRITES), path
 
 
