@@ -293,10 +293,9 @@ def bare_actuals(year: int, month: int, kind: str) -> dict:
     has it too)."""
     from django.db import connection
 
-    from sanpi.targets.rules import month_end
-    from sanpi.targets.selectors import _end_instant
+    from sanpi.targets.selectors import _end_instant, window
 
-    start, end = dt.date(year, 1, 1), month_end(year, month)
+    start, end = window(year, month)
     out: dict = {}
 
     def put(unit, key, value):

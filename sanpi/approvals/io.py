@@ -16,12 +16,14 @@ from django.utils import timezone
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, word, xlsx
 from sanpi.core.services import require
+from sanpi.core.word import DOCX_CONTENT_TYPE
+from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import selectors
 from .rules import STAGE_LABELS, ApprovalStage, Notice, provisional_note
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = XLSX_CONTENT_TYPE
+DOCX = DOCX_CONTENT_TYPE
 
 
 @dataclass(frozen=True)

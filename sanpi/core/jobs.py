@@ -33,13 +33,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
+
+from sanpi.accounts.roles import Cap
 
 from . import audit, tasks
 from .errors import NotFound, ServiceError
 from .models import Job, WorkerProcess
+from .services import require
 
 logger = logging.getLogger(__name__)
 
@@ -230,12 +233,14 @@ def run_job(job_id, *, worker: str = "") -> None:
     """Run a queued job now and store its outcome. Never raises for bad input; a job
     that is not pending (already run, or being run) is left alone."""
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.PENDING).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), worker=worker[:100]
+        status=Job.Status.RUNNING,
+        started_at=timezone.now(),
+        worker=worker[:100],
+        attempts=F("attempts") + 1,
     )
     if not claimed:
         return
     job = Job.objects.get(pk=job_id)
-    Job.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
     kind = KINDS.get(job.kind)
     progress = CacheProgress(job_id)
     origin = job.origin or {}
@@ -378,8 +383,9 @@ def job_get(*, user, pk) -> Job:
         raise NotFound("任务不存在") from None
 
 
-def all_jobs(*, status: str = "", kind: str = "", q: str = "") -> QuerySet[Job]:
+def all_jobs(*, user, status: str = "", kind: str = "", q: str = "") -> QuerySet[Job]:
     """Every job, for the operator page (newest first, without files)."""
+    require(user, Cap.MANAGE_JOBS)
     qs = Job.objects.select_related("user").defer(*HEAVY)
     if status:
         qs = qs.filter(status=status)

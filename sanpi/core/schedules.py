@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
@@ -350,20 +351,18 @@ def tick(now: dt.datetime | None = None) -> list[Job]:
 # --- reading and changing (the system administrator's page) ------------------------------
 
 
-def schedule_list() -> list[Schedule]:
+def schedule_list(*, user) -> list[Schedule]:
     """Every schedule (rows for all declarations), with ``declared`` and ``last_job``."""
+    require(user, Cap.MANAGE_JOBS)
     sync_schedules()
-    rows = list(Schedule.objects.all())
-    last_jobs = {}
-    for job in (
-        Job.objects.filter(kind__in=[r.name for r in rows], user__isnull=True)
-        .defer(*jobs.HEAVY)
-        .order_by("kind", "-created_at")
-    ):
-        last_jobs.setdefault(job.kind, job)
+    latest = Job.objects.filter(kind=OuterRef("name"), user__isnull=True).order_by("-created_at")
+    rows = list(Schedule.objects.annotate(last_job_id=Subquery(latest.values("pk")[:1])))
+    last_jobs = Job.objects.defer(*jobs.HEAVY).in_bulk(
+        [r.last_job_id for r in rows if r.last_job_id]
+    )
     for row in rows:
         row.declared = row.name in PERIODIC
-        row.last_job = last_jobs.get(row.name)
+        row.last_job = last_jobs.get(row.last_job_id)
     return rows
 
 

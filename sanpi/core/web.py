@@ -71,6 +71,11 @@ def submit(
     return None
 
 
+def errors_text(form: forms.Form) -> str:
+    """A form's messages in one line, for a page that redirects instead of re-showing it."""
+    return "；".join(e for errs in form.errors.values() for e in errs)
+
+
 def add_service_error(form: forms.Form, exc: ServiceError) -> None:
     """Put a service's Chinese messages next to the fields they concern.
 

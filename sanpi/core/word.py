@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
 
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def document(title: str):
     """A new document with Chinese body text (宋体 五号) and `title` as its heading."""

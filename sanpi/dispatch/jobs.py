@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.db.models import Q
 from django.urls import reverse
 
+from sanpi.accounts.models import User
 from sanpi.accounts.roles import Role
 from sanpi.core.calendar import official_calendar
 from sanpi.core.jobs import Done
@@ -22,7 +24,7 @@ from sanpi.core.schedules import periodic, scheduled_date
 from sanpi.notifications.jobs import start_delivery_if_due
 from sanpi.notifications.kinds import register_kind
 from sanpi.notifications.models import Notification
-from sanpi.notifications.services import notify_batch, recipients
+from sanpi.notifications.services import notify, recipients
 from sanpi.projects.models import Project
 
 from . import rules, services
@@ -50,8 +52,32 @@ def _unfinished(year: int, month: int) -> list[Project]:
     )
 
 
-def _told(kind: str, subject: str) -> bool:
-    return Notification.objects.filter(kind=kind, subject=subject).exists()
+def _told(kind: str, subjects: list[str]) -> set[str]:
+    """Which of these reminders went out already (one query)."""
+    return set(
+        Notification.objects.filter(kind=kind, subject__in=subjects).values_list(
+            "subject", flat=True
+        )
+    )
+
+
+def _filers(projects: list[Project]) -> dict[int, list]:
+    """Who files each project's report: its enterprise's users and its zone's (one query
+    for all the projects; ``recipients`` for each would be one per project)."""
+    users = User.objects.filter(is_active=True).filter(
+        Q(role=Role.ENTERPRISE, enterprise_id__in={p.enterprise_id for p in projects})
+        | Q(role=Role.ZONE, zone_id__in={p.zone_id for p in projects if p.zone_id})
+    )
+    by_enterprise, by_zone = defaultdict(list), defaultdict(list)
+    for user in users.order_by("pk"):
+        if user.role == Role.ENTERPRISE:
+            by_enterprise[user.enterprise_id].append(user)
+        else:
+            by_zone[user.zone_id].append(user)
+    return {
+        p.pk: by_enterprise[p.enterprise_id] + (by_zone[p.zone_id] if p.zone_id else [])
+        for p in projects
+    }
 
 
 def remind(today: dt.date) -> list[Notification]:
@@ -70,14 +96,15 @@ def remind(today: dt.date) -> list[Notification]:
         if left not in (0, REMIND_BEFORE):
             return []
         when = "今天截止" if left == 0 else f"还剩{left}个工作日截止（{row.deadline:%m月%d日}）"
+        subjects = {p.pk: f"dispatch:{year}-{month}:{p.pk}:{today.isoformat()}" for p in projects}
+        told = _told(REPORT_DUE, list(subjects.values()))
+        filers = _filers(projects)
         for project in projects:
-            subject = f"dispatch:{year}-{month}:{project.pk}:{today.isoformat()}"
-            if _told(REPORT_DUE, subject):
+            subject = subjects[project.pk]
+            people = filers[project.pk]
+            if subject in told or not people:
                 continue
-            people = list(recipients(role=Role.ENTERPRISE, scope=project.enterprise))
-            if project.zone_id:
-                people += list(recipients(role=Role.ZONE, scope=project.zone))
-            created += notify_batch(
+            created += notify(
                 kind=REPORT_DUE,
                 title=f"请报送{year}年{month}月月报：{project.name}",
                 text=f"“{project.name}”{year}年{month}月月报尚未报送，{when}。",
@@ -93,12 +120,16 @@ def remind(today: dt.date) -> list[Notification]:
         by_county: dict = defaultdict(list)
         for project in projects:
             by_county[project.county].append(project)
+        subjects = {
+            c.pk: f"dispatch:{year}-{month}:county:{c.pk}:{today.isoformat()}" for c in by_county
+        }
+        told = _told(REPORT_MISSING, list(subjects.values()))
         for county, missing in by_county.items():
-            subject = f"dispatch:{year}-{month}:county:{county.pk}:{today.isoformat()}"
-            if _told(REPORT_MISSING, subject):
+            subject = subjects[county.pk]
+            if subject in told:
                 continue
             names = "、".join(p.name for p in missing[:5]) + ("等" if len(missing) > 5 else "")
-            created += notify_batch(
+            created += notify(
                 kind=REPORT_MISSING,
                 title=f"{county.name}有{len(missing)}个项目{year}年{month}月月报逾期未报",
                 text=(

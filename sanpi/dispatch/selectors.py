@@ -126,14 +126,27 @@ def project_for_report(*, user, project_id: int) -> Project:
     return project
 
 
+def up_to(year: int, month: int) -> Q:
+    """Months 1900-01 … year-month (the filter a cumulative figure sums over)."""
+    return Q(year__lt=year) | Q(year=year, month__lte=month)
+
+
+def accepted_investment(
+    project: Project, *, up_to_month: tuple[int, int] | None = None, excluding=None
+) -> Decimal:
+    """The project's accepted investment: up to and including a month (累计完成投资), or
+    of every month but one (``excluding``: what a month's figure is checked against)."""
+    qs = MonthlyReport.objects.filter(project=project, status=Status.ACCEPTED)
+    if up_to_month is not None:
+        qs = qs.filter(up_to(*up_to_month))
+    if excluding is not None:
+        qs = qs.exclude(year=excluding[0], month=excluding[1])
+    return qs.aggregate(s=Sum("investment_wan"))["s"] or Decimal("0")
+
+
 def cumulative_investment(project: Project, *, year: int, month: int) -> Decimal:
     """The project's accepted investment up to and including the month (累计完成投资)."""
-    total = MonthlyReport.objects.filter(
-        Q(year__lt=year) | Q(year=year, month__lte=month),
-        project=project,
-        status=Status.ACCEPTED,
-    ).aggregate(s=Sum("investment_wan"))["s"]
-    return total or Decimal("0")
+    return accepted_investment(project, up_to_month=(year, month))
 
 
 def project_reports(*, user, project: Project) -> QuerySet[MonthlyReport]:

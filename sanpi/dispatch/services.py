@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from sanpi.projects.models import Project
 from . import rules
 from .models import AnnualPlan, MonthlyReport, ReportMonth
 from .rules import Move, Status
+from .selectors import accepted_investment
 
 REPORT_RETURNED = register_kind("report_returned", "月报被退回", email=True).key
 
@@ -49,7 +50,11 @@ STALE = "该月报已被他人修改，请刷新后重试"
 
 
 def month_get(year: int, month: int) -> ReportMonth:
-    """The reporting month, created with its default deadline when first needed."""
+    """The reporting month, created with its default deadline when first needed. A month
+    that has not begun (or is no month) is refused here, for the web, API and jobs alike."""
+    problem = rules.check_month(year, month, timezone.localdate())
+    if problem:
+        raise ValidationFailed.of("month", problem)
     row = ReportMonth.objects.filter(year=year, month=month).first()
     if row is not None:
         return row
@@ -121,12 +126,7 @@ def month_close(*, by, year: int, month: int) -> ReportMonth:
 
 def accepted_before(project: Project, *, year: int, month: int) -> Decimal:
     """The project's accepted investment of every month other than this one."""
-    total = (
-        MonthlyReport.objects.filter(project=project, status=Status.ACCEPTED)
-        .exclude(year=year, month=month)
-        .aggregate(s=Sum("investment_wan"))["s"]
-    )
-    return total or Decimal("0")
+    return accepted_investment(project, excluding=(year, month))
 
 
 def _locked_report(project: Project, year: int, month: int) -> MonthlyReport | None:

@@ -16,7 +16,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import jobs
 from sanpi.core.errors import ServiceError
 from sanpi.core.scope import restrict
-from sanpi.core.web import add_service_error, paginate, require_cap, submit, web_view
+from sanpi.core.web import add_service_error, errors_text, paginate, require_cap, submit, web_view
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
@@ -214,7 +214,7 @@ def report_reopen(request, year: int, month: int, project: int):
     ):
         messages.success(request, "已重新打开，退回填报人修改")
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     return redirect("dispatch:report", year=year, month=month, project=project.pk)
 
 
@@ -269,7 +269,7 @@ def month_deadline(request, year: int, month: int):
         except ServiceError as exc:
             add_service_error(form, exc)
     if form.errors:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     else:
         messages.success(request, "截止日期已修改")
     return redirect("dispatch:month", year=year, month=month)
@@ -294,7 +294,7 @@ def sheet_upload(request, year: int, month: int):
     year, month = _month(year, month)
     form = SheetUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
         return redirect("dispatch:month", year=year, month=month)
     upload = form.cleaned_data["file"]
     job = jobs.job_start(
@@ -321,7 +321,7 @@ def photo_add(request, year: int, month: int, project: int):
         except ServiceError as exc:
             add_service_error(form, exc)
     if form.errors:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
     else:
         messages.success(request, "照片已上传")
     return redirect("dispatch:report", year=year, month=month, project=project.pk)

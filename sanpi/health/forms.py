@@ -13,6 +13,7 @@ from sanpi.projects.models import Health
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
+from .models import HealthSettings
 from .rules import LIMITS
 
 
@@ -20,6 +21,7 @@ def _bounded(name: str) -> forms.IntegerField:
     low, high, label = LIMITS[name]
     return forms.IntegerField(
         label=label,
+        help_text=HealthSettings._meta.get_field(name).help_text,
         min_value=low,
         max_value=high,
         error_messages={
@@ -29,14 +31,6 @@ def _bounded(name: str) -> forms.IntegerField:
             "max_value": f"{label}应为{low}至{high}之间的整数",
         },
     )
-
-
-HELP = {
-    "signed_days": "签约超过这么多天仍未开工，判为进度滞后（默认180）",
-    "stall_months": "开工后连续这么多个月未报完成投资，判为停缓建（默认3）",
-    "behind_percent": "累计完成投资比开工至计划竣工的直线进度落后超过这个百分比，判为进度滞后（默认20）",
-    "long_stall_months": "判为停缓建后又满这么多个月仍无投资，判为长期停滞（僵尸）（默认12）",
-}
 
 
 class MonthInput(forms.TextInput):
@@ -68,8 +62,6 @@ class RulesForm(BootstrapFormMixin, forms.Form):
                 "counting_from": f"{since:%Y-%m}" if since else "",
             }
         super().__init__(*args, **kwargs)
-        for name, text in HELP.items():
-            self.fields[name].help_text = text
 
     def clean_counting_from(self) -> dt.date | None:
         text = self.cleaned_data["counting_from"].strip()

@@ -13,9 +13,8 @@ from sanpi.core import audit, xlsx
 from sanpi.core.services import require
 from sanpi.projects.models import Project
 
-from .models import HealthState
 from .rules import RULE_LABELS, Rule
-from .selectors import ListFilter, get_list, list_projects
+from .selectors import ListFilter, get_list, list_projects, loaded_state
 
 HEADERS = (
     ("序号", 6),
@@ -42,15 +41,8 @@ class Export:
     filename: str
 
 
-def _state(p: Project) -> HealthState | None:
-    try:
-        return p.health_state
-    except HealthState.DoesNotExist:
-        return None
-
-
 def row(n: int, p: Project) -> list:
-    state = _state(p)
+    state = loaded_state(p)
     current = state is not None and state.health == p.health
     rule = RULE_LABELS[Rule(state.rule)] if current and state.rule else ""
     return [

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from sanpi.dispatch.rules import month_end
+
 # projects.models.Health values (tested equal in tests/test_rules.py).
 NORMAL = "normal"
 LAGGING = "lagging"
@@ -145,11 +147,6 @@ def from_index(index: int) -> tuple[int, int]:
 
 def previous_month(day: dt.date) -> tuple[int, int]:
     return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-
-
-def month_end(year: int, month: int) -> dt.date:
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def month_text(ym: tuple[int, int]) -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import NotFound
@@ -15,6 +16,7 @@ from sanpi.core.scope import restrict
 from sanpi.core.services import require
 from sanpi.projects.models import Health, Project
 from sanpi.projects.rules import Stage
+from sanpi.projects.selectors import PARAM_MAX, ProjectFilter
 
 from .models import HealthOverride, HealthState
 
@@ -80,18 +82,14 @@ class ListFilter:
 
     @classmethod
     def from_params(cls, params) -> ListFilter:
-        return cls(**{f.name: (params.get(f.name) or "").strip()[:100] for f in fields(cls)})
+        return cls(**{f.name: (params.get(f.name) or "").strip()[:PARAM_MAX] for f in fields(cls)})
 
     def as_params(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
     def apply(self, qs: QuerySet[Project], *, year: int) -> QuerySet[Project]:
-        if self.county:
-            qs = qs.filter(county__code=self.county)
-        if self.zone.isdigit():
-            qs = qs.filter(zone_id=int(self.zone))
-        if self.q:
-            qs = qs.filter(Q(name__icontains=self.q) | Q(enterprise__name__icontains=self.q))
+        # County, zone and keyword as the ledger's own list filters them.
+        qs = ProjectFilter(county=self.county, zone=self.zone, q=self.q).apply(qs)
         if self.soon == "1":
             qs = qs.filter(planned_completion_date__year__lte=year)
         return qs
@@ -108,8 +106,6 @@ def list_projects(
         "county", "zone", "enterprise", "health_state"
     )
     if filters is not None:
-        from django.utils import timezone
-
         qs = filters.apply(qs, year=year or timezone.localdate().year)
     return qs.order_by("county__code", "name", "pk")
 
@@ -141,6 +137,14 @@ def states_for(projects: Iterable[Project]) -> dict[int, HealthState]:
     if not ids:
         return {}
     return {s.project_id: s for s in HealthState.objects.filter(project_id__in=ids)}
+
+
+def loaded_state(project: Project) -> HealthState | None:
+    """A project's last evaluation, read with it (``select_related("health_state")``)."""
+    try:
+        return project.health_state
+    except HealthState.DoesNotExist:
+        return None
 
 
 def state_of(project: Project) -> HealthState | None:

@@ -27,18 +27,18 @@ from sanpi.accounts.actors import SystemActor
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
 from sanpi.core.bulk import bulk_insert, bulk_update
-from sanpi.core.calendar import official_calendar
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.scope import ensure_in_scope
 from sanpi.core.services import require, validate_instance
-from sanpi.dispatch import rules as dispatch_rules
-from sanpi.dispatch.models import MonthlyReport, ReportMonth
+from sanpi.dispatch.models import MonthlyReport
+from sanpi.dispatch.services import month_get
 from sanpi.projects.models import Health, Project, ProjectEvent
 from sanpi.projects.services import project_set_health
 
 from . import rules
 from .models import HealthOverride, HealthSettings, HealthState
 from .rules import Rule, Verdict
+from .selectors import loaded_state
 
 # Automatic changes are made by the rules, not by a person: audited under this name.
 HEALTH_ACTOR = SystemActor(name="system:health")
@@ -106,16 +106,6 @@ def settings_update(*, by, **data) -> tuple[HealthSettings, bool]:
 # --- facts ---------------------------------------------------------------------------------
 
 
-def _deadline(year: int, month: int) -> dt.date:
-    """The reporting month's deadline: as the city office set it, else the default."""
-    deadline = (
-        ReportMonth.objects.filter(year=year, month=month)
-        .values_list("deadline", flat=True)
-        .first()
-    )
-    return deadline or dispatch_rules.default_deadline(year, month, official_calendar())
-
-
 @dataclass(frozen=True)
 class Window:
     """The months an evaluation on ``today`` counts: every project up to ``due``; one whose
@@ -130,7 +120,8 @@ class Window:
     @classmethod
     def on(cls, today: dt.date) -> Window:
         prev = rules.previous_month(today)
-        deadline = _deadline(*prev)
+        # The month's own deadline, as the city office may have moved it.
+        deadline = month_get(*prev).deadline
         return cls(today, deadline, rules.due_month(today, deadline), prev)
 
 
@@ -265,13 +256,6 @@ class Summary:
         )
 
 
-def _state_of(p: Project) -> HealthState | None:
-    try:
-        return p.health_state
-    except HealthState.DoesNotExist:
-        return None
-
-
 def _health_message(label: str, day: dt.date, evidence: str) -> str:
     """As projects.services.project_set_health words a change."""
     return f"推进状态改为“{label}”（{day:%Y-%m-%d}）{evidence}"
@@ -286,16 +270,6 @@ def _apply(decisions: list[Decision], *, window: Window, by, one: bool, summary:
     """Write what the decisions change: overrides that ended, health changes (through
     `project_set_health` for one project; for a chunk, the same rows in bulk), and each
     project's state (which rule, why)."""
-    token = _applying.set(True)
-    try:
-        _apply_decisions(decisions, window=window, by=by, one=one, summary=summary)
-    finally:
-        _applying.reset(token)
-
-
-def _apply_decisions(
-    decisions: list[Decision], *, window: Window, by, one: bool, summary: Summary
-) -> None:
     now = timezone.now()
     today = window.today
     summary.evaluated += len(decisions)
@@ -326,14 +300,18 @@ def _apply_decisions(
         summary.to[d.verdict.health] += 1
     summary.changed += len(changed)
     if one:
-        for d in changed:
-            project_set_health(
-                by=by,
-                project=d.project,
-                health=d.verdict.health,
-                date=today,
-                evidence=d.verdict.evidence()[:500],
-            )
+        token = _applying.set(True)
+        try:
+            for d in changed:
+                project_set_health(
+                    by=by,
+                    project=d.project,
+                    health=d.verdict.health,
+                    date=today,
+                    evidence=d.verdict.evidence()[:500],
+                )
+        finally:
+            _applying.reset(token)
     elif changed:
         entries = []
         for d in changed:
@@ -377,7 +355,7 @@ def _write_states(decisions: Iterable[Decision], today: dt.date) -> None:
     for d in decisions:
         v = d.verdict
         reason = v.reason[:REASON_MAX]
-        state = _state_of(d.project)
+        state = loaded_state(d.project)
         if state is None:
             new.append(
                 HealthState(
@@ -474,36 +452,12 @@ def override_set(
     window = Window.on(today or timezone.localdate())
     Project.objects.select_for_update().filter(pk=project.pk).first()
     p = _read(project, window)
-    replaced = HealthOverride.objects.filter(project=project, ended_at__isnull=True).first()
-    if replaced is not None:
-        replaced.ended_at = timezone.now()
-        replaced.ended_reason = "被新的人工认定取代"
-        replaced.save(update_fields=["ended_at", "ended_reason"])
-        audit.record(
-            user=by,
-            action="update",
-            obj=replaced,
-            before={"ended_at": None},
-            after={
-                "ended_at": audit.jsonable(replaced.ended_at),
-                "ended_reason": replaced.ended_reason,
-            },
-            message=f"{project}：人工认定被新的人工认定取代",
-        )
-    override = HealthOverride(
-        project=project,
+    override = _replace_override(
+        by=by,
+        p=p,
         health=health,
         reason=reason,
-        fingerprint=fingerprint_of(p),
-        created_by=by if getattr(by, "pk", None) else None,
-    )
-    validate_instance(override, exclude=["created_by"])
-    override.save()
-    audit.record(
-        user=by,
-        action="create",
-        obj=override,
-        after=audit.snapshot(override, ["project", "health", "reason"]),
+        replaced_by="被新的人工认定取代",
         message=f"人工认定推进状态为“{Health(health).label}”：{reason}",
     )
     verdict = override_verdict(health, reason)
@@ -519,24 +473,54 @@ def keep_manual(*, project: Project, health: str, evidence: str, by) -> None:
     run does not undo it. The rules' own changes pass through here too and are skipped."""
     if _applying.get():
         return
-    p = _read(project, Window.on(timezone.localdate()))
-    HealthOverride.objects.filter(project=project, ended_at__isnull=True).update(
-        ended_at=timezone.now(), ended_reason="被新的人工登记取代"
-    )
-    override = HealthOverride.objects.create(
-        project=project,
+    _replace_override(
+        by=by,
+        p=_read(project, Window.on(timezone.localdate())),
         health=health,
-        reason=(evidence or "人工登记").strip()[:REASON_MAX],
+        reason=(evidence or "").strip()[:REASON_MAX] or "人工登记",
+        replaced_by="被新的人工登记取代",
+        message=f"人工登记推进状态为“{Health(health).label}”，保持至项目情况变化",
+    )
+
+
+def _replace_override(
+    *, by, p: Project, health: str, reason: str, replaced_by: str, message: str
+) -> HealthOverride:
+    """End the override in force on the annotated project ``p`` (saying ``replaced_by``)
+    and record a new one on the facts as they are now. Both audited."""
+    replaced = HealthOverride.objects.filter(project=p, ended_at__isnull=True).first()
+    if replaced is not None:
+        replaced.ended_at = timezone.now()
+        replaced.ended_reason = replaced_by
+        replaced.save(update_fields=["ended_at", "ended_reason"])
+        audit.record(
+            user=by,
+            action="update",
+            obj=replaced,
+            before={"ended_at": None},
+            after={
+                "ended_at": audit.jsonable(replaced.ended_at),
+                "ended_reason": replaced.ended_reason,
+            },
+            message=f"{p}：人工认定{replaced_by}",
+        )
+    override = HealthOverride(
+        project=p,
+        health=health,
+        reason=reason,
         fingerprint=fingerprint_of(p),
         created_by=by if getattr(by, "pk", None) else None,
     )
+    validate_instance(override, exclude=["created_by"])
+    override.save()
     audit.record(
         user=by,
         action="create",
         obj=override,
         after=audit.snapshot(override, ["project", "health", "reason"]),
-        message=f"人工登记推进状态为“{Health(health).label}”，保持至项目情况变化",
+        message=message,
     )
+    return override
 
 
 @transaction.atomic

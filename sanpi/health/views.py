@@ -21,7 +21,6 @@ from sanpi.projects.selectors import project_get
 from . import io as health_io
 from . import selectors, services
 from .forms import ListFilterForm, OverrideForm, RulesForm
-from .rules import RULE_LABELS, Rule
 
 
 @web_view
@@ -164,7 +163,7 @@ def evaluate(request, pk: int):
     project = project_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
     verdict = services.evaluate_now(by=user, project=project)
-    label = RULE_LABELS[Rule(verdict.rule)] if verdict.rule else ""
+    label = verdict.rule_label
     messages.info(
         request,
         f"已按规则重新评估：{Health(verdict.health).label}"

@@ -14,6 +14,12 @@ due delivery, so a run also retries earlier failures whose time has come. Each d
 
 Errors are recorded on the deliveries and logged, never raised: the job itself succeeds.
 
+No transaction spans the run (the job kind is not atomic): each delivery is claimed by a
+conditional update that moves its ``next_attempt_at`` a ``LEASE`` ahead (so a second run
+at the same moment skips it), sent, and its result written at once. A process that dies
+after sending and before writing leaves the lease to run out and the message is sent
+again then: at least once, never lost, never held back by other rows' slow channels.
+
 ``core.jobs.job_start`` cannot start a job later, so a failed delivery is retried by the
 next run after its time: the next ``notify`` that sends anything, or a periodic run of
 ``start_delivery`` / ``deliver_due`` (to be scheduled every minute or so; see
@@ -26,7 +32,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from sanpi.core.jobs import Done, job_kind, job_start
@@ -47,6 +52,9 @@ BACKOFF = (
     dt.timedelta(minutes=120),
 )
 LEVEL_LABELS = dict(Level.choices)
+
+
+LEASE = dt.timedelta(minutes=10)  # a claimed delivery's time to be sent and recorded
 
 
 @dataclass
@@ -127,24 +135,28 @@ def _send(delivery: Delivery) -> None:
     channels.post_robot(webhook.format, webhook.url, content)
 
 
-@transaction.atomic
 def deliver_due(now: dt.datetime | None = None, *, limit: int = BATCH) -> DeliveryOutcome:
     """Send the pending deliveries due at `now` (default: now). See the module's rules."""
     now = now or timezone.now()
     due = (
         Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
         .select_related("notification", "notification__recipient", "webhook")
-        .select_for_update(skip_locked=True, of=("self",))  # PostgreSQL: another run's rows
         .order_by("next_attempt_at", "pk")
     )
     rows = list(due[: limit + 1])
     outcome = DeliveryOutcome(more=len(rows) > limit)
     down: dict[str, dt.datetime] = {}  # route → when its deliveries are tried next
     for delivery in rows[:limit]:
-        mine = Delivery.objects.filter(
+        lease = max(now, timezone.now()) + LEASE
+        claimed = Delivery.objects.filter(
             pk=delivery.pk,
             status=Delivery.Status.PENDING,
             next_attempt_at=delivery.next_attempt_at,
+        ).update(next_attempt_at=lease)
+        if not claimed:
+            continue  # another run took it meanwhile
+        mine = Delivery.objects.filter(
+            pk=delivery.pk, status=Delivery.Status.PENDING, next_attempt_at=lease
         )
         route = _route(delivery)
         if route in down:

@@ -69,6 +69,9 @@ class Notification(models.Model):
         return self.read_at is None
 
 
+UNIT_FIELDS = ("county", "zone", "department")  # the organisations a robot belongs to
+
+
 class Webhook(models.Model):
     """The group robot of one organisation: exactly one of county, zone, department."""
 
@@ -148,6 +151,15 @@ class Webhook(models.Model):
     @property
     def unit(self):
         return self.county or self.zone or self.department
+
+    @property
+    def unit_key(self) -> tuple[str, int] | None:
+        """("county" | "zone" | "department", its id)."""
+        for name in UNIT_FIELDS:
+            value = getattr(self, f"{name}_id")
+            if value:
+                return name, value
+        return None
 
     @property
     def unit_kind(self) -> str:

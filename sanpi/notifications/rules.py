@@ -14,11 +14,12 @@ installation does not flood people with history.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.urls import reverse
 from django.utils import timezone
 
+from sanpi.accounts.models import User
 from sanpi.accounts.roles import Role
 from sanpi.approvals.models import Commitment, ProjectApproval
 from sanpi.approvals.rules import ClockState, Outcome
@@ -30,19 +31,50 @@ from sanpi.core.models import Job
 from .jobs import start_delivery_if_due
 from .kinds import COMMITMENT_DUE, COMMITMENT_LAPSED, ITEM_DUE, ITEM_OVERDUE, JOB_FINISHED
 from .models import Level, Notification
-from .services import notify_batch, recipients
+from .services import notify, recipients
 
 COMMITMENT_WINDOW = 3  # working days before the due date: "about to lapse"
 ITEM_WINDOW = 2  # working days before the limit
 LOOKBACK = dt.timedelta(days=30)
 
+Wanted = tuple[str, str, object]  # (kind, subject, what the message is about)
 
-def _notified(kind: str, subjects: Iterable[str]) -> set[str]:
-    return set(
-        Notification.objects.filter(kind=kind, subject__in=list(subjects)).values_list(
-            "subject", flat=True
-        )
-    )
+
+def _notified(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (kind, subject) pairs already notified, in one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    rows = Notification.objects.filter(
+        kind__in={k for k, _ in pairs}, subject__in={s for _, s in pairs}
+    ).values_list("kind", "subject")
+    return set(rows) & pairs
+
+
+def _notify_new(wanted: list[Wanted], message: Callable[[str, object], dict]) -> list[Notification]:
+    """Notify each wanted (kind, subject, obj) not notified before, with the ``notify``
+    arguments ``message(kind, obj)`` gives; one deliver job for them all."""
+    done = _notified((kind, subject) for kind, subject, _ in wanted)
+    created: list[Notification] = []
+    for kind, subject, obj in wanted:
+        if (kind, subject) not in done:
+            created += notify(kind=kind, subject=subject, deliver=False, **message(kind, obj))
+    if created:
+        start_delivery_if_due()
+    return created
+
+
+class _People:
+    """``recipients`` once per (role, scope) for a whole run, not once per object."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple, list[User]] = {}
+
+    def __call__(self, role: str, scope=None) -> list[User]:
+        key = (role, type(scope), getattr(scope, "pk", None))
+        if key not in self._known:
+            self._known[key] = list(recipients(role=role, scope=scope))
+        return self._known[key]
 
 
 def _note(answer) -> str:
@@ -60,7 +92,7 @@ def notify_import_finished(job: Job) -> list[Notification]:
     if job.user_id is None or job.status not in Job.FINISHED:
         return []
     subject = f"core.job:{job.pk}"
-    if _notified(JOB_FINISHED, [subject]):
+    if _notified([(JOB_FINISHED, subject)]):
         return []
     label = kind_label(job.kind)
     title = f"{label}{job.get_status_display()}"
@@ -76,7 +108,7 @@ def notify_import_finished(job: Job) -> list[Notification]:
         link = reverse("ledger:job", args=[job.pk])
     else:
         link = reverse("core:job", args=[job.pk])
-    return notify_batch(
+    return notify(
         kind=JOB_FINISHED,
         title=title,
         text=job.message or default,
@@ -108,71 +140,56 @@ def notify_commitments(today: dt.date | None = None) -> list[Notification]:
     calendar = official_calendar()
     if not calendar.is_working_day(today):
         return []
-    created: list[Notification] = []
-
     horizon = calendar.add(today, COMMITMENT_WINDOW).value
-    due = list(
-        _commitments(
-            Commitment.objects.filter(
-                status=Commitment.Status.PENDING, due_on__gte=today, due_on__lte=horizon
-            )
+    due = _commitments(
+        Commitment.objects.filter(
+            status=Commitment.Status.PENDING, due_on__gte=today, due_on__lte=horizon
         )
     )
-    subjects = {c.pk: f"approvals.commitment:{c.pk}:due:{today.isoformat()}" for c in due}
-    done = _notified(COMMITMENT_DUE, subjects.values())
-    for c in due:
-        if subjects[c.pk] in done:
-            continue
-        project, item = c.item.project, c.item
-        left = calendar.between(today, c.due_on)
-        when = "今天到期" if left.value == 0 else f"还剩{left.value}个工作日"
-        people = list(recipients(role=Role.COUNTY, scope=project.county))
-        if project.enterprise_id:
-            people += list(recipients(role=Role.ENTERPRISE, scope=project.enterprise))
-        created += notify_batch(
-            kind=COMMITMENT_DUE,
-            title=f"承诺即将到期：{project}",
-            text=(
-                f"“{project}”的“{item.catalogue_item.name}”按承诺制办理，承诺“{c.content}”"
-                f"期限为{c.due_on.isoformat()}，{when}{_note(left)}，请按期履行并登记。"
-            ),
-            level=Level.URGENT if left.value == 0 else Level.WARNING,
-            link=reverse("approvals:item_detail", kwargs={"pk": item.pk}),
-            users=people,
-            subject=subjects[c.pk],
-            deliver=False,
+    lapsed = _commitments(
+        Commitment.objects.exclude(status=Commitment.Status.FULFILLED).filter(
+            due_on__lt=today, due_on__gte=today - LOOKBACK
         )
+    )
+    wanted: list[Wanted] = [
+        (COMMITMENT_DUE, f"approvals.commitment:{c.pk}:due:{today.isoformat()}", c) for c in due
+    ] + [
+        (COMMITMENT_LAPSED, f"approvals.commitment:{c.pk}:lapsed:{c.due_on.isoformat()}", c)
+        for c in lapsed
+    ]
+    people = _People()
 
-    lapsed = list(
-        _commitments(
-            Commitment.objects.exclude(status=Commitment.Status.FULFILLED).filter(
-                due_on__lt=today, due_on__gte=today - LOOKBACK
-            )
-        )
-    )
-    subjects = {c.pk: f"approvals.commitment:{c.pk}:lapsed:{c.due_on.isoformat()}" for c in lapsed}
-    done = _notified(COMMITMENT_LAPSED, subjects.values())
-    city = list(recipients(role=Role.CITY_OFFICE)) if lapsed else []
-    for c in lapsed:
-        if subjects[c.pk] in done:
-            continue
+    def message(kind: str, c: Commitment) -> dict:
         project, item = c.item.project, c.item
-        created += notify_batch(
-            kind=COMMITMENT_LAPSED,
-            title=f"承诺逾期未履行：{project}",
-            text=(
-                f"“{project}”的“{item.catalogue_item.name}”按承诺制办理，承诺“{c.content}”"
-                f"期限为{c.due_on.isoformat()}，已逾期未履行，按规定记入企业信用记录。"
+        about = f"“{project}”的“{item.catalogue_item.name}”按承诺制办理，承诺“{c.content}”"
+        link = reverse("approvals:item_detail", kwargs={"pk": item.pk})
+        county_users = people(Role.COUNTY, project.county)
+        if kind == COMMITMENT_DUE:
+            left = calendar.between(today, c.due_on)
+            when = "今天到期" if left.value == 0 else f"还剩{left.value}个工作日"
+            enterprise_users = (
+                people(Role.ENTERPRISE, project.enterprise) if project.enterprise_id else []
+            )
+            return {
+                "title": f"承诺即将到期：{project}",
+                "text": (
+                    f"{about}期限为{c.due_on.isoformat()}，{when}{_note(left)}，请按期履行并登记。"
+                ),
+                "level": Level.URGENT if left.value == 0 else Level.WARNING,
+                "link": link,
+                "users": county_users + enterprise_users,
+            }
+        return {
+            "title": f"承诺逾期未履行：{project}",
+            "text": (
+                f"{about}期限为{c.due_on.isoformat()}，已逾期未履行，按规定记入企业信用记录。"
             ),
-            level=Level.URGENT,
-            link=reverse("approvals:item_detail", kwargs={"pk": item.pk}),
-            users=list(recipients(role=Role.COUNTY, scope=project.county)) + city,
-            subject=subjects[c.pk],
-            deliver=False,
-        )
-    if created:
-        start_delivery_if_due()
-    return created
+            "level": Level.URGENT,
+            "link": link,
+            "users": county_users + people(Role.CITY_OFFICE),
+        }
+
+    return _notify_new(wanted, message)
 
 
 # --- approval items ----------------------------------------------------------------------------
@@ -197,52 +214,43 @@ def notify_items_due(today: dt.date | None = None) -> list[Notification]:
         .select_related("project", "catalogue_item", "department")
         .order_by("accepted_on", "pk")
     )
-    wanted = []  # (kind, subject, item, clock)
+    wanted: list[Wanted] = []
     for item in items:
         clock = item_clock(item, today=today, calendar=calendar)
         if clock.state == ClockState.RUNNING and clock.left is not None:
             if clock.left <= ITEM_WINDOW:
                 subject = f"approvals.projectapproval:{item.pk}:due:{clock.deadline.isoformat()}"
-                wanted.append((ITEM_DUE, subject, item, clock))
+                wanted.append((ITEM_DUE, subject, (item, clock)))
         elif clock.state == ClockState.OVERDUE and clock.deadline >= today - LOOKBACK:
             subject = f"approvals.projectapproval:{item.pk}:overdue:{clock.deadline.isoformat()}"
-            wanted.append((ITEM_OVERDUE, subject, item, clock))
-    done = _notified(ITEM_DUE, [s for k, s, *_ in wanted if k == ITEM_DUE])
-    done |= _notified(ITEM_OVERDUE, [s for k, s, *_ in wanted if k == ITEM_OVERDUE])
-    created: list[Notification] = []
-    for kind, subject, item, clock in wanted:
-        if subject in done:
-            continue
+            wanted.append((ITEM_OVERDUE, subject, (item, clock)))
+    people = _People()
+
+    def message(kind: str, about) -> dict:
+        item, clock = about
         name = f"{item.project} · {item.catalogue_item.name}"
         note = f"（{clock.note()}）" if clock.provisional else ""
+        accepted = (
+            f"“{name}”于{item.accepted_on.isoformat()}受理，承诺时限{item.committed_days}个工作日，"
+        )
         if kind == ITEM_DUE:
             when = "今天到期" if clock.left == 0 else f"还剩{clock.left}个工作日"
             title = f"审批事项即将到期：{name}"
-            text = (
-                f"“{name}”于{item.accepted_on.isoformat()}受理，承诺时限"
-                f"{item.committed_days}个工作日，截止{clock.deadline.isoformat()}，{when}{note}，"
-                "请抓紧办结。"
-            )
+            text = f"{accepted}截止{clock.deadline.isoformat()}，{when}{note}，请抓紧办结。"
             level = Level.WARNING
         else:
             title = f"审批事项已超期：{name}"
             text = (
-                f"“{name}”于{item.accepted_on.isoformat()}受理，承诺时限"
-                f"{item.committed_days}个工作日，已于{clock.deadline.isoformat()}届满，"
+                f"{accepted}已于{clock.deadline.isoformat()}届满，"
                 f"已超期{clock.overdue_days}个工作日{note}，请尽快办结。"
             )
             level = Level.URGENT
-        created += notify_batch(
-            kind=kind,
-            title=title,
-            text=text,
-            level=level,
-            link=reverse("approvals:item_detail", kwargs={"pk": item.pk}),
-            role=Role.DEPARTMENT,
-            scope=item.department,
-            subject=subject,
-            deliver=False,
-        )
-    if created:
-        start_delivery_if_due()
-    return created
+        return {
+            "title": title,
+            "text": text,
+            "level": level,
+            "link": reverse("approvals:item_detail", kwargs={"pk": item.pk}),
+            "users": people(Role.DEPARTMENT, item.department),
+        }
+
+    return _notify_new(wanted, message)

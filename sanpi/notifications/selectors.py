@@ -14,7 +14,7 @@ from sanpi.core.services import require
 from sanpi.regions.models import County, Department, DevelopmentZone
 
 from .kinds import KINDS
-from .models import Delivery, Notification, Preference, Webhook
+from .models import UNIT_FIELDS, Delivery, Notification, Preference, Webhook
 
 SHOW = ("all", "unread", "read")
 
@@ -70,7 +70,7 @@ def preference_rows(*, user) -> list[PreferenceRow]:
 
 def user_webhook(user) -> Webhook | None:
     """The enabled group robot of the user's own unit, if any."""
-    for name in ("county", "zone", "department"):
+    for name in UNIT_FIELDS:
         value = getattr(user, f"{name}_id", None)
         if value:
             return Webhook.objects.filter(**{f"{name}_id": value}, enabled=True).first()
@@ -128,8 +128,5 @@ def unit_from_choice(value: str):
 
 
 def unit_choice(webhook: Webhook) -> str:
-    for name in ("county", "zone", "department"):
-        value = getattr(webhook, f"{name}_id")
-        if value:
-            return f"{name}:{value}"
-    return ""
+    key = webhook.unit_key
+    return f"{key[0]}:{key[1]}" if key else ""

@@ -29,7 +29,7 @@ from sanpi.regions.models import County, Department, DevelopmentZone, Enterprise
 
 from .channels import mask_url, webhook_url_error
 from .kinds import KINDS, get_kind
-from .models import Channel, Delivery, Level, Notification, Preference, Webhook
+from .models import UNIT_FIELDS, Channel, Delivery, Level, Notification, Preference, Webhook
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,8 @@ def notify(
     users: Iterable[User] | None = None,
     role: str | None = None,
     scope: Scope | None = None,
+    subject: str = "",
+    deliver: bool = True,
 ) -> list[Notification]:
     """Tell people something: in-app for every recipient, and by the channels each chose
     for this kind (email to an address on their account; their organisation's group
@@ -122,34 +124,11 @@ def notify(
     is logged, never raised). Sending happens in one background job
     ("notifications.deliver") that commits with the caller. Arguments that cannot be
     right (an unknown level or role, no recipients asked for) raise ValueError.
+
+    For rules: `subject` is recorded for deduplication (what was notified), and
+    ``deliver=False`` leaves starting the deliver job to the caller, so many calls share
+    one (``jobs.start_delivery``).
     """
-    return notify_batch(
-        kind=kind,
-        title=title,
-        text=text,
-        level=level,
-        link=link,
-        users=users,
-        role=role,
-        scope=scope,
-    )
-
-
-def notify_batch(
-    *,
-    kind: str,
-    title: str,
-    text: str,
-    level: str = Level.INFO,
-    link: str = "",
-    users: Iterable[User] | None = None,
-    role: str | None = None,
-    scope: Scope | None = None,
-    subject: str = "",
-    deliver: bool = True,
-) -> list[Notification]:
-    """``notify`` with what rules need: a `subject` recorded for deduplication, and
-    ``deliver=False`` to start one deliver job for many calls (``jobs.start_delivery``)."""
     if level not in Level.values:
         raise ValueError(f"unknown level {level!r}")
     if not kind or len(kind) > 40:
@@ -160,9 +139,7 @@ def notify_batch(
         raise ValueError("a scope selects users of a role: give the role")
     if role is not None:
         Role(role)
-    if scope is not None and not isinstance(
-        scope, County | DevelopmentZone | Department | Enterprise
-    ):
+    if scope is not None and not isinstance(scope, Scope):
         raise ValueError(f"scope must be a county, zone, department or enterprise, not {scope!r}")
     try:
         with transaction.atomic():
@@ -227,7 +204,7 @@ def _choices(kind: str, people: list[User]) -> dict[int, tuple[bool, bool]]:
 
 def _unit_keys(user: User) -> list[tuple[str, int]]:
     keys = []
-    for name in ("county", "zone", "department"):
+    for name in UNIT_FIELDS:
         value = getattr(user, f"{name}_id")
         if value:
             keys.append((name, value))
@@ -253,14 +230,9 @@ def _deliveries(kind: str, created: list[Notification]) -> list[Delivery]:
         for name, value in robot_wanted:
             q |= Q(**{f"{name}_id": value})
         for webhook in Webhook.objects.filter(q, enabled=True).order_by("pk"):
-            unit = next(
-                (name, getattr(webhook, f"{name}_id"))
-                for name in ("county", "zone", "department")
-                if getattr(webhook, f"{name}_id")
-            )
             out.append(
                 Delivery(
-                    notification=robot_wanted[unit],
+                    notification=robot_wanted[webhook.unit_key],
                     channel=webhook.format,
                     target=str(webhook.pk),
                     webhook=webhook,

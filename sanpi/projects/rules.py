@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from enum import StrEnum
 
+from sanpi.core.money import yi_text
+
 
 class Stage(StrEnum):
     RESERVE = "reserve"
@@ -150,10 +152,7 @@ def amount_scale_warning(label: str, wan, limit_wan) -> str | None:
 
 def wan_text_yi(wan) -> str:
     """An amount in 万元 as people read a big one: 亿元 with two decimals."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    yi = (Decimal(wan) / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{yi:,}亿元"
+    return f"{yi_text(wan, 2, grouped=True)}亿元"
 
 
 # 全国投资项目在线审批监管平台 project code (GB/T 40058-2021): 24 characters,

@@ -513,7 +513,7 @@ def activity_plan_project(
     ensure_in_scope(by, project)
     act = Action(action)
     sign_mode = _check_sign_mode(act, sign_mode)
-    if activity.date <= timezone.localdate():
+    if not activity_is_coming(activity):
         raise ValidationFailed.of(
             "action", f"{activity}已于{activity.date:%Y-%m-%d}举行，请直接登记，不再列入拟办清单"
         )

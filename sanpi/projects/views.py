@@ -14,6 +14,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.cockpit.selectors import activity_figures, activity_since, cohort_rates
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.job_views import CONTENT_TYPES
 from sanpi.core.web import (
     describe_audit,
     paginate,
@@ -21,7 +22,6 @@ from sanpi.core.web import (
     submit,
     web_view,
 )
-from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import selectors, services
 from .forms import (
@@ -37,8 +37,6 @@ from .forms import (
 )
 from .models import Activity, StageChoices
 from .rules import STAGE_DATE_FIELD, STAGE_ORDER, Action, stage_index
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 # --- projects ------------------------------------------------------------------------
 
@@ -498,11 +496,10 @@ def planned_export(request, pk: int, fmt: str):
     from .ledger_export import planned_export as export
 
     activity = selectors.activity_get(user=request.user, pk=pk)
-    types = {"docx": DOCX_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
-    if fmt not in types:
+    if fmt not in CONTENT_TYPES:
         raise NotFound("只能导出为 .xlsx 或 .docx")
     done = export(by=request.user, activity=activity, fmt=fmt)
     return FileResponse(
         io.BytesIO(done.data), as_attachment=True, filename=done.filename,
-        content_type=types[fmt],
+        content_type=CONTENT_TYPES[fmt],
     )  # fmt: skip

@@ -456,7 +456,8 @@ def bulletin_xlsx(*, by, b: Bulletin) -> Document:
          _health_label(p.health))
         for r in b.rankings
         for u in r.units
-        for p in (b.lagging[r.kind].get(u.pk).projects if b.lagging[r.kind].get(u.pk) else [])
+        if (lagging := b.lagging[r.kind].get(u.pk))
+        for p in lagging.projects
     ]  # fmt: skip
     data = xlsx.write_workbook(
         [

@@ -247,11 +247,6 @@ def first_and_last(units: Sequence[UnitScore], last: int = 3) -> tuple[list, lis
 # --- checks ------------------------------------------------------------------------------------
 
 
-def month_end(year: int, month: int) -> dt.date:
-    first_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
-
-
 def previous_month(year: int, month: int) -> tuple[int, int]:
     return (year - 1, 12) if month == 1 else (year, month - 1)
 

@@ -26,7 +26,7 @@ from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.money import exact_wan
 from sanpi.core.services import require
 from sanpi.dispatch.models import MonthlyReport
-from sanpi.dispatch.rules import Status
+from sanpi.dispatch.rules import Status, month_end
 from sanpi.projects.models import Health, Project
 from sanpi.projects.selectors import project_list
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
@@ -75,10 +75,6 @@ def scheme_list(*, user):
     return ScoringScheme.objects.select_related("created_by").order_by("-year", "-month")
 
 
-def scheme_get(*, year: int, month: int) -> ScoringScheme | None:
-    return ScoringScheme.objects.filter(year=year, month=month).first()
-
-
 # --- units and targets -----------------------------------------------------------------------
 
 
@@ -90,20 +86,24 @@ class Unit:
     kind: str
 
 
-def units(kind: str) -> list[Unit]:
+def units(kind: str, **filters) -> list[Unit]:
     """Every county (by code) or every zone (by county, then name)."""
     if check_kind(kind) == "county":
-        rows = County.objects.order_by("code").values_list("pk", "code", "name")
-        return [Unit(pk, code, name, kind) for pk, code, name in rows]
-    rows = DevelopmentZone.objects.order_by("county__code", "name").values_list("pk", "name")
-    return [Unit(pk, name, name, kind) for pk, name in rows]
+        counties = County.objects.filter(**filters).order_by("code")
+        return [
+            Unit(pk, code, name, kind)
+            for pk, code, name in counties.values_list("pk", "code", "name")
+        ]
+    zones = DevelopmentZone.objects.filter(**filters).order_by("county__code", "name")
+    return [Unit(pk, name, name, kind) for pk, name in zones.values_list("pk", "name")]
 
 
 def unit_get(*, kind: str, pk: int) -> Unit:
-    for unit in units(kind):
-        if unit.pk == pk:
-            return unit
-    raise NotFound()
+    """The one unit (one query: the import sets targets unit by unit)."""
+    found = units(kind, pk=pk)
+    if not found:
+        raise NotFound()
+    return found[0]
 
 
 def _target_values(row: UnitTarget) -> dict[str, Decimal | int | None]:
@@ -145,12 +145,12 @@ def target_rows(*, user, year: int, kind: str) -> list[TargetRow]:
 
 def window(year: int, month: int) -> tuple[dt.date, dt.date]:
     """From 1 January of the year to the end of the month."""
-    return dt.date(year, 1, 1), rules.month_end(year, month)
+    return dt.date(year, 1, 1), month_end(year, month)
 
 
 def _end_instant(year: int, month: int) -> dt.datetime:
     """The first instant after the month, in the city's time."""
-    day = rules.month_end(year, month) + dt.timedelta(days=1)
+    day = month_end(year, month) + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day))
 
 
@@ -254,10 +254,6 @@ class Ranking:
     @property
     def progress_text(self) -> str:
         return rules.percent_text(self.progress)
-
-    @property
-    def ranked(self) -> list[UnitScore]:
-        return [u for u in self.units if u.rank is not None]
 
     def podium(self) -> tuple[list[UnitScore], list[UnitScore]]:
         return rules.first_and_last(self.units)

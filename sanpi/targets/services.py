@@ -10,6 +10,7 @@ from django.utils import timezone
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
 from sanpi.core.errors import ValidationFailed
+from sanpi.core.money import AmountError, parse_wan
 from sanpi.core.services import require, save_update, validate_instance
 
 from . import rules
@@ -17,7 +18,6 @@ from .models import ScoringScheme, UnitTarget
 from .rules import INDICATORS
 from .selectors import check_kind, unit_get
 
-CENT = Decimal("0.01")
 TARGET_FIELDS = tuple(ind.target_field for ind in INDICATORS)
 
 
@@ -38,10 +38,14 @@ def target_row(*, year: int, kind: str, pk: int) -> UnitTarget:
 
 
 def _cents(value, field: str, message: str = "金额最多保留两位小数") -> Decimal:
-    amount = Decimal(value)
-    if not amount.is_finite() or amount != amount.quantize(CENT):
+    """An exact amount to the cent (core.money); a negative one is left to the model."""
+    try:
+        amount = parse_wan(value, allow_negative=True)
+    except AmountError:
+        amount = None
+    if amount is None:
         raise ValidationFailed.of(field, message)
-    return amount.quantize(CENT)
+    return amount
 
 
 @transaction.atomic

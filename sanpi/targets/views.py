@@ -17,7 +17,14 @@ from sanpi.core import jobs
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ServiceError
 from sanpi.core.imports import ImportRejected
-from sanpi.core.web import add_service_error, describe_audit, require_cap, submit, web_view
+from sanpi.core.web import (
+    add_service_error,
+    describe_audit,
+    errors_text,
+    require_cap,
+    submit,
+    web_view,
+)
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import io, rules, selectors, services
@@ -105,7 +112,7 @@ def bulletin_file(request, fmt: str):
         raise NotFound()
     form, year, month, _kind = _month_form(request)
     if form.errors:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, errors_text(form))
         return redirect("targets:ranking")
     job = jobs.job_start(
         user=user, kind=BULLETIN, params={"year": year, "month": month, "fmt": fmt}

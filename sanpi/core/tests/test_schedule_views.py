@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanpi.core import jobs, schedules
+from sanpi.core.errors import PermissionDenied
 from sanpi.core.jobs import Done
-from sanpi.core.models import AuditLog, Schedule
+from sanpi.core.models import AuditLog, Job, Schedule
 from sanpi.core.schedules import periodic
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,29 @@ def test_the_list_shows_every_schedule_and_the_jobs_page_links_to_it(world, logi
     assert f'href="{SCAN}"' in html
     assert Schedule.objects.filter(pk__in=["approvals_scan", "purge_jobs"]).count() == 2
     assert client.get("/jobs/schedules/nothing/").status_code == 404
+
+
+def test_the_list_shows_each_schedule_s_latest_scheduled_job(world, login):
+    admin = world.user("admin")
+    now = timezone.now()
+    older = Job.objects.create(kind="purge_jobs", status="failed", message="旧的一次失败")
+    newer = Job.objects.create(kind="purge_jobs", status="done", message="新的一次完成")
+    by_hand = Job.objects.create(kind="purge_jobs", user=admin, message="有人手动启动")
+    for job, hours in ((older, 2), (newer, 1), (by_hand, 0)):
+        Job.objects.filter(pk=job.pk).update(created_at=now - dt.timedelta(hours=hours))
+    rows = {row.name: row for row in schedules.schedule_list(user=admin)}
+    assert rows["purge_jobs"].last_job == newer and rows["approvals_scan"].last_job is None
+    html = login(admin).get(LIST).content.decode()
+    assert "新的一次完成" in html and "旧的一次失败" not in html and "有人手动启动" not in html
+
+
+def test_the_services_refuse_everyone_but_the_system_administrator(world):
+    for role in NOT_ADMINS:
+        with pytest.raises(PermissionDenied):
+            schedules.schedule_list(user=world.user(role))
+        with pytest.raises(PermissionDenied):
+            jobs.all_jobs(user=world.user(role))
+    assert jobs.all_jobs(user=world.user("admin"), status="done").count() == 0
 
 
 def test_an_edit_is_saved_audited_and_moves_the_next_run(world, login):

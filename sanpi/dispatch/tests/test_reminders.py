@@ -80,3 +80,45 @@ def test_a_closed_month_reminds_no_one(owing):
         closed_at=dt.datetime(2026, 12, 9, tzinfo=dt.UTC)
     )
     assert jobs.remind(dt.date(2026, 12, 10)) == []
+
+
+def test_the_reminders_cost_does_not_grow_with_the_projects(owing, django_assert_max_num_queries):
+    """Who was told and who files are read once for all the projects (the notifications
+    themselves are written per project)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanpi.accounts.tests.factories import UserFactory
+    from sanpi.projects.tests.factories import ProjectFactory
+    from sanpi.regions.tests.factories import EnterpriseFactory
+
+    def add(n):
+        for _ in range(n):
+            enterprise = EnterpriseFactory()
+            UserFactory(role="enterprise", enterprise=enterprise)
+            ProjectFactory(
+                enterprise=enterprise,
+                stage="started",
+                signed_date=dt.date(2026, 1, 5),
+                started_date=dt.date(2026, 3, 1),
+            )
+
+    add(2)
+    with CaptureQueriesContext(connection) as two:
+        assert len(jobs.remind(dt.date(2026, 12, 2))) == 4  # A (2 users), and the two new
+    Notification.objects.all().delete()
+    add(8)
+    with CaptureQueriesContext(connection) as ten:
+        assert len(jobs.remind(dt.date(2026, 12, 2))) == 12
+
+    def lookups(ctx) -> int:  # finding the filers, and who was told already
+        return sum(
+            q["sql"].startswith("SELECT")
+            and (
+                '"subject" IN' in q["sql"]
+                or ('FROM "accounts_user"' in q["sql"] and '"enterprise_id" IN' in q["sql"])
+            )
+            for q in ctx.captured_queries
+        )
+
+    assert lookups(two) == lookups(ten) == 2

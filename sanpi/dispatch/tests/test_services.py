@@ -207,10 +207,23 @@ def test_month_rows_say_who_has_reported(world, started):
     assert counts == {"missing": 0, "draft": 0, "submitted": 1, "accepted": 0, "returned": 0}
     # Not signed by the month's end: owes nothing for it.
     assert list(selectors.month_rows(user=world.user("city_office"), year=2025, month=12)) == []
-    # Out of scope: nothing.
-    assert list(selectors.month_rows(user=world.user("enterprise"), year=YEAR, month=MONTH))
-    other = world.user("zone")
-    assert [p.pk for p in selectors.month_rows(user=other, year=YEAR, month=MONTH)] == [started.pk]
+    # Each sees its own: the enterprise and the zone project A; county B's officer nothing.
+    for role in ("enterprise", "zone"):
+        rows = selectors.month_rows(user=world.user(role), year=YEAR, month=MONTH)
+        assert [p.pk for p in rows] == [started.pk]
+    from sanpi.accounts.tests.factories import UserFactory
+
+    county_b = UserFactory(username="county_b", role="county", county=world.county_b)
+    assert list(selectors.month_rows(user=county_b, year=YEAR, month=MONTH)) == []
+
+
+def test_a_month_that_has_not_begun_is_refused_for_every_caller(db):
+    """The service refuses it (the web, the API and the jobs all come through it)."""
+    with pytest.raises(ValidationFailed) as exc:
+        services.month_get(2027, 1)
+    assert exc.value.fields == {"month": ["2027年1月还没到，不能预先填报"]}
+    with pytest.raises(ValidationFailed, match="月份应为1至12"):
+        services.month_get(2026, 13)
 
 
 def test_annual_plan_set_by_the_county(world, started):

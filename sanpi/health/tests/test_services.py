@@ -320,3 +320,19 @@ def test_a_status_recorded_by_hand_holds_through_the_nightly_run(world):
     assert services.evaluate_project(p, today=D(2026, 7, 20)).health == "stalled"
     # The rules' own change made no override of its own.
     assert not HealthOverride.objects.filter(ended_at__isnull=True).exists()
+
+
+def test_a_status_recorded_again_by_hand_replaces_the_kept_one_audited(world):
+    from sanpi.projects.services import project_set_health
+
+    county = world.user("county")
+    p = at_stage(world.project_a)
+    project_set_health(by=county, project=p, health="lagging", date=TODAY, evidence="资金紧张")
+    first = HealthOverride.objects.get(ended_at__isnull=True)
+    project_set_health(by=county, project=p, health="normal", date=TODAY, evidence="  ")
+    first.refresh_from_db()
+    assert first.ended_reason == "被新的人工登记取代"
+    kept = HealthOverride.objects.get(ended_at__isnull=True)
+    assert (kept.health, kept.reason) == ("normal", "人工登记")
+    ended = AuditLog.objects.get(object_type="health.healthoverride", action="update")
+    assert ended.object_id == str(first.pk) and ended.user == county

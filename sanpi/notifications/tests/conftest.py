@@ -26,6 +26,7 @@ class Post:
     path: str
     content_type: str
     body: dict
+    raw: bytes  # the body as sent
 
 
 class RobotServer:
@@ -41,7 +42,7 @@ class RobotServer:
                 raw = self.rfile.read(length)
                 with robot._lock:
                     robot.posts.append(
-                        Post(self.path, self.headers.get("Content-Type", ""), json.loads(raw))
+                        Post(self.path, self.headers.get("Content-Type", ""), json.loads(raw), raw)
                     )
                     answer = robot.answers.pop(0) if robot.answers else Answer()
                 if answer.delay:

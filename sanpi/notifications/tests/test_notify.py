@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 
 import pytest
@@ -189,6 +188,40 @@ def test_email_goes_to_users_with_an_address_who_want_it(world, mailoutbox):
     assert len(mailoutbox) == 1
 
 
+def test_each_result_is_written_as_it_goes_and_a_claimed_delivery_is_skipped(
+    world, settings, monkeypatch
+):
+    """A run stopped midway (the worker killed while waiting on a server) keeps what it
+    already sent; a delivery another run has claimed is not sent twice."""
+    from sanpi.notifications import channels
+
+    users = []
+    for i in range(3):
+        u = UserFactory(role="county", county=world.county_a, email=f"c{i}@example.gov.cn")
+        Preference.objects.create(user=u, kind=COMMITMENT_DUE, email=True, robot=False)
+        users.append(u)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    notify(kind=COMMITMENT_DUE, title=TITLE, text=TEXT, link=LINK, users=users)
+    first, second, third = Delivery.objects.order_by("pk")
+    # Another run has just claimed the third one: its lease lies ahead.
+    Delivery.objects.filter(pk=third.pk).update(
+        next_attempt_at=timezone.now() + dt.timedelta(minutes=10)
+    )
+    sent = []
+
+    def send_email(*, address, **kwargs):
+        if address == second.target:
+            raise KeyboardInterrupt  # the process stops here
+        sent.append(address)
+
+    monkeypatch.setattr(channels, "send_email", send_email)
+    with pytest.raises(KeyboardInterrupt):
+        deliver_due(timezone.now() + dt.timedelta(seconds=1))
+    assert sent == [first.target]
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: "sent", second.pk: "pending", third.pk: "pending"}
+
+
 def test_preferences_are_respected(world, mailoutbox, robot):
     Webhook.objects.create(county=world.county_a, format="wecom", url=robot.url())
     county = world.user("county")
@@ -355,7 +388,7 @@ def test_a_robot_that_is_down_costs_one_attempt_per_run(world, robot, settings):
     Webhook.objects.create(county=world.county_a, format="wecom", url=robot.url())
     robot.answer(Answer(delay=1.0))
     for title in ("一", "二", "三"):
-        services.notify_batch(
+        services.notify(
             kind=COMMITMENT_DUE,
             title=title,
             text="",
@@ -378,4 +411,4 @@ def test_robot_content_is_the_json_the_robot_parses(world, robot):
     Webhook.objects.create(county=world.county_a, format="dingtalk", url=robot.url())
     _notify_county_a(world, text="引号“”与换行\n第二行")
     assert "引号“”与换行\n第二行" in robot.posts[0].body["text"]["content"]
-    assert json.dumps(robot.posts[0].body, ensure_ascii=False)
+    assert "引号“”与换行\\n第二行".encode() in robot.posts[0].raw  # not \\u5f15…

@@ -4,15 +4,15 @@
 {{ item.actual|figure:item.unit }}   → 12,345.60 (万元) or 12 (a count); "—" for none
 {{ item.completion|percent }}        → 83.33%; "—" for none
 {{ item.points|points }}             → 25.00
+
+(A mapping's ``|get_item`` is core's: ``{% load sanpi_tags %}``.)
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 
-from sanpi.core.money import wan_text
+from sanpi.core.templatetags.sanpi_tags import num, wan
 from sanpi.targets import rules
 
 register = template.Library()
@@ -22,9 +22,7 @@ register = template.Library()
 def figure(value, unit: str = "") -> str:
     if value is None or value == "":
         return "—"
-    if unit == "万元":
-        return wan_text(Decimal(value))
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return wan(value) if unit == "万元" else num(value)
 
 
 @register.filter
@@ -35,9 +33,3 @@ def percent(value) -> str:
 @register.filter
 def points(value) -> str:
     return "—" if value is None else f"{rules.round_points(value)}"
-
-
-@register.filter
-def get_item(mapping, key):
-    """``mapping[key]``, or None."""
-    return mapping.get(key) if mapping else None

@@ -156,6 +156,7 @@ def test_the_city_office_sets_the_weights(world, login):
     html = _html(client.get(reverse("targets:scheme_list")))
     assert f"{timezone.localdate().year}年{timezone.localdate().month}月起" in html
     assert "默认（未设置时）" in html
+    assert '<td class="text-end">5</td>' in html  # the new weight of 上规, in its column
 
 
 def test_bad_weights_are_refused_with_their_message(world, login):
