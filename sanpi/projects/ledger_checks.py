@@ -58,6 +58,7 @@ from .rules import (
     amount_scale_warning,
     date_errors,
     future_date_errors,
+    planned_completion_error,
     project_code_error,
     stage_index,
 )
@@ -89,6 +90,7 @@ FIELD_OF_COLUMN = {
     "started_date": "started_date",
     "produced_date": "produced_date",
     "reached_date": "reached_date",
+    "planned_completion_date": "planned_completion_date",
     "actual_output_wan": "actual_output_wan",
     "is_provincial_key": "is_provincial_key",
     "is_city_key": "is_city_key",
@@ -467,6 +469,9 @@ class LedgerPlan:
             problems = date_errors(stage, dates)
             for date_key, message in future_date_errors(dates, self.today).items():
                 problems.setdefault(date_key, message)
+            problem = planned_completion_error(v.get("planned_completion_date"), dates)
+            if problem:
+                problems["planned_completion_date"] = problem
             for date_key, message in problems.items():
                 if date_key not in row.failed and date_key not in flagged:
                     self._error(row, date_key, message)

@@ -110,6 +110,10 @@ LEDGER = SheetSpec(
         Column("produce_batch", "投产批次", cells.batch, width=10, number_format=TEXT_FORMAT),
         Column("reached_date", "达效日期", cells.date, width=12, number_format=DATE_FORMAT),
         Column(
+            "planned_completion_date", "计划竣工日期", cells.date, width=12,
+            number_format=DATE_FORMAT,
+        ),
+        Column(
             "actual_output_wan", "实际年产值(万元)", _WAN, width=16,
             number_format=AMOUNT_FORMAT,
         ),
@@ -163,6 +167,7 @@ ROW_FIELDS = (
     "started_date",
     "produced_date",
     "reached_date",
+    "planned_completion_date",
     "actual_output_wan",
     "is_provincial_key",
     "is_city_key",

@@ -73,6 +73,7 @@ def export_row(p: Project, activities: dict[int, Activity]) -> list:
         p.produced_date,
         batch.get(Action.PRODUCE.value),
         p.reached_date,
+        p.planned_completion_date,
         p.actual_output_wan,
         _yes_no(p.is_provincial_key),
         _yes_no(p.is_city_key),

@@ -42,6 +42,7 @@ def row(n: int = 1, **cells) -> dict:
         "投产日期": None,
         "投产批次": None,
         "达效日期": None,
+        "计划竣工日期": None,
         "实际年产值(万元)": None,
         "是否省重点": "否",
         "是否市重点": "否",
@@ -117,5 +118,8 @@ def fill_every_cell(world, *, planned_tax_wan: Decimal = Decimal("0.10")) -> Non
     )
     second = ActivityFactory(year=2022, sequence=2, date=dt.date(2022, 5, 27), venue="")
     services.activity_add_project(by=actor, activity=second, project=p, action="produce")
-    services.project_update(by=actor, project=p, actual_output_wan=Decimal("12345.67"))
+    services.project_update(
+        by=actor, project=p, actual_output_wan=Decimal("12345.67"),
+        planned_completion_date=dt.date(2023, 6, 30),
+    )  # fmt: skip
     services.project_update(by=actor, project=world.project_b, zone=None)

@@ -228,6 +228,7 @@ def test_every_bad_row_is_reported_at_once_with_its_reason(world):
         row(24, 产业类别="煤炭"),
         row(25, **{"总投资(万元)": dt.date(2021, 1, 1)}),
         row(26, 签约批次="2021-4", 签约方式="现场签约"),
+        signed(27, 计划竣工日期=dt.date(2021, 3, 1)),
     ]
     before = counts()
     error = rejected(city, workbook(rows))
@@ -258,8 +259,9 @@ def test_every_bad_row_is_reported_at_once_with_its_reason(world):
         "（可选：新基建、新技术、新材料、新装备、新产品、新业态、战略性新兴产业、传统产业）",
         "第25行 总投资(万元)（I列）: 应为数字，实为日期",
         "第26行 签约批次（P列）: 项目阶段为“储备”，不应填写签约批次",
+        "第27行 计划竣工日期（W列）: 计划竣工日期（2021-03-01）早于签约日期（2021-03-22）",
     ]
-    assert error.message == "文件有24处错误，未导入任何数据，请改正后重新导入。"
+    assert error.message == "文件有25处错误，未导入任何数据，请改正后重新导入。"
     assert counts() == before
 
 
@@ -433,7 +435,7 @@ def test_a_column_named_twice_or_missing_is_refused_with_what_was_found(world):
     city = world.user("city_office")
     twice = [*xlsx_headers(), "项目名称"]
     assert rejected(city, workbook([row(1)], headers=twice)).lines == [
-        "第1行 项目名称（Z列）: 与B列“项目名称”都对应模板的“项目名称”，请删除或改名其中一列"
+        "第1行 项目名称（AA列）: 与B列“项目名称”都对应模板的“项目名称”，请删除或改名其中一列"
     ]
     headers = ["企业名字" if h == "项目单位" else h for h in xlsx_headers()]
     data = workbook([{("企业名字" if k == "项目单位" else k): v for k, v in row(1).items()}],
@@ -590,12 +592,12 @@ def test_marked_copy_has_the_bad_cells_red_with_comments_and_an_error_column(wor
 
     ws = load_workbook(io.BytesIO(error.marked))["项目台账"]
     assert ws["E3"].fill.start_color.rgb == "FFFFC7CE"
-    assert ws["Z1"].value == "错误"
-    assert ws["Z2"].value is None
-    assert ws["Z3"].value == (
+    assert ws["AA1"].value == "错误"
+    assert ws["AA2"].value is None
+    assert ws["AA3"].value == (
         "所属县(市、区): “太原市”不是吕梁市的县(市、区)（可填全称如“离石区”、简称如“离石”或6位代码）；总投资(万元): 不能为负数"
     )
-    assert ws["Z4"].value == "是否标准地: 应填“是”或“否”，实为“Y”"
+    assert ws["AA4"].value == "是否标准地: 应填“是”或“否”，实为“Y”"
     assert ws["B3"].value == "新材料项目2"  # the user's data is untouched
 
     # The user fixes row 3 in the marked copy and uploads it again: the 错误 column is
@@ -608,7 +610,7 @@ def test_marked_copy_has_the_bad_cells_red_with_comments_and_an_error_column(wor
     assert again.lines == ["第4行 是否标准地（M列）: 应填“是”或“否”，实为“Y”"]
     assert xlsx.marked_cells(again.marked) == {"项目台账": {"M4": "应填“是”或“否”，实为“Y”"}}
     remarked = load_workbook(io.BytesIO(again.marked))["项目台账"]
-    assert remarked["Z3"].value is None
+    assert remarked["AA3"].value is None
 
 
 def test_header_errors_are_marked_on_the_header_row(world):
@@ -736,3 +738,19 @@ def test_template_has_headers_lists_and_widths(world):
     assert lists["G"].startswith('"新基建,新技术')
     assert lists["F"] == '"吕梁经济技术开发区,孝义经济开发区"'
     assert [c.value for c in wb["三个一批活动"][1]] == ["年度", "批次", "日期", "级别", "会场"]
+
+
+def test_planned_completion_date_is_read_under_its_names_and_cleared_by_an_empty_cell(world):
+    city = world.user("city_office")
+    ledger_import(by=city, data=workbook([signed(1, 计划竣工日期="2024年6月30日")]))
+    project = Project.objects.get(name="新材料项目1")
+    assert project.planned_completion_date == dt.date(2024, 6, 30)
+    renamed = signed(1, 计划竣工日期=None)
+    del renamed["计划竣工日期"]
+    renamed["预计完工时间"] = dt.date(2025, 12, 31)
+    ledger_import(by=city, data=workbook([renamed], headers=list(renamed)))
+    project.refresh_from_db()
+    assert project.planned_completion_date == dt.date(2025, 12, 31)
+    ledger_import(by=city, data=workbook([signed(1)]))
+    project.refresh_from_db()
+    assert project.planned_completion_date is None

@@ -87,12 +87,12 @@ def test_marked_copy_on_request(world, ledger, tmp_path):
     run = sanpi("import", "ledger", ledger([row(1, 是否市重点="不")]), "--marked", str(marked))
     assert run.code == 1
     assert run.err.splitlines() == [
-        "第2行 是否市重点（Y列）: 应填“是”或“否”，实为“不”",
+        "第2行 是否市重点（Z列）: 应填“是”或“否”，实为“不”",
         f"已把标出错误的文件写到 {marked}",
         "CommandError: 文件有1处错误，未导入任何数据，请改正后重新导入。",
     ]
     assert xlsx.marked_cells(marked.read_bytes()) == {
-        "项目台账": {"Y2": "应填“是”或“否”，实为“不”"}
+        "项目台账": {"Z2": "应填“是”或“否”，实为“不”"}
     }
 
 
