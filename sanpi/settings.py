@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "sanpi.dispatch",
     "sanpi.health",
     "sanpi.targets",
+    "sanpi.problems",
 ]
 
 MIDDLEWARE = [

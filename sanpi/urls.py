@@ -10,6 +10,7 @@ urlpatterns = [
     path("dispatch/", include("sanpi.dispatch.urls")),
     path("health/", include("sanpi.health.urls")),
     path("targets/", include("sanpi.targets.urls")),
+    path("problems/", include("sanpi.problems.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
     path("", include("sanpi.core.urls")),  # /audit/, /calendar/

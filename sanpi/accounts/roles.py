@@ -2,7 +2,8 @@
 
 Least privilege (等保三级): the system administrator manages accounts but sees no
 business data; the audit administrator reads (and exports) the audit log and nothing
-else; leaders read everything and change nothing.
+else; leaders read everything and change nothing, except that a leader on a visit
+may raise a problem (问题闭环).
 """
 
 from __future__ import annotations
@@ -66,11 +67,25 @@ class Cap(StrEnum):
     MANAGE_TARGETS = "manage_targets"  # units' annual targets, the ranking's weights and cap
     # Health by rules (sanpi.health).
     MANAGE_HEALTH_RULES = "manage_health_rules"  # the health rules' thresholds
+    # Problems' closed loop, liaison and visits (sanpi.problems).
+    VIEW_PROBLEMS = "view_problems"  # the problem ledger, a problem's page, figures
+    RAISE_PROBLEMS = "raise_problems"  # raise a problem of a project in scope
+    HANDLE_PROBLEMS = "handle_problems"  # analyse, assign (交办), escalate, withdraw
+    WORK_PROBLEMS = "work_problems"  # as the responsible unit: feedback, claim solved
+    MANAGE_PROBLEM_RULES = "manage_problem_rules"  # the SLA policies; leaders' liaison
+    RECORD_VISITS = "record_visits"  # the enterprise service team's visits
 
 
 _LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
 _LEDGER_WRITE = {Cap.CHANGE_LEDGER, Cap.ENTER_ACTIVITY, Cap.IMPORT_LEDGER}
 _REPORTS = {Cap.FILE_REPORTS, Cap.REVIEW_REPORTS}
+_PROBLEMS_LOCAL = {
+    Cap.VIEW_PROBLEMS,
+    Cap.RAISE_PROBLEMS,
+    Cap.HANDLE_PROBLEMS,
+    Cap.WORK_PROBLEMS,
+    Cap.RECORD_VISITS,
+}
 
 _APPROVALS_LOCAL = {
     Cap.VIEW_APPROVALS,
@@ -88,13 +103,25 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
         | {Cap.DECIDE_APPROVALS, Cap.MANAGE_CATALOGUE}
         | _REPORTS
         | {Cap.CLOSE_MONTHS, Cap.MANAGE_TARGETS, Cap.MANAGE_HEALTH_RULES}
+        | _PROBLEMS_LOCAL
+        | {Cap.MANAGE_PROBLEM_RULES}
     ),
-    Role.LEADER: frozenset(_LEDGER_READ | {Cap.VIEW_APPROVALS}),
-    Role.COUNTY: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | _REPORTS),
+    # Leaders change nothing, except that a leader on a visit may raise a problem.
+    Role.LEADER: frozenset(
+        _LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.VIEW_PROBLEMS, Cap.RAISE_PROBLEMS}
+    ),
+    Role.COUNTY: frozenset(
+        _LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | _REPORTS | _PROBLEMS_LOCAL
+    ),
     # The zone files on its enterprises' behalf; the county reviews.
-    Role.ZONE: frozenset(_LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | {Cap.FILE_REPORTS}),
+    Role.ZONE: frozenset(
+        _LEDGER_READ | _LEDGER_WRITE | _APPROVALS_LOCAL | {Cap.FILE_REPORTS} | _PROBLEMS_LOCAL
+    ),
+    # The enterprise raises its problems and says whether it is satisfied (CONFIRM).
     Role.ENTERPRISE: frozenset(
-        _LEDGER_READ | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY, Cap.FILE_REPORTS}
+        _LEDGER_READ
+        | {Cap.VIEW_APPROVALS, Cap.EVALUATE_AGENCY, Cap.FILE_REPORTS}
+        | {Cap.VIEW_PROBLEMS, Cap.RAISE_PROBLEMS}
     ),
     Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR, Cap.MANAGE_JOBS}),
     # 三员分立: only the audit administrator reads or exports the log, never the system
@@ -102,7 +129,11 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.AUDITOR: frozenset({Cap.VIEW_AUDIT, Cap.EXPORT_AUDIT}),
     # A department officer processes their department's items (and the commitments made
     # on them); an agent runs the approvals of the projects that commissioned them.
-    Role.DEPARTMENT: frozenset({Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}),
+    # As a responsible unit it works on the problems assigned to it.
+    Role.DEPARTMENT: frozenset(
+        {Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}
+        | {Cap.VIEW_PROBLEMS, Cap.WORK_PROBLEMS}
+    ),
     Role.AGENT: frozenset({Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}),
 }
 

@@ -1,0 +1,148 @@
+"""Reading problems, always within the user's scope: the ledger with its filters, one
+problem with its timeline and clocks, the board's counts by state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.calendar import official_calendar
+from sanpi.core.errors import NotFound
+from sanpi.core.scope import restrict
+from sanpi.core.services import require
+
+from . import rules
+from .models import Problem
+from .rules import Clock, State
+from .services import local_naive
+
+
+@dataclass
+class ProblemFilter:
+    state: str = ""  # a State value, or "open"
+    level: str = ""
+    category: str = ""
+    county: str = ""  # county code
+    zone: str = ""  # zone id
+    unit: str = ""  # "department:3", "county:141102", "zone:5", "city"
+    overdue: str = ""  # "1": breached (red) only
+    key: str = ""  # "1": provincial or city key projects only
+    project: str = ""  # project id
+    q: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> ProblemFilter:
+        return cls(**{f.name: (params.get(f.name) or "").strip()[:100] for f in fields(cls)})
+
+    def as_params(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def apply(self, qs: QuerySet[Problem]) -> QuerySet[Problem]:
+        if self.state == "open":
+            qs = qs.filter(state__in=[s.value for s in rules.OPEN_STATES])
+        elif self.state in State.__members__.values():
+            qs = qs.filter(state=self.state)
+        if self.level:
+            qs = qs.filter(level=self.level)
+        if self.category:
+            qs = qs.filter(category=self.category)
+        if self.county:
+            qs = qs.filter(project__county__code=self.county)
+        if self.zone.isdigit():
+            qs = qs.filter(project__zone_id=int(self.zone))
+        if self.unit:
+            kind, _, value = self.unit.partition(":")
+            if kind == "city":
+                qs = qs.filter(unit_kind="city")
+            elif kind == "department" and value.isdigit():
+                qs = qs.filter(unit_department_id=int(value))
+            elif kind == "county":
+                qs = qs.filter(unit_county__code=value)
+            elif kind == "zone" and value.isdigit():
+                qs = qs.filter(unit_zone_id=int(value))
+        if self.overdue == "1":
+            qs = qs.filter(light=rules.Light.RED, state__in=[s.value for s in rules.OPEN_STATES])
+        if self.key == "1":
+            qs = qs.filter(Q(project__is_provincial_key=True) | Q(project__is_city_key=True))
+        if self.project.isdigit():
+            qs = qs.filter(project_id=int(self.project))
+        if self.q:
+            qs = qs.filter(Q(description__icontains=self.q) | Q(project__name__icontains=self.q))
+        return qs
+
+
+def problems(*, user) -> QuerySet[Problem]:
+    """Every problem the user may see."""
+    require(user, Cap.VIEW_PROBLEMS)
+    return restrict(Problem.objects.all(), user)
+
+
+def problem_list(*, user, filters: ProblemFilter | None = None) -> QuerySet[Problem]:
+    qs = problems(user=user)
+    if filters is not None:
+        qs = filters.apply(qs)
+    return qs.select_related(
+        "project", "project__county", "project__zone", "unit_department", "unit_county",
+        "unit_zone", "person",
+    ).order_by("-raised_at", "-pk")  # fmt: skip
+
+
+def problem_get(*, user, pk: int) -> Problem:
+    try:
+        return (
+            problems(user=user)
+            .select_related(
+                "project",
+                "project__county",
+                "project__zone",
+                "project__enterprise",
+                "policy",
+                "unit_department",
+                "unit_county",
+                "unit_zone",
+                "person",
+                "leader",
+                "raised_by",
+            )  # fmt: skip
+            .get(pk=pk)
+        )
+    except (Problem.DoesNotExist, ValueError, TypeError):
+        raise NotFound("问题不存在或不在您的权限范围内") from None
+
+
+def board_counts(*, user, filters: ProblemFilter | None = None) -> dict[str, int]:
+    """How many problems are in each state (one grouped query)."""
+    qs = problem_list(user=user, filters=filters).order_by()
+    counts = dict(qs.values_list("state").annotate(n=Count("pk")))
+    return {s.value: counts.get(s.value, 0) for s in State}
+
+
+def clocks(problem: Problem, *, now=None) -> list[rules.ClockState]:
+    """The problem's three clocks as a page shows them (due, used, left, breached)."""
+    now = local_naive(now or timezone.now())
+    calendar = official_calendar()
+    raised = local_naive(problem.raised_at)
+    stops = {
+        Clock.DEPLOY: (problem.deploy_due, problem.assigned_at),
+        Clock.FEEDBACK: (problem.feedback_due, problem.first_feedback_at),
+        Clock.SOLVE: (problem.solve_due, problem.solved_at),
+    }
+    ended = problem.closed_at if problem.state == State.WITHDRAWN else None
+    out = []
+    for clock, (due, stopped) in stops.items():
+        stop = stopped or ended
+        out.append(
+            rules.clock_state(
+                clock,
+                raised=raised,
+                due=local_naive(due),
+                stopped=local_naive(stop) if stop else None,
+                now=now,
+                warn_days=problem.policy.warn_days,
+                calendar=calendar,
+            )
+        )
+    return out
