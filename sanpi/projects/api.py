@@ -92,6 +92,11 @@ class ProjectOut(Schema):
     health_label: str = Field(title="推进状态（中文）")
     created_at: dt.datetime = Field(title="创建时间")
     updated_at: dt.datetime = Field(title="更新时间")
+    version: int = Field(
+        title="版本",
+        description="每次修改加1。修改、推进阶段、改推进状态时传回（version 字段或 If-Match 头），"
+        "他人已修改时返回 409",
+    )
 
     @staticmethod
     def resolve_enterprise(obj: Project) -> int:
@@ -442,11 +447,37 @@ class ProjectIn(ProjectFields):
     evidence: Text = Field("", title="依据", max_length=500)
 
 
-ProjectPatch = partial(
+_ProjectPatch = partial(
     ProjectFields,
-    "ProjectPatch",
+    "ProjectPatchFields",
     "修改项目：只改所传字段。阶段和推进状态另有接口；已达到阶段的日期可在此更正。",
 )
+VERSION_FIELD = Field(
+    None,
+    title="读取时的版本",
+    description="可选（也可用 If-Match 头）：项目已被他人修改时拒绝（409），不覆盖他人的修改",
+    ge=1,
+)
+
+
+class ProjectPatch(_ProjectPatch):
+    version: int | None = VERSION_FIELD
+
+
+def expected_version(request, version: int | None) -> int | None:
+    """The version the caller read: the body's ``version``, or an If-Match header holding
+    it (``"3"``, ``W/"3"`` or ``3``); both given must agree."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        return version
+    text = header.removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ValidationFailed.of(
+            "If-Match", f'If-Match 应为项目的版本号（如 "3"），实为 {header[:40]}'
+        )
+    if version is not None and version != int(text):
+        raise ValidationFailed.of("version", "version 与 If-Match 不一致")
+    return int(text)
 
 
 class StageIn(InputSchema):
@@ -455,6 +486,7 @@ class StageIn(InputSchema):
     stage: choice_type(_project("stage")) = Field(title="推进到的阶段")
     date: Date = Field(title="日期")
     evidence: Text = Field("", title="依据", max_length=500)
+    version: int | None = VERSION_FIELD
 
 
 class HealthIn(InputSchema):
@@ -463,6 +495,7 @@ class HealthIn(InputSchema):
     health: choice_type(_project("health")) = Field(title="推进状态")
     date: Date = Field(title="日期")
     evidence: Text = Field("", title="依据", max_length=500)
+    version: int | None = VERSION_FIELD
 
 
 class ActivityIn(InputSchema):
@@ -629,9 +662,10 @@ def project_create(request, payload: ProjectIn):
 def project_update(request, payload: ProjectPatch, id: int = ProjectId):
     project = selectors.project_get(user=request.auth, pk=id)
     require(request.auth, Cap.CHANGE_LEDGER)
-    data = _resolve_refs(request.auth, payload.model_dump(exclude_unset=True))
+    version = expected_version(request, payload.version)
+    data = _resolve_refs(request.auth, payload.model_dump(exclude_unset=True, exclude={"version"}))
     with _within_own_scope(request.auth):
-        project = services.project_update(by=request.auth, project=project, **data)
+        project = services.project_update(by=request.auth, project=project, version=version, **data)
     return _detail(request.auth, project)
 
 
@@ -649,6 +683,7 @@ def project_stage(request, payload: StageIn, id: int = ProjectId):
         to_stage=payload.stage,
         date=payload.date,
         evidence=payload.evidence,
+        version=expected_version(request, payload.version),
     )
     return _detail(request.auth, project)
 
@@ -667,6 +702,7 @@ def project_health(request, payload: HealthIn, id: int = ProjectId):
         health=payload.health,
         date=payload.date,
         evidence=payload.evidence,
+        version=expected_version(request, payload.version),
     )
     return _detail(request.auth, project)
 

@@ -69,8 +69,20 @@ class ProjectFilterForm(BootstrapFormMixin, forms.Form):
         ]
 
 
+VERSION_HELP = "表单打开时项目的版本：他人在此期间保存过，本次保存被拒绝"
+
+
+def version_field() -> forms.IntegerField:
+    """The version of the record the form was opened on (see projects.services._lock)."""
+    return forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, help_text=VERSION_HELP
+    )
+
+
 class ProjectForm(ParseOnlyModelForm):
     """Create or edit a project. On edit, only the dates of stages reached are offered."""
+
+    version = version_field()
 
     stage = forms.ChoiceField(label="项目阶段", choices=StageChoices.choices, initial="reserve")
     evidence = forms.CharField(label="依据", required=False, max_length=500)
@@ -111,12 +123,15 @@ class ProjectForm(ParseOnlyModelForm):
         planned = self.fields["planned_completion_date"]
         planned.help_text = "建设完成的计划日期；推进状态按开工至此日的直线进度判断投资是否落后"
         if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
             del self.fields["stage"]
             del self.fields["evidence"]
             reached = stage_index(self.instance.stage)
             for stage, field in zip(STAGE_ORDER[1:], DATE_FIELDS, strict=True):
                 if stage_index(stage) > reached:
                     del self.fields[field]
+        else:
+            del self.fields["version"]
 
 
 class AdvanceForm(BootstrapFormMixin, forms.Form):
@@ -125,9 +140,11 @@ class AdvanceForm(BootstrapFormMixin, forms.Form):
     evidence = forms.CharField(
         label="依据", required=False, max_length=500, widget=forms.TextInput()
     )
+    version = version_field()
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = project.version
         target = next_stage(project)
         if target is not None:
             self.fields["to_stage"].initial = target.value
@@ -144,6 +161,7 @@ class HealthForm(BootstrapFormMixin, forms.Form):
     health = forms.ChoiceField(label="推进状态", choices=Health.choices)
     date = forms.DateField(label="日期", widget=DateInput())
     evidence = forms.CharField(label="依据", required=False, max_length=500)
+    version = version_field()
 
 
 class ActivityForm(ParseOnlyModelForm):

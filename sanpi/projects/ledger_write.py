@@ -78,7 +78,10 @@ def write_plan(plan: LedgerPlan, rows: Iterable[Row], *, filename: str = "") -> 
 def _write_chunk(plan: LedgerPlan, rows: list[Row]) -> None:
     by = plan.by
     planned = [(row, plan.records[row.number]) for row in rows if row.number in plan.records]
-    existing = Project.objects.in_bulk([pk for _, (pk, _) in planned if pk is not None])
+    # Locked for the import's transaction: a person's edit waits for it (or it for them).
+    existing = Project.objects.select_for_update().in_bulk(
+        [pk for _, (pk, _) in planned if pk is not None]
+    )
     written: list[_Written] = []
     for row, (pk, new_entries) in planned:
         project = existing.get(pk) if pk is not None else None
@@ -104,9 +107,11 @@ def _write_chunk(plan: LedgerPlan, rows: list[Row]) -> None:
     updated = [w for w in written if w.changed]
     if updated:
         now = timezone.now()
-        names = {ROW_FIELD_NAMES[f] for w in updated for f in w.changed} | {"updated_at"}
+        names = {ROW_FIELD_NAMES[f] for w in updated for f in w.changed}
+        names |= {"updated_at", "version"}
         for w in updated:
             w.project.updated_at = now
+            w.project.version += 1
         bulk_update(Project, [w.project for w in updated], sorted(names))
 
     # Ids, not instances, for the many small rows: assigning related instances

@@ -134,6 +134,9 @@ class Project(models.Model):
 
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Raised by every change through the services: a form or an API call made on an older
+    # version is refused (409) instead of overwriting what someone else saved meanwhile.
+    version = models.PositiveIntegerField("版本", default=1, editable=False)
 
     scope_paths = {"county": ("county",), "zone": ("zone",), "enterprise": ("enterprise",)}
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
-from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.errors import Conflict, NotFound, ValidationFailed
 from sanpi.core.scope import ensure_in_scope
 from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
@@ -139,6 +139,21 @@ def _ensure_writable(by, project: Project) -> None:
     ensure_in_scope(by, project)
 
 
+STALE = "该项目已被他人修改，请刷新后重试"
+
+
+def _lock(project: Project, version: int | None = None) -> Project:
+    """Lock the project's row for the rest of the transaction and re-read it in place, so
+    that every decision (and the audit's "before") is made on what is stored now; a
+    caller that read an older ``version`` gets a conflict. Whoever saves a change raises
+    the version by one."""
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").get()
+    project.refresh_from_db()
+    if version is not None and version != project.version:
+        raise Conflict(STALE)
+    return project
+
+
 def _account(by):
     """The user account to record as 'recorded by' (None for operator commands)."""
     return by if getattr(by, "pk", None) else None
@@ -186,10 +201,14 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, by, project: Project, confirm_large: bool = False, **data) -> Project:
+def project_update(
+    *, by, project: Project, confirm_large: bool = False, version: int | None = None, **data
+) -> Project:
     """Edit a project's fields, and correct the dates of stages it has already reached.
-    A changed amount above the plausibility limits needs ``confirm_large``."""
+    A changed amount above the plausibility limits needs ``confirm_large``; a form or call
+    made on an older ``version`` is a conflict."""
     _ensure_writable(by, project)
+    _lock(project, version)
     before = audit.snapshot(project)
     previous = large_amount_warnings(project)
     apply_fields(project, PROJECT_FIELDS + DATE_FIELDS, data)
@@ -197,16 +216,26 @@ def project_update(*, by, project: Project, confirm_large: bool = False, **data)
     _validate(project)
     if large_amount_warnings(project) != previous:
         _confirm_large(project, confirm_large)
-    save_update(by=by, instance=project, before=before)
+    if audit.snapshot(project) != before:
+        project.version += 1
+        save_update(by=by, instance=project, before=before)
     return project
 
 
 @transaction.atomic
 def project_advance_stage(
-    *, by, project: Project, to_stage: str, date: dt.date, evidence: str = "", activity=None
+    *,
+    by,
+    project: Project,
+    to_stage: str,
+    date: dt.date,
+    evidence: str = "",
+    activity=None,
+    version: int | None = None,
 ) -> Project:
     """Move a project one stage forward, on a date not before the stage it leaves."""
     _ensure_writable(by, project)
+    _lock(project, version)
     target = Stage(to_stage)
     current = project.stage_enum
     if stage_index(target) <= stage_index(current):
@@ -228,8 +257,9 @@ def project_advance_stage(
     before = audit.snapshot(project)
     setattr(project, STAGE_DATE_FIELD[target], date)
     project.stage = target.value
+    project.version += 1
     _validate(project)
-    project.save(update_fields=["stage", STAGE_DATE_FIELD[target], "updated_at"])
+    project.save(update_fields=["stage", STAGE_DATE_FIELD[target], "updated_at", "version"])
     ProjectEvent.objects.create(
         project=project,
         kind=ProjectEvent.Kind.STAGE,
@@ -257,9 +287,16 @@ health_recorded = Signal()
 
 @transaction.atomic
 def project_set_health(
-    *, by, project: Project, health: str, date: dt.date, evidence: str = ""
+    *,
+    by,
+    project: Project,
+    health: str,
+    date: dt.date,
+    evidence: str = "",
+    version: int | None = None,
 ) -> Project:
     _ensure_writable(by, project)
+    _lock(project, version)
     new = Health(health)
     if date is None:
         raise ValidationFailed.of("date", "请填写日期")
@@ -272,7 +309,8 @@ def project_set_health(
     before = audit.snapshot(project, ["health"])
     if not same:
         project.health = new.value
-        project.save(update_fields=["health", "updated_at"])
+        project.version += 1
+        project.save(update_fields=["health", "updated_at", "version"])
     # A change, or the same status reported again with news: a dated entry either way.
     ProjectEvent.objects.create(
         project=project,
@@ -435,6 +473,7 @@ def activity_add_project(
     """Put a project into an activity; its stage moves to the action's stage on the activity's date."""
     require(by, Cap.ENTER_ACTIVITY)
     ensure_in_scope(by, project)
+    _lock(project)  # the checks below read what is stored now, not a stale copy
     act = Action(action)
     target = ACTION_STAGE[act]
     sign_mode = _check_sign_mode(act, sign_mode)
@@ -511,6 +550,7 @@ def activity_plan_project(
     and no stage moves until it is confirmed on or after the activity's day."""
     require(by, Cap.ENTER_ACTIVITY)
     ensure_in_scope(by, project)
+    _lock(project)  # the checks below read what is stored now, not a stale copy
     act = Action(action)
     sign_mode = _check_sign_mode(act, sign_mode)
     if not activity_is_coming(activity):

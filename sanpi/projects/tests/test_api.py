@@ -720,3 +720,38 @@ def test_a_project_carries_its_planned_completion_date(world, api_as):
     assert error["fields"]["planned_completion_date"] == [
         "计划竣工日期（2026-02-01）早于开工日期（2026-03-01）"
     ]
+
+
+def test_a_patch_made_on_an_older_version_is_a_409_by_body_or_if_match(world, api_as):
+    api = api_as("city_office")
+    url = f"/projects/{world.project_a.pk}"
+    read = api.get(url).json()
+    assert read["version"] == 1
+    ok = api.patch(url, {"total_investment_wan": "12000.00", "version": 1})
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = api.patch(url, {"total_investment_wan": "13000.00", "version": 1})
+    assert assert_error(stale, 409)["message"] == "该项目已被他人修改，请刷新后重试"
+    headers = {**api._headers(), "If-Match": '"1"'}
+    stale = api.client.patch(
+        "/api/v1" + url, '{"land_mu": "5.00"}', content_type="application/json", headers=headers
+    )
+    assert stale.status_code == 409
+    headers["If-Match"] = "abc"
+    bad = api.client.patch(
+        "/api/v1" + url, '{"land_mu": "5.00"}', content_type="application/json", headers=headers
+    )
+    assert assert_error(bad, 400, field="If-Match")
+    headers["If-Match"] = 'W/"2"'
+    ok = api.client.patch(
+        "/api/v1" + url, '{"land_mu": "5.00"}', content_type="application/json", headers=headers
+    )
+    assert ok.status_code == 200 and ok.json()["version"] == 3
+    assert Project.objects.get(pk=world.project_a.pk).total_investment_wan == 12000
+
+
+def test_audit_before_comes_from_the_stored_row_not_the_callers_copy(world):
+    stale_copy = Project.objects.get(pk=world.project_a.pk)
+    services.project_update(by=cli_actor(), project=world.project_a, land_mu="10.00")
+    services.project_update(by=cli_actor(), project=stale_copy, land_mu="20.00")
+    log = AuditLog.objects.filter(object_id=str(world.project_a.pk), action="update").first()
+    assert (log.before["land_mu"], log.after["land_mu"]) == ("10.00", "20.00")
