@@ -100,8 +100,7 @@ class ZoneOut(Schema):
 
     @staticmethod
     def resolve_project_count(obj: DevelopmentZone) -> int:
-        count = getattr(obj, "project_count", None)
-        return obj.projects.count() if count is None else count
+        return obj.project_count  # the projects the caller may see (selectors annotate it)
 
 
 class ZoneIn(InputSchema):
@@ -138,8 +137,7 @@ class EnterpriseOut(Schema):
 
     @staticmethod
     def resolve_project_count(obj: Enterprise) -> int:
-        count = getattr(obj, "project_count", None)
-        return obj.projects.count() if count is None else count
+        return obj.project_count  # the projects the caller may see (selectors annotate it)
 
 
 class EnterpriseIn(InputSchema):
@@ -219,7 +217,7 @@ def zone_get(request, id: int = ZoneId):
 def zone_create(request, payload: ZoneIn):
     require(request.auth, Cap.MANAGE_ZONES)
     zone = services.zone_create(by=request.auth, **_zone_data(payload))
-    return Status(201, zone)
+    return Status(201, selectors.zone_get(user=request.auth, pk=zone.pk))
 
 
 @router.patch(
@@ -231,7 +229,8 @@ def zone_create(request, payload: ZoneIn):
 def zone_update(request, payload: ZonePatch, id: int = ZoneId):
     zone = selectors.zone_get(user=request.auth, pk=id)
     require(request.auth, Cap.MANAGE_ZONES)
-    return services.zone_update(by=request.auth, zone=zone, **_zone_data(payload))
+    services.zone_update(by=request.auth, zone=zone, **_zone_data(payload))
+    return selectors.zone_get(user=request.auth, pk=id)
 
 
 @router.get(
@@ -261,7 +260,7 @@ def enterprise_get(request, id: int = EnterpriseId):
 def enterprise_create(request, payload: EnterpriseIn):
     require(request.auth, Cap.CHANGE_LEDGER)
     enterprise = services.enterprise_create(by=request.auth, **_enterprise_data(payload))
-    return Status(201, enterprise)
+    return Status(201, selectors.enterprise_get(user=request.auth, pk=enterprise.pk))
 
 
 @router.patch(
@@ -273,6 +272,5 @@ def enterprise_create(request, payload: EnterpriseIn):
 def enterprise_update(request, payload: EnterprisePatch, id: int = EnterpriseId):
     enterprise = selectors.enterprise_get(user=request.auth, pk=id)
     require(request.auth, Cap.CHANGE_LEDGER)
-    return services.enterprise_update(
-        by=request.auth, enterprise=enterprise, **_enterprise_data(payload)
-    )
+    services.enterprise_update(by=request.auth, enterprise=enterprise, **_enterprise_data(payload))
+    return selectors.enterprise_get(user=request.auth, pk=id)

@@ -373,3 +373,26 @@ def test_an_enterprise_carries_its_above_size_date(world, api_as):
     assert assert_error(refused, 400, field="above_size_since")["fields"]["above_size_since"] == [
         "上规日期不能晚于今天"
     ]
+
+
+def test_project_counts_count_only_the_callers_projects(world, api_as, login):
+    """Enterprise A also has a project in county B, zone B: the county officer of A sees
+    the enterprise (one of its projects is theirs) but counts only their own project."""
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    ProjectFactory(
+        name="甲在孝义的项目", enterprise=world.enterprise_a, county=world.county_b,
+        zone=world.zone_b,
+    )  # fmt: skip
+    expected = {"city_office": 2, "county": 1, "zone": 1, "enterprise": 2}
+    for role, n in expected.items():
+        api = api_as(role)
+        listed = {e["id"]: e for e in api.get("/enterprises").json()["items"]}
+        assert listed[world.enterprise_a.pk]["project_count"] == n, role
+        one = api.get(f"/enterprises/{world.enterprise_a.pk}").json()
+        assert one["project_count"] == n, role
+    county = api_as("county")
+    patched = county.patch(f"/enterprises/{world.enterprise_a.pk}", {"contact": "张三"})
+    assert patched.status_code == 200 and patched.json()["project_count"] == 1
+    html = login(world.user("county")).get("/regions/enterprises/").content.decode()
+    assert "甲在孝义的项目" not in html
