@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit
-from sanpi.core.errors import ValidationFailed
+from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.scope import ensure_in_scope, in_scope
 from sanpi.core.services import apply_fields, require, save_update, validate_instance
 
@@ -70,10 +70,36 @@ def enterprise_create(*, by, **data) -> Enterprise:
     return enterprise
 
 
+MASTER_DATA_REFUSAL = (
+    "企业基本信息由其注册地县(市、区)或市项目办维护；您的项目涉及该企业，可以查看，不能修改"
+)
+
+
+def may_edit_enterprise(user, enterprise: Enterprise) -> bool:
+    """Who keeps an enterprise's master data: the city office, the county it is registered
+    in, and a zone of that county whose projects are all of the enterprise's projects (an
+    enterprise based in the zone). Seeing an enterprise because one's project names it
+    (a project in another county, an import naming it) gives no right to change it."""
+    if not user.can(Cap.CHANGE_LEDGER) or not in_scope(user, enterprise):
+        return False
+    if user.sees_all:
+        return True
+    dimension = user.scope_dimension
+    if dimension == "county":
+        return enterprise.county_id == user.county_id
+    if dimension == "zone":
+        if enterprise.county_id != user.zone.county_id:
+            return False
+        return not enterprise.projects.exclude(zone_id=user.zone_id).exists()
+    return False
+
+
 @transaction.atomic
 def enterprise_update(*, by, enterprise: Enterprise, **data) -> Enterprise:
     require(by, Cap.CHANGE_LEDGER)
     ensure_in_scope(by, enterprise)
+    if not may_edit_enterprise(by, enterprise):
+        raise PermissionDenied(MASTER_DATA_REFUSAL)
     if data.get("credit_code"):
         data["credit_code"] = normalize_credit_code(data["credit_code"])
     before = audit.snapshot(enterprise)

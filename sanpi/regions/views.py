@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.audit import history_for
+from sanpi.core.errors import PermissionDenied
 from sanpi.core.scope import in_scope
 from sanpi.core.web import (
     describe_audit,
@@ -51,7 +52,7 @@ def enterprise_detail(request, pk: int):
             "enterprise": enterprise,
             "projects": projects,
             "history": describe_audit(history_for(enterprise)),
-            "can_write": user.can(Cap.CHANGE_LEDGER),
+            "can_write": services.may_edit_enterprise(user, enterprise),
         },
     )
 
@@ -77,6 +78,8 @@ def enterprise_edit(request, pk: int):
     user = request.user
     enterprise = selectors.enterprise_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
+    if not services.may_edit_enterprise(user, enterprise):
+        raise PermissionDenied(services.MASTER_DATA_REFUSAL)
     form = EnterpriseForm(request.POST or None, user=user, instance=enterprise)
     if submit(
         request,

@@ -396,3 +396,30 @@ def test_project_counts_count_only_the_callers_projects(world, api_as, login):
     assert patched.status_code == 200 and patched.json()["project_count"] == 1
     html = login(world.user("county")).get("/regions/enterprises/").content.decode()
     assert "甲在孝义的项目" not in html
+
+
+def test_a_project_naming_another_countys_enterprise_gives_no_right_to_edit_it(
+    world, api_as, login
+):
+    """County A's project names enterprise B (registered in county B): county A sees the
+    enterprise, read-only; its own county, and the city office, still edit it."""
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    ProjectFactory(name="乙在离石的项目", enterprise=world.enterprise_b, county=world.county_a)
+    url = f"/enterprises/{world.enterprise_b.pk}"
+    county = api_as("county")
+    assert county.get(url).status_code == 200
+    refused = county.patch(url, {"phone": "13800000000"})
+    assert assert_error(refused, 403)["message"] == (
+        "企业基本信息由其注册地县(市、区)或市项目办维护；您的项目涉及该企业，可以查看，不能修改"
+    )
+    client = login(world.user("county"))
+    page = client.get(f"/regions/enterprises/{world.enterprise_b.pk}/").content.decode()
+    assert "编辑企业" not in page
+    assert client.get(f"/regions/enterprises/{world.enterprise_b.pk}/edit/").status_code == 403
+    assert Enterprise.objects.get(pk=world.enterprise_b.pk).phone != "13800000000"
+    assert api_as("city_office").patch(url, {"phone": "13800000000"}).status_code == 200
+    # County A still edits its own enterprise; the zone edits one based in its zone.
+    assert county.patch(f"/enterprises/{world.enterprise_a.pk}", {"phone": "1"}).status_code == 200
+    zone = api_as("zone")
+    assert zone.patch(f"/enterprises/{world.enterprise_a.pk}", {"phone": "2"}).status_code == 200
