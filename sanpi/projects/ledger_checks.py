@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells
-from sanpi.core.scope import in_scope
+from sanpi.core.scope import in_scope, restrict
 from sanpi.core.tables import Row, RowSpool, Table, TableReport
 from sanpi.core.xlsx import ErrorList
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
@@ -64,6 +64,8 @@ from .rules import (
 )
 
 CHUNK = 500  # keys in one IN (…) query
+OUTSIDE = "超出您的管辖范围"
+OUTSIDE_FIX = "请核对项目代码，或请市项目办处理"
 CHUNK_ROWS = 2000  # rows checked (and written) together
 MATCH_SAMPLE = 50  # normalised-name matches listed in the preview
 WARNING_SAMPLE = 100
@@ -164,6 +166,7 @@ class LedgerPlan:
     seen_projects: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_codes: dict[str, int] = field(default_factory=dict)
     seen_enterprises: dict[str, tuple[str, int]] = field(default_factory=dict)
+    visible: dict[int, bool] = field(default_factory=dict)  # project id → user may see it
     seen_credit_codes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     matched: list[dict] = field(default_factory=list)  # normalised-name matches, a sample
     matched_count: int = 0
@@ -433,17 +436,27 @@ class LedgerPlan:
         existing = None
         if enterprise is not None and name:
             existing = self.projects.get((project_key, enterprise.pk))
+        # A project outside the user's area is named by nothing but that fact: not its
+        # stage, not its name, not who owns it.
+        if existing is not None and not in_scope(self.by, existing):
+            self._error(row, "name", OUTSIDE)
+            return
         by_code = self.project_by_code.get(project_code) if project_code else None
         if by_code is not None and (existing is None or by_code.pk != existing.pk):
-            self._error(
-                row,
-                "code",
-                f"此项目代码在系统中属于项目“{by_code.name}”（{by_code.enterprise_name}），"
-                "与本行的项目名称或项目单位不一致",
-            )
+            if self._visible(by_code.pk):
+                self._error(
+                    row,
+                    "code",
+                    f"此项目代码在系统中属于项目“{by_code.name}”（{by_code.enterprise_name}），"
+                    "与本行的项目名称或项目单位不一致",
+                )
+            else:
+                self._error(row, "code", f"此项目代码属于您管辖范围以外的项目，{OUTSIDE_FIX}")
             ok = False
         if existing is None and name and county is not None and ok:
             twin = self.same_name.get((project_key, county.pk))
+            if twin is not None and not self._visible(twin.pk):
+                twin = None  # the row's county is not the user's: refused below, untold
             if twin is not None:
                 self._error(
                     row,
@@ -502,10 +515,8 @@ class LedgerPlan:
         if new_entries is None:
             ok = False
 
-        # Scope: the existing project and the row's county/zone must be the user's.
-        if existing is not None and not in_scope(self.by, existing):
-            self._error(row, "name", "超出您的管辖范围")
-            return
+        # Scope: the row's county/zone must be the user's (the existing project's was
+        # checked where it was found).
         if not ok or row.failed or county is None:
             if county is not None and not self._row_in_scope(county, zone):
                 self._scope_error(row)
@@ -567,6 +578,15 @@ class LedgerPlan:
                 f"日期即活动日期，请改为{activity.date:%Y-%m-%d}或留空"
             )
         return out
+
+    def _visible(self, pk: int) -> bool:
+        """Whether the user may see the project with this id (one query per project
+        asked about, only when a message would name it)."""
+        if self.by.sees_all:
+            return True
+        if pk not in self.visible:
+            self.visible[pk] = restrict(Project.objects.filter(pk=pk), self.by).exists()
+        return self.visible[pk]
 
     def _warn(self, row: Row, key: str, message: str) -> None:
         self.warning_count += 1

@@ -754,3 +754,30 @@ def test_planned_completion_date_is_read_under_its_names_and_cleared_by_an_empty
     ledger_import(by=city, data=workbook([signed(1)]))
     project.refresh_from_db()
     assert project.planned_completion_date is None
+
+
+def test_messages_about_out_of_scope_projects_say_only_that_they_are_out_of_scope(world):
+    """A county-A officer's dry run must not learn that county B's project code is taken
+    by which project, nor which stage an out-of-scope project has reached."""
+    services.project_update(
+        by=cli_actor(), project=world.project_b, code="2103-141181-89-01-000009"
+    )
+    services.project_advance_stage(
+        by=cli_actor(), project=world.project_b, to_stage="signed", date=dt.date(2021, 3, 1)
+    )
+    county = world.user("county")
+    taken = row(1, 项目代码="2103-141181-89-01-000009")
+    lines = rejected(county, workbook([taken]), dry_run=True).lines
+    assert lines == [
+        "第2行 项目代码（A列）: 此项目代码属于您管辖范围以外的项目，请核对项目代码，或请市项目办处理"
+    ]
+    assert world.project_b.name not in "".join(lines)
+    backwards = row(
+        2, 项目名称=world.project_b.name, 项目单位=world.enterprise_b.name,
+        统一社会信用代码=world.enterprise_b.credit_code,
+    )  # fmt: skip
+    lines = rejected(county, workbook([backwards]), dry_run=True).lines
+    assert lines == ["第2行 项目名称（B列）: 超出您的管辖范围"]  # not "已处于签约阶段"
+    # The city office is told which project holds the code.
+    city_lines = rejected(world.user("city_office"), workbook([taken]), dry_run=True).lines
+    assert world.project_b.name in city_lines[0]
