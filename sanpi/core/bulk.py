@@ -97,7 +97,10 @@ def bulk_insert(
                 if not (f.primary_key and auto_pk and not want_ids)
             ]
             columns = ", ".join(quote(f.column) for f in fields)
-            with copier.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors (a unique violation when two imports
+            # race) are turned into Django's (IntegrityError) as Django's cursor does.
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, copier.copy(copy_sql) as copy:
                 for row in _rows(fields, objs, connection):
                     copy.write_row(row)
         else:
@@ -165,7 +168,8 @@ def bulk_update(
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {table} WITH NO DATA"
             )
-            with copier.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+            copy_sql = f"COPY {temp} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, copier.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
             assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields)

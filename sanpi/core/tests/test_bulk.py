@@ -122,3 +122,16 @@ def test_bulk_update_writes_only_the_named_fields():
         (Decimal("3.00"), Decimal("5.00"), county.pk),
     ]
     assert {p.name for p in stored.values()} == {"更新项目0", "更新项目1", "更新项目2"}
+
+
+def test_a_unique_violation_is_djangos_integrity_error_on_either_database():
+    """Two imports racing make the second one's COPY hit a unique index: the caller sees
+    Django's IntegrityError (answered as a conflict), never the driver's own exception."""
+    from django.db import IntegrityError, transaction
+
+    county = County.objects.get(code="141102")
+    code = make_credit_code(91_000)
+    Enterprise.objects.create(name="山西先到有限公司", credit_code=code, county=county)
+    twin = Enterprise(name="山西后到有限公司", credit_code=code, county=county)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(Enterprise, [twin])
