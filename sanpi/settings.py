@@ -8,6 +8,9 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_ALLOWED_HOSTS  comma-separated host names
   SANPI_LOCKOUT_THRESHOLD  consecutive failed logins that lock an account (default 5)
   SANPI_LOCKOUT_MINUTES    how long a locked account stays locked (default 30)
+  SANPI_LOGIN_IP_THRESHOLD failed logins from one client address, whatever the account,
+                           after which that address is refused (default 20) …
+  SANPI_LOGIN_IP_MINUTES   … for this many minutes from its first failure (default 15)
   SANPI_LARGE_INVESTMENT_WAN / SANPI_LARGE_OUTPUT_WAN  total investment / annual output (万元)
                            above which a project needs a confirmation (default 500亿元 / 1000亿元)
   SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
@@ -158,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+SANPI_LOGIN_IP_THRESHOLD = int(os.environ.get("SANPI_LOGIN_IP_THRESHOLD", "20"))
+SANPI_LOGIN_IP_MINUTES = int(os.environ.get("SANPI_LOGIN_IP_MINUTES", "15"))
 # Plausibility limits (万元): a project above them needs the user's confirmation (forms,
 # API) and shows as a warning in the import preview. 500亿元 and 1000亿元 by default.
 SANPI_LARGE_INVESTMENT_WAN = int(os.environ.get("SANPI_LARGE_INVESTMENT_WAN", "5000000"))

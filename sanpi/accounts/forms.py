@@ -32,13 +32,18 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.locked = False
         self.fields[
             "new_password"
         ].help_text = "至少10位，包含大写字母、小写字母、数字、符号中的至少三类"
 
     def clean_current_password(self):
+        from .services import password_failed
+
         value = self.cleaned_data["current_password"]
         if not self.user.check_password(value):
+            # Counted as a failed sign-in: guessing through this form locks the account too.
+            self.locked = password_failed(self.user, what="修改密码时当前密码错误")
             raise forms.ValidationError("当前密码不正确")
         return value
 

@@ -13,6 +13,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -25,7 +26,12 @@ from sanpi.core.services import require, validate_instance
 from .models import ApiToken, User
 from .roles import ROLE_LABELS, Cap, Role
 
-GENERIC_LOGIN_ERROR = "用户名或密码错误"
+ACCOUNT_LOCKED = "account_locked"  # a notification kind (registered by notifications.kinds)
+
+# One message for every refusal (unknown name, wrong password, locked, disabled): a
+# refusal must not reveal whether an account exists or is locked. The owner learns of
+# a lockout by notification (in-app and email), and the system administrators too.
+GENERIC_LOGIN_ERROR = "用户名或密码错误。连续输错多次的账号会被暂时锁定，请稍后再试或联系系统管理员"
 
 
 class LoginRefused(ServiceError):
@@ -33,57 +39,116 @@ class LoginRefused(ServiceError):
     code = "login_refused"
 
 
-def login_check(*, username: str, password: str) -> User:
-    """Authenticate, applying the lockout. Returns the user or raises LoginRefused.
+def login_check(*, username: str, password: str, ip: str | None = None) -> User:
+    """Authenticate, applying the lockout per account and the throttle per client
+    address. Returns the user or raises LoginRefused (always GENERIC_LOGIN_ERROR).
 
     A refusal still commits its failure counter and audit row: the transaction
-    ends before the refusal is raised.
+    ends before the refusal is raised. Every path runs the password hasher once, so a
+    locked or unknown account answers as slowly as a wrong password.
     """
     with transaction.atomic():
-        user, refusal = _login_attempt(username, password)
-    if refusal:
-        raise LoginRefused(refusal)
+        user = _login_attempt(username, password, ip)
+    if user is None:
+        raise LoginRefused(GENERIC_LOGIN_ERROR)
     return user
 
 
-def _login_attempt(username: str, password: str) -> tuple[User | None, str]:
+def _ip_key(ip: str) -> str:
+    return f"login-failures:{ip}"
+
+
+def _ip_blocked(ip: str | None) -> bool:
+    if not ip:
+        return False
+    return cache.get(_ip_key(ip), 0) >= settings.SANPI_LOGIN_IP_THRESHOLD
+
+
+def _ip_failed(ip: str | None) -> None:
+    if ip:
+        key = _ip_key(ip)
+        cache.add(key, 0, timeout=settings.SANPI_LOGIN_IP_MINUTES * 60)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.SANPI_LOGIN_IP_MINUTES * 60)
+
+
+def _burn_hasher(password: str) -> None:
+    """Hash the password once for nothing (as Django does for an unknown username)."""
+    User().set_password(password)
+
+
+def _login_attempt(username: str, password: str, ip: str | None) -> User | None:
     now = timezone.now()
     user = User.objects.select_for_update().filter(username=username).first()
+    if _ip_blocked(ip):
+        _burn_hasher(password)
+        audit.record(
+            user=user, username=username[:150], action="login_failed", obj=user,
+            message="来源地址登录失败次数过多，暂停受理",
+        )  # fmt: skip
+        return None
     if user is not None and user.locked_until and user.locked_until > now:
+        _burn_hasher(password)
+        _ip_failed(ip)
         audit.record(user=user, action="login_failed", obj=user, message="账号已锁定")
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return None, f"登录失败次数过多，账号已锁定，请{minutes}分钟后再试或联系管理员"
+        return None
     authenticated = authenticate(username=username, password=password)
     if authenticated is None:
+        _ip_failed(ip)
         if user is None:
             audit.record(
                 user=None, username=username[:150], action="login_failed", message="用户不存在"
             )
-            return None, GENERIC_LOGIN_ERROR
-        user.failed_logins += 1
-        if user.failed_logins >= settings.SANPI_LOCKOUT_THRESHOLD:
-            user.locked_until = now + dt.timedelta(minutes=settings.SANPI_LOCKOUT_MINUTES)
-            user.failed_logins = 0
-            user.save(update_fields=["failed_logins", "locked_until"])
-            audit.record(user=user, action="locked", obj=user, message="连续登录失败，账号锁定")
-            return None, f"登录失败次数过多，账号已锁定{settings.SANPI_LOCKOUT_MINUTES}分钟"
-        user.save(update_fields=["failed_logins"])
-        audit.record(
-            user=user,
-            action="login_failed",
-            obj=user,
-            message=f"密码错误（连续第{user.failed_logins}次）",
-        )
-        # The same words as for an unknown username, so a refusal doesn't reveal accounts.
-        return None, GENERIC_LOGIN_ERROR
-    if not authenticated.is_active:
-        return None, "账号已停用"
+            return None
+        password_failed(user, now=now, what="密码错误")
+        return None
     authenticated.failed_logins = 0
     authenticated.locked_until = None
     authenticated.last_login = now
     authenticated.save(update_fields=["failed_logins", "locked_until", "last_login"])
     audit.record(user=authenticated, action="login", obj=authenticated)
-    return authenticated, ""
+    return authenticated
+
+
+def password_failed(user: User, *, now=None, what: str = "密码错误") -> bool:
+    """Count a wrong password for an account (at sign-in, or the current password when
+    changing it); at SANPI_LOCKOUT_THRESHOLD in a row the account locks for
+    SANPI_LOCKOUT_MINUTES and its owner and the system administrators are told.
+    Returns whether this failure locked it."""
+    now = now or timezone.now()
+    user.failed_logins += 1
+    if user.failed_logins >= settings.SANPI_LOCKOUT_THRESHOLD:
+        user.locked_until = now + dt.timedelta(minutes=settings.SANPI_LOCKOUT_MINUTES)
+        user.failed_logins = 0
+        user.save(update_fields=["failed_logins", "locked_until"])
+        audit.record(user=user, action="locked", obj=user, message=f"连续{what}，账号锁定")
+        _tell_locked(user)
+        return True
+    user.save(update_fields=["failed_logins"])
+    audit.record(
+        user=user,
+        action="login_failed",
+        obj=user,
+        message=f"{what}（连续第{user.failed_logins}次）",
+    )
+    return False
+
+
+def _tell_locked(user: User) -> None:
+    from sanpi.notifications.services import notify
+
+    minutes = settings.SANPI_LOCKOUT_MINUTES
+    admins = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk)
+    notify(
+        kind=ACCOUNT_LOCKED,
+        title=f"账号“{user.username}”因连续输错密码已锁定{minutes}分钟",
+        text="如非本人操作，说明有人在尝试登录此账号：请联系系统管理员。"
+        "系统管理员可在“用户管理”中提前解除锁定。",
+        users=[user, *admins],
+        level="warning",
+    )
 
 
 def _check_password(password: str, user: User) -> None:

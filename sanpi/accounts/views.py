@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from sanpi.core import audit
 from sanpi.core.errors import ServiceError, ValidationFailed
+from sanpi.core.middleware import client_ip
 from sanpi.core.web import add_service_error, paginate, require_cap, web_view
 
 from . import selectors, services
@@ -26,7 +27,9 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             user = login_check(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
             )
         except LoginRefused as exc:
             error = exc.message
@@ -89,7 +92,14 @@ def me(request):
 def change_password(request):
     user = request.user
     form = PasswordChangeForm(request.POST, user=user)
-    if form.is_valid():
+    valid = form.is_valid()
+    if form.locked:
+        # The current password was wrong too many times: as at sign-in, the account
+        # locks; this session ends with it.
+        logout(request)
+        messages.error(request, services.GENERIC_LOGIN_ERROR)
+        return redirect("accounts:login")
+    if valid:
         try:
             services.user_set_password(
                 by=user, user=user, password=form.cleaned_data["new_password"]

@@ -37,3 +37,4 @@ COMMITMENT_DUE = register_kind("commitment_due", "承诺即将到期", email=Tru
 COMMITMENT_LAPSED = register_kind("commitment_lapsed", "承诺逾期未履行", email=True, robot=True).key
 ITEM_DUE = register_kind("item_due", "审批事项即将到期", email=True, robot=True).key
 ITEM_OVERDUE = register_kind("item_overdue", "审批事项已超期", email=True, robot=True).key
+ACCOUNT_LOCKED = register_kind("account_locked", "账号因连续输错密码被锁定", email=True).key

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from sanpi.accounts.services import (
 from sanpi.accounts.tests.factories import TEST_PASSWORD, UserFactory
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.models import AuditLog
+from sanpi.notifications.models import Notification
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -45,22 +47,27 @@ def _attempts(user: User) -> list[str]:
 class TestLockout:
     def test_five_failures_lock_the_account(self):
         user = UserFactory(username="zhang")
+        UserFactory(username="sysadmin", role="admin")
         for _ in range(4):
             # Same words as for an unknown username: a refusal reveals no account.
             assert _refusal("zhang", "wrong-Password1") == GENERIC_LOGIN_ERROR
             assert _refusal("nobody", "wrong-Password1") == GENERIC_LOGIN_ERROR
         message = _refusal("zhang", "wrong-Password1")
-        assert message == "登录失败次数过多，账号已锁定30分钟"
+        assert message == GENERIC_LOGIN_ERROR  # the attacker is not told it locked
         user.refresh_from_db()
         assert user.locked_until > timezone.now() + dt.timedelta(minutes=29)
         assert _attempts(user) == ["login_failed"] * 4 + ["locked"]
+        # The owner and the system administrators are told.
+        told = Notification.objects.filter(kind="account_locked")
+        assert set(told.values_list("recipient__username", flat=True)) == {"zhang", "sysadmin"}
+        assert "zhang" in told.first().title
 
     def test_locked_account_refused_even_with_the_right_password(self):
         user = UserFactory(username="zhang")
         for _ in range(5):
             _refusal("zhang", "wrong-Password1")
         message = _refusal("zhang", TEST_PASSWORD)
-        assert "账号已锁定" in message
+        assert message == GENERIC_LOGIN_ERROR  # same words: locked is not revealed
         assert _attempts(user)[-1] == "login_failed"
         assert AuditLog.objects.filter(action="login_failed", message="账号已锁定").count() == 1
 
@@ -95,7 +102,8 @@ class TestLockout:
         settings.SANPI_LOCKOUT_THRESHOLD = 2
         UserFactory(username="zhang")
         _refusal("zhang", "wrong-Password1")
-        assert "账号已锁定" in _refusal("zhang", "wrong-Password1")
+        _refusal("zhang", "wrong-Password1")
+        assert User.objects.get(username="zhang").locked_until is not None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,7 +135,8 @@ def test_login_form_audits_refusals_with_the_client_address(client):
         client.post("/accounts/login/", {"username": "zhang", "password": "wrong-Password1"})
     response = client.post("/accounts/login/", {"username": "zhang", "password": TEST_PASSWORD})
     assert response.status_code == 401
-    assert "账号已锁定" in response.content.decode()
+    assert GENERIC_LOGIN_ERROR in response.content.decode()
+    assert AuditLog.objects.filter(action="login_failed", message="账号已锁定").exists()
 
 
 @pytest.mark.django_db
@@ -186,3 +195,77 @@ def test_only_the_first_administrator_is_created_without_an_acting_user():
     assert user_create(
         by=admin, username="city1", password="Strong#Pass2026", role="city_office"
     ).pk
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The suite's fast hasher, counting how often a password is hashed."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+@pytest.mark.django_db
+class TestNoAccountOracle:
+    """Known, unknown, locked and disabled accounts answer alike: the same message and
+    the same work (one password hash each), so neither words nor timing tell them apart.
+    Work is counted, not timed."""
+
+    @pytest.fixture(autouse=True)
+    def _counting(self, settings):
+        settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+
+    def _hashes(self, username: str, password: str) -> tuple[str, int]:
+        CountingHasher.calls = 0
+        message = _refusal(username, password)
+        return message, CountingHasher.calls
+
+    def test_every_refusal_reads_and_costs_the_same(self):
+        UserFactory(username="zhang")
+        UserFactory(username="gone", is_active=False)
+        UserFactory(username="locked", locked_until=timezone.now() + dt.timedelta(minutes=5))
+        answers = {
+            name: self._hashes(name, "wrong-Password1") for name in ("zhang", "nobody", "gone")
+        }
+        answers["locked"] = self._hashes("locked", TEST_PASSWORD)
+        assert set(answers.values()) == {(GENERIC_LOGIN_ERROR, 1)}, answers
+
+
+@pytest.mark.django_db
+def test_one_address_trying_many_accounts_is_throttled(settings):
+    settings.SANPI_LOGIN_IP_THRESHOLD = 3
+    for name in ("a1", "a2", "a3", "a4"):
+        UserFactory(username=name)
+    for name in ("a1", "a2", "a3"):
+        with pytest.raises(LoginRefused):
+            login_check(username=name, password="wrong-Password1", ip="10.9.9.9")
+    # The fourth account, right password, same address: refused without being tried.
+    with pytest.raises(LoginRefused) as info:
+        login_check(username="a4", password=TEST_PASSWORD, ip="10.9.9.9")
+    assert info.value.message == GENERIC_LOGIN_ERROR
+    assert AuditLog.objects.filter(message="来源地址登录失败次数过多，暂停受理").count() == 1
+    # Another address is not affected, and no account got locked by the spree.
+    assert login_check(username="a4", password=TEST_PASSWORD, ip="10.9.9.8").username == "a4"
+    assert not User.objects.filter(locked_until__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_wrong_current_passwords_when_changing_it_count_and_lock(client, settings):
+    settings.SANPI_LOCKOUT_THRESHOLD = 3
+    user = UserFactory(username="zhang")
+    client.force_login(user)
+    form = {"current_password": "guess-Password1", "new_password": "New-Passw0rd!x",
+            "new_password2": "New-Passw0rd!x"}  # fmt: skip
+    for _ in range(2):
+        page = client.post("/accounts/me/password/", form)
+        assert "当前密码不正确" in page.content.decode()
+    response = client.post("/accounts/me/password/", form)
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    user.refresh_from_db()
+    assert user.locked_until is not None
+    assert client.get("/accounts/me/").status_code == 302  # the session ended
+    assert AuditLog.objects.filter(
+        action="locked", message="连续修改密码时当前密码错误，账号锁定"
+    ).exists()
