@@ -158,6 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "sanpi.accounts.passwords.CharacterClassValidator"},
+    {"NAME": "sanpi.accounts.passwords.CommonPatternValidator"},
+    {"NAME": "sanpi.accounts.passwords.HistoryValidator"},
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))

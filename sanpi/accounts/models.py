@@ -163,3 +163,18 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class PasswordHistory(models.Model):
+    """A password the user had (its hash), kept so that the last few are not reused."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码（散列）", max_length=128)
+    created_at = models.DateTimeField("停用时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -23,7 +23,8 @@ from sanpi.core import audit
 from sanpi.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from sanpi.core.services import require, validate_instance
 
-from .models import ApiToken, User
+from .models import ApiToken, PasswordHistory, User
+from .passwords import HISTORY
 from .roles import ROLE_LABELS, Cap, Role
 
 ACCOUNT_LOCKED = "account_locked"  # a notification kind (registered by notifications.kinds)
@@ -222,6 +223,11 @@ def user_set_password(*, by: User, user: User, password: str) -> None:
     if by.pk != user.pk:
         require(by, Cap.MANAGE_USERS)
     _check_password(password, user)
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password)
+        keep = PasswordHistory.objects.filter(user=user).order_by("-created_at", "-pk")
+        stale = list(keep.values_list("pk", flat=True)[HISTORY:])
+        PasswordHistory.objects.filter(pk__in=stale).delete()
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "password_changed_at"])

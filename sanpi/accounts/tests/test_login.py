@@ -174,6 +174,30 @@ class TestPasswordRules:
         assert user.password_changed_at is not None
         assert AuditLog.objects.filter(action="create", object_id=str(user.pk)).exists()
 
+    @pytest.mark.parametrize("password", ["Password123!", "Admin@20242025", "Qwerty123456."])
+    def test_a_common_word_with_digits_and_symbols_is_refused(self, admin, password):
+        with pytest.raises(ValidationFailed) as exc:
+            user_create(by=admin, username="li", password=password, role="leader")
+        assert exc.value.fields["password"] == [
+            "密码过于常见：常见单词或用户名加上数字、符号仍然容易被猜出，请换一个。"
+        ]
+
+    def test_the_current_and_last_five_passwords_are_not_reused(self, admin):
+        user = UserFactory(username="li", role="leader")
+        reused = "不能与当前密码或最近5次用过的密码相同。"
+        with pytest.raises(ValidationFailed) as exc:
+            user_set_password(by=user, user=user, password=TEST_PASSWORD)
+        assert exc.value.fields["password"] == [reused]
+        used = [f"Lvliang#{n}xm{n}" for n in range(1, 7)]
+        for password in used:
+            user_set_password(by=user, user=user, password=password)
+        for password in used:  # the current one and the five before it
+            with pytest.raises(ValidationFailed):
+                user_set_password(by=user, user=user, password=password)
+        # Six changes ago is forgotten: only the last five are kept.
+        assert user.password_history.count() == 5
+        user_set_password(by=admin, user=user, password=TEST_PASSWORD)
+
     def test_password_change_applies_the_rules(self, admin):
         user = UserFactory(username="li", role="leader")
         with pytest.raises(ValidationFailed, match="至少三类"):
