@@ -21,6 +21,7 @@ from typing import Any
 
 import pydantic
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -190,6 +191,8 @@ api = SanpiAPI(
     urls_namespace="api-v1",
     auth=TokenAuth(),
     docs=Swagger(settings={"persistAuthorization": True}),
+    # The interface document describes every endpoint and field: for signed-in users only.
+    docs_decorator=login_required,
     renderer=ChineseJSONRenderer(),
 )
 
@@ -282,6 +285,7 @@ def _register_routers() -> None:
     from sanpi.cockpit.api import router as cockpit_router
     from sanpi.core.calendar_api import router as calendar_router
     from sanpi.dispatch.api import router as dispatch_router
+    from sanpi.problems.api import router as problems_router
     from sanpi.projects.api import router as projects_router
     from sanpi.regions.api import router as regions_router
     from sanpi.targets.api import router as targets_router
@@ -293,6 +297,7 @@ def _register_routers() -> None:
     api.add_router("", calendar_router)
     api.add_router("", dispatch_router)
     api.add_router("", targets_router)
+    api.add_router("", problems_router)
 
 
 _register_routers()

@@ -48,7 +48,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
 DATA_DIR = Path(os.environ.get("SANPI_DATA_DIR", REPO_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The database file, uploads, exports and backups are for the service account alone:
+# whatever sanpi creates is readable by its owner only (files 0600, directories 0700).
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("SANPI_DEBUG", "") == "1"
 SECRET_KEY = os.environ.get("SANPI_SECRET_KEY") or (
@@ -96,7 +99,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "sanpi.core.middleware.SessionMiddleware",  # Django's; polling does not renew it
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,6 +166,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+# Hostile uploads: rows of one sheet read at most, and what a zipped workbook may unpack to.
+SANPI_IMPORT_MAX_ROWS = int(os.environ.get("SANPI_IMPORT_MAX_ROWS", "100000"))
+SANPI_UPLOAD_MAX_UNPACKED_MB = int(os.environ.get("SANPI_UPLOAD_MAX_UNPACKED_MB", "200"))
+# `sanpi worker` caps its own memory (address space), so that one file fails its own job.
+SANPI_WORKER_MEMORY_MB = int(os.environ.get("SANPI_WORKER_MEMORY_MB", "3072"))
 SANPI_LOGIN_IP_THRESHOLD = int(os.environ.get("SANPI_LOGIN_IP_THRESHOLD", "20"))
 SANPI_LOGIN_IP_MINUTES = int(os.environ.get("SANPI_LOGIN_IP_MINUTES", "15"))
 # Plausibility limits (万元): a project above them needs the user's confirmation (forms,
@@ -183,6 +191,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if os.environ.get("SANPI_HTTPS", "") == "1":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# Optional: sanpi itself sends Strict-Transport-Security (seconds; 0 = not sent), for
+# deployments whose proxy does not add the header. Only ever over HTTPS.
+SECURE_HSTS_SECONDS = int(os.environ.get("SANPI_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SANPI_HSTS_SUBDOMAINS", "") == "1"
+if SECURE_HSTS_SECONDS and os.environ.get("SANPI_HTTPS", "") != "1":
+    raise ImproperlyConfigured("SANPI_HSTS_SECONDS 只能在 SANPI_HTTPS=1（经 HTTPS 提供服务）时设置")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -275,6 +289,10 @@ CACHES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, 404, …) is logged in one line, without a traceback.
+    "filters": {"client_errors": {"()": "sanpi.core.logs.NoClientErrorTracebacks"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

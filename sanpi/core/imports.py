@@ -36,14 +36,19 @@ class ImportRejected(ServiceError):
         details: dict | None = None,
         header_rows: dict[str, int] | None = None,
     ) -> None:
-        ordered = sorted(errors, key=lambda e: e.sort_key)
+        truncated = getattr(errors, "truncated", False)  # an ErrorList that hit its limit
+        items = getattr(errors, "items", errors)
+        ordered = sorted(items, key=lambda e: e.sort_key)
         self.errors: list[CellError] = ordered
         self.lines: list[str] = [str(e) for e in ordered]
+        if truncated:
+            self.lines.append(f"还有更多错误未列出（只列出前{len(ordered)}处，未再往下检查）")
         self._marked = marked
         self._source = source
         self._header_rows = header_rows
         self.details = details or {}  # what was understood of the file, for the page
-        super().__init__(f"文件有{len(ordered)}处错误，未导入任何数据，请改正后重新导入。")
+        count = f"超过{len(ordered)}" if truncated else str(len(ordered))
+        super().__init__(f"文件有{count}处错误，未导入任何数据，请改正后重新导入。")
 
     @property
     def marked(self) -> bytes | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import jobs, tasks
+from .middleware import passive
 from .models import Job
 from .web import BootstrapFormMixin, paginate, web_view
 from .word import DOCX_CONTENT_TYPE
@@ -41,6 +42,7 @@ def job_page(request, pk):
 
 @require_GET
 @web_view
+@passive
 def job_status(request, pk):
     """The fragment the job page polls (htmx) until the job has finished."""
     job = jobs.job_get(user=request.user, pk=pk)

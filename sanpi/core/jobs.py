@@ -261,6 +261,12 @@ def run_job(job_id, *, worker: str = "") -> None:
     job_finished.send(sender=Job, job=Job.objects.defer(*HEAVY).get(pk=job_id))
 
 
+OUT_OF_MEMORY = (
+    "文件过大或过于复杂，处理时超出了后台进程的内存上限，未写入任何数据："
+    "请拆分文件后分别处理，或联系系统管理员"
+)
+
+
 def _outcome_fields(job: Job, kind: Kind | None, progress: ProgressFn, *, atomic: bool) -> dict:
     from .imports import ImportRejected
 
@@ -281,6 +287,9 @@ def _outcome_fields(job: Job, kind: Kind | None, progress: ProgressFn, *, atomic
         }
     except ServiceError as exc:
         return {"status": Job.Status.FAILED, "message": exc.message[:500]}
+    except MemoryError:
+        logger.warning("job %s (%s) ran out of memory", job.pk, job.kind)
+        return {"status": Job.Status.FAILED, "message": OUT_OF_MEMORY}
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         return {"status": Job.Status.FAILED, "message": INTERNAL_ERROR}
@@ -343,7 +352,12 @@ def purge_finished(now: dt.datetime | None = None) -> int:
 def ping(job: Job, progress: ProgressFn) -> Done:
     """Proves a worker takes and finishes work; says which worker. With ``seconds`` it
     takes that long (at most 10 minutes), with ``audit`` it writes an audit row first:
-    the fault tests kill a worker in the middle of one."""
+    the fault tests kill a worker in the middle of one. With ``megabytes`` it takes that
+    much memory: above the worker's limit (SANPI_WORKER_MEMORY_MB) it fails as a too-big
+    file would, and the worker carries on."""
+    if job.params.get("megabytes"):
+        ballast = bytearray(int(job.params["megabytes"]) * 1024 * 1024)
+        del ballast
     if job.params.get("audit"):
         audit.record(user=None, action="create", obj=job, message="队列自检")
     tasks.sleep(min(float(job.params.get("seconds", 0)), 600))

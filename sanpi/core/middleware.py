@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from functools import wraps
+
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 
 from .audit import AuditLog, audit_context
 
@@ -29,3 +32,27 @@ class AuditContextMiddleware:
         request.request_id = request_id
         with audit_context(source, ip=client_ip(request), request_id=request_id):
             return self.get_response(request)
+
+
+def passive(view):
+    """Mark a view that pages call by themselves (a job's progress, polled every few
+    seconds): answering it does not count as the user's activity, so a page left open
+    does not keep an idle session alive past SESSION_COOKIE_AGE (等保三级: idle timeout)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.passive = True
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a passive request (see `passive`) neither saves the session
+    nor renews its cookie, although SESSION_SAVE_EVERY_REQUEST renews it for every other
+    request."""
+
+    def process_response(self, request, response):
+        if getattr(request, "passive", False) and not request.session.modified:
+            return response
+        return super().process_response(request, response)

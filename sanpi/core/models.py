@@ -82,6 +82,39 @@ class AuditLog(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+class AuditSeal(models.Model):
+    """The audit log's hash chain (sanpi.core.audit_chain): one seal per audit row, in
+    the order rows were sealed. ``seq`` runs 1, 2, 3… without gaps; ``hash`` covers the
+    row's content and the previous seal's hash. Append-only like the log (migration
+    0010): rewriting a row, deleting one, or removing a seal breaks the chain, which
+    `sanpi audit verify` recomputes."""
+
+    seq = models.PositiveBigIntegerField("序号", unique=True)
+    entry = models.OneToOneField(
+        AuditLog, verbose_name="审计记录", on_delete=models.PROTECT, related_name="seal"
+    )
+    prev = models.CharField("前一哈希", max_length=64)
+    hash = models.CharField("哈希", max_length=64)
+    algorithm = models.CharField("算法", max_length=10, default="sha256")
+    sealed_at = models.DateTimeField("封存时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "审计链"
+        verbose_name_plural = "审计链"
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("审计链不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计链不可删除")
+
+
 class Job(models.Model):
     """One piece of background work: an import, an export, a bulletin, a scheduled job.
 

@@ -436,11 +436,17 @@ class Table:
         hidden = self.grid.hidden_rows
         notes: dict[tuple[str, str], dict] = {}
         merged: Counter[str] = Counter()
+        max_rows = max_data_rows()
         try:
             for number, raw in self.grid.rows():
+                if sink.full:
+                    break  # enough errors to send the file back: read no further
+                check_row_size(self.grid.name, number, raw)
                 values, filled = fills.apply(number, raw)
                 if number < layout.first_data_row:
                     continue
+                if number - layout.first_data_row >= max_rows:
+                    raise WorkbookUnreadable(too_many_rows(self.grid.name, max_rows))
                 skip = self._skip_reason(raw, filled, header_keys)
                 if skip is not None:
                     if report is not None:
@@ -566,6 +572,36 @@ def _header_of(spec: SheetSpec, key: str) -> str:
     raise KeyError(key)
 
 
+MAX_CELL_CHARS = 32767  # Excel's own limit for one cell
+MAX_COLUMNS = 16384  # Excel's XFD
+
+
+def max_data_rows() -> int:
+    from django.conf import settings
+
+    return settings.SANPI_IMPORT_MAX_ROWS
+
+
+def too_many_rows(sheet: str, limit: int) -> str:
+    return (
+        f"工作表“{sheet}”超过{limit:,}行的上限，未导入：请拆分为几个文件分别导入"
+        "（或删除表格下方多余的空行、格式行）"
+    )
+
+
+def check_row_size(sheet: str, number: int, raw: tuple) -> None:
+    """A row no spreadsheet program writes (a cell over Excel's 32,767 characters, more
+    columns than Excel has) is refused before it is parsed any further."""
+    if len(raw) > MAX_COLUMNS:
+        raise WorkbookUnreadable(f"工作表“{sheet}”第{number}行超过{MAX_COLUMNS}列，不是正常的表格")
+    for value in raw:
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise WorkbookUnreadable(
+                f"工作表“{sheet}”第{number}行有一个单元格超过{MAX_CELL_CHARS:,}个字符"
+                "（Excel单元格的上限），不是正常的台账，未导入"
+            )
+
+
 def read_table(
     grid: SheetGrid,
     spec: SheetSpec,
@@ -583,6 +619,12 @@ def read_table(
         errors.add(CellError(str(exc), sheet=grid.name, prefix=spec.prefix))
         return None
     if layout is None:
+        return None
+    limit = max_data_rows()
+    if grid.estimated_rows - layout.first_data_row >= limit:
+        # The file says up front how many rows it has (an .xlsx's last row, an .xls's
+        # row count): refuse before reading them.
+        errors.add(CellError(too_many_rows(grid.name, limit), sheet=grid.name, prefix=spec.prefix))
         return None
     return Table(grid, spec, layout, report)
 

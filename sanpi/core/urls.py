@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.audit_export, name="audit_export"),
+    path("audit/chain-head.json", views.audit_head, name="audit_head"),
     path("jobs/", job_views.job_admin, name="job_admin"),
     path("jobs/schedules/", schedule_list, name="schedules"),
     path("jobs/schedules/<slug:name>/", schedule_edit, name="schedule_edit"),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import json
+from urllib.parse import quote, urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from sanpi.accounts.roles import Cap
 
-from . import jobs
+from . import audit, audit_chain, jobs
 from .audit_export import audit_log_export_check, export_params
 from .errors import ValidationFailed
 from .models import AuditLog
@@ -93,6 +96,33 @@ def audit_export(request):
         user=request.user, kind="core.audit_export", params={"filters": export_params(filters)}
     )
     return redirect("core:job", pk=job.pk)
+
+
+@require_GET
+@web_view
+def audit_head(request):
+    """The audit chain's head as a small JSON file for the audit administrator to keep
+    outside the system: a later rewrite of the whole chain shows against it
+    (`sanpi audit verify --head FILE`). The export itself is audited."""
+    require_cap(request.user, Cap.EXPORT_AUDIT)
+    audit_chain.seal_pending()
+    head = audit_chain.head()
+    now = timezone.localtime()
+    body = {**head.as_dict(), "algorithm": audit_chain.algorithm(), "at": now.isoformat()}
+    audit.record(
+        user=request.user,
+        action="export",
+        object_type="core.auditchain",
+        object_repr="审计链头",
+        after=head.as_dict(),
+        message=f"导出审计链头 {head.seq}:{head.hash}",
+    )
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    name = f"审计链头-{now:%Y%m%d-%H%M}.json"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 # --- error pages ---------------------------------------------------------------------------

@@ -156,11 +156,40 @@ def open_book(data: bytes, filename: str = "") -> Book:
     return _CsvBook(data, filename)
 
 
+# A zip bomb: a few megabytes that unpack to gigabytes. Real workbooks of 100,000 rows
+# unpack to some tens of megabytes, compressed 5 to 20 times.
+MAX_RATIO = 100  # a member this many times its compressed size…
+RATIO_FLOOR = 10 * 1024 * 1024  # …and larger than this is refused
+
+
+def _check_sizes(zf: zipfile.ZipFile) -> None:
+    """Refuse on the sizes the zip declares, before anything is unpacked (the zip reader
+    never unpacks a member beyond its declared size)."""
+    from django.conf import settings
+
+    limit = settings.SANPI_UPLOAD_MAX_UNPACKED_MB * 1024 * 1024
+    total = sum(info.file_size for info in zf.infolist())
+    if total > limit:
+        raise WorkbookUnreadable(
+            f"文件解压后有{total / 1024 / 1024:,.0f}MB，超过{limit // 1024 // 1024}MB的上限，"
+            "不是正常的台账，未导入：请检查文件，或拆分后分别导入"
+        )
+    for info in zf.infolist():
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise WorkbookUnreadable(
+                f"文件中“{info.filename[:60]}”的压缩比异常（{info.file_size // max(info.compress_size, 1):,}倍），"
+                "可能是恶意构造的文件，未导入"
+            )
+
+
 def _open_zip(data: bytes) -> Book:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_sizes(zf)
             names = {n.lower() for n in zf.namelist()}
             mimetype = zf.read("mimetype")[:200] if "mimetype" in names else b""
+    except WorkbookUnreadable:
+        raise
     except Exception as exc:  # BadZipFile, zlib.error, CRC errors, truncated data...
         raise WorkbookUnreadable(MSG_BAD_XLSX) from exc
     if b"opendocument.spreadsheet" in mimetype:

@@ -81,17 +81,30 @@ class CellError:
         return (self.prefix != "", self.prefix, self.row or 0, self.col or 0)
 
 
+MAX_ERRORS = 1000  # problems listed for one file; reading stops there
+
+
 @dataclass
 class ErrorList:
     """Collects problems; rendered sorted by sheet, row and column."""
 
     items: list[CellError] = field(default_factory=list)
+    limit: int = MAX_ERRORS
+    truncated: bool = False  # more errors were found than are kept
 
     def add(self, error: CellError) -> None:
+        if len(self.items) >= self.limit:
+            self.truncated = True
+            return
         self.items.append(error)
 
     def file(self, message: str) -> None:
-        self.items.append(CellError(message))
+        self.add(CellError(message))
+
+    @property
+    def full(self) -> bool:
+        """Enough errors to send the file back: reading on would only cost memory."""
+        return self.truncated
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -4,20 +4,18 @@ An upload is refused above PHOTO_MAX_BYTES before it is read, and as anything Pi
 can't open as a JPEG, PNG or WebP image (or one larger than PHOTO_MAX_PIXELS, a
 "decompression bomb"). What is stored is the picture re-encoded as JPEG, at most
 PHOTO_SIDE px on a side: no camera metadata (the site's GPS position), no payload hidden
-after the image data.
+after the image data (`sanpi.core.images`, which the problems' attachments share).
 """
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit
+from sanpi.core import audit, images
 from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.scope import in_scope
 from sanpi.core.services import require
@@ -29,7 +27,6 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000  # 40 megapixels: every phone camera, no bomb
 PHOTO_SIDE = 2000
 PHOTOS_PER_REPORT = 6
-FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 def _may_change(by, report: MonthlyReport) -> None:
@@ -45,28 +42,9 @@ def _may_change(by, report: MonthlyReport) -> None:
 
 
 def _reencoded(upload) -> tuple[bytes, int, int]:
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationFailed.of(
-            "photo",
-            f"照片最大{PHOTO_MAX_BYTES // 1024 // 1024}MB，此文件有{upload.size / 1024 / 1024:.1f}MB",
-        )
-    data = upload.read(PHOTO_MAX_BYTES + 1)
-    refused = ValidationFailed.of("photo", "只能上传照片（JPEG、PNG 或 WebP 图片）")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in FORMATS:
-                raise refused
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise ValidationFailed.of("photo", "照片像素过多，请缩小后再上传")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((PHOTO_SIDE, PHOTO_SIDE))
-            out = io.BytesIO()
-            image.save(out, "JPEG", quality=85, optimize=True)
-            return out.getvalue(), image.width, image.height
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise refused from None
+    data = images.read_bounded(upload, max_bytes=PHOTO_MAX_BYTES, field="photo")
+    photo = images.reencode(data, field="photo", max_pixels=PHOTO_MAX_PIXELS, side=PHOTO_SIDE)
+    return photo.data, photo.width, photo.height
 
 
 @transaction.atomic

@@ -127,7 +127,7 @@ def month_sheet_import(
         name = tables.find_sheet(book.sheet_names, SHEET) or book.sheet_names[0]
         table = tables.read_table(book.sheet(name), SPEC, errors)
         if table is None:
-            raise ImportRejected(errors.sorted(), source=data)
+            raise ImportRejected(errors, source=data)
         owing = {
             (p.code or "", p.name): p
             for p in selectors.month_rows(user=by, year=year, month=month).select_related(None)
@@ -161,7 +161,7 @@ def month_sheet_import(
         if not parsed and not errors:
             errors.file(f"工作表“{name}”没有数据行")
         if errors:
-            raise ImportRejected(errors.sorted(), source=data)
+            raise ImportRejected(errors, source=data)
         report(0, len(parsed), "写入")
         with transaction.atomic():
             for i, (row, project) in enumerate(parsed):
@@ -179,7 +179,7 @@ def month_sheet_import(
             if errors:
                 transaction.set_rollback(True)
         if errors:
-            raise ImportRejected(errors.sorted(), source=data)
+            raise ImportRejected(errors, source=data)
     audit.record(
         user=by,
         action="import",

@@ -38,3 +38,4 @@ COMMITMENT_LAPSED = register_kind("commitment_lapsed", "承诺逾期未履行", 
 ITEM_DUE = register_kind("item_due", "审批事项即将到期", email=True, robot=True).key
 ITEM_OVERDUE = register_kind("item_overdue", "审批事项已超期", email=True, robot=True).key
 ACCOUNT_LOCKED = register_kind("account_locked", "账号因连续输错密码被锁定", email=True).key
+AUDIT_TAMPERED = register_kind("audit_tampered", "审计日志校验未通过", email=True, robot=True).key

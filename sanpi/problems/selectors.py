@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
@@ -15,7 +15,7 @@ from sanpi.core.scope import restrict
 from sanpi.core.services import require
 
 from . import rules
-from .models import Problem
+from .models import Attachment, Policy, Problem, ProblemEvent
 from .rules import Clock, State
 from .services import local_naive
 
@@ -146,3 +146,40 @@ def clocks(problem: Problem, *, now=None) -> list[rules.ClockState]:
             )
         )
     return out
+
+
+def timeline(problem: Problem) -> QuerySet[ProblemEvent]:
+    """A problem's steps, oldest first, with who made them and their files (the problem
+    itself was read within the user's scope: `problem_get`)."""
+    return (
+        problem.events.select_related("by")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("at", "pk")
+    )
+
+
+def attachment_get(*, user, problem_pk: int, pk: int) -> Attachment:
+    """One file of a problem's note, only within the user's scope."""
+    require(user, Cap.VIEW_PROBLEMS)
+    found = (
+        restrict(Attachment.objects.select_related("event"), user)
+        .filter(pk=pk, event__problem_id=problem_pk)
+        .first()
+    )
+    if found is None:
+        raise NotFound("附件不存在或不在您的权限范围内")
+    return found
+
+
+def policy_list(*, user) -> QuerySet[Policy]:
+    """The SLA policies, current and past versions (public to whoever sees problems)."""
+    require(user, Cap.VIEW_PROBLEMS)
+    return Policy.objects.select_related("created_by").order_by("-current", "code", "-version")
+
+
+def policy_get(*, user, pk: int) -> Policy:
+    require(user, Cap.VIEW_PROBLEMS)
+    try:
+        return Policy.objects.get(pk=pk)
+    except Policy.DoesNotExist:
+        raise NotFound("没有这条时限规则") from None

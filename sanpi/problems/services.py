@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from sanpi.accounts.actors import SystemActor
 from sanpi.accounts.models import User
 from sanpi.accounts.roles import Cap, Role
 from sanpi.core import audit
@@ -27,7 +28,7 @@ from sanpi.notifications.services import notify
 from sanpi.projects.models import Project
 from sanpi.regions.models import County, Department, DevelopmentZone
 
-from . import rules
+from . import permissions, rules
 from .models import (
     Category,
     LevelChoices,
@@ -42,6 +43,9 @@ from .models import (
 from .rules import FIVE, Level, Move
 
 STALE = "该问题已被他人处理，请刷新后重试"
+# Automatic changes (the breach task's escalations) are made by the rules, not by a
+# person: audited under this name.
+SYSTEM = SystemActor(name="system:problems")
 TEXT_MAX = 2000
 PROBLEM_ACTION = register_kind("problem_action", "问题待办（交办、反馈、确认）", email=True).key
 PROBLEM_DUE = register_kind("problem_due", "问题办理临期", email=True, robot=True).key
@@ -205,60 +209,9 @@ def _locked(problem: Problem, version: int | None) -> Problem:
     return locked
 
 
-def _user_in_unit(user, problem: Problem) -> bool:
-    """Whether the user belongs to the problem's responsible unit."""
-    role = getattr(user, "role", None)
-    kind = problem.unit_kind
-    if kind == UnitKind.CITY:
-        return role == Role.CITY_OFFICE
-    if kind == UnitKind.DEPARTMENT:
-        return role == Role.DEPARTMENT and user.department_id == problem.unit_department_id
-    if kind == UnitKind.COUNTY:
-        return role == Role.COUNTY and user.county_id == problem.unit_county_id
-    if kind == UnitKind.ZONE:
-        return role == Role.ZONE and user.zone_id == problem.unit_zone_id
-    return False
-
-
-def _may_handle(by, problem: Problem) -> None:
-    """Analyse, assign, escalate: the county's (and zone's) at county level, the city
-    office's at every level."""
-    require(by, Cap.HANDLE_PROBLEMS)
-    if not in_scope(by, problem.project):
-        raise PermissionDenied("只能处理权限范围内项目的问题")
-    if problem.level != Level.COUNTY and not by.sees_all:
-        raise PermissionDenied(f"{rules.LEVEL_LABELS[Level(problem.level)]}问题由市项目办研判交办")
-
-
-def _may_work(by, problem: Problem) -> None:
-    require(by, Cap.WORK_PROBLEMS)
-    if not (_user_in_unit(by, problem) or getattr(by, "role", None) == Role.CITY_OFFICE):
-        raise PermissionDenied("只有责任单位可以反馈进展和办结")
-
-
-def enterprise_has_account(problem: Problem) -> bool:
-    return User.objects.filter(
-        role=Role.ENTERPRISE, enterprise_id=problem.project.enterprise_id, is_active=True
-    ).exists()
-
-
-def _may_confirm(by, problem: Problem) -> bool:
-    """The enterprise confirms; the county on its behalf when it has no account. Returns
-    whether it is on the enterprise's behalf."""
-    role = getattr(by, "role", None)
-    if role == Role.ENTERPRISE and by.enterprise_id == problem.project.enterprise_id:
-        return False
-    if role == Role.COUNTY and in_scope(by, problem.project):
-        if enterprise_has_account(problem):
-            raise PermissionDenied("该企业有系统账号，应由企业本人确认是否满意")
-        return True
-    raise PermissionDenied("只有项目单位（企业）可以确认问题是否解决")
-
-
-def _may_withdraw(by, problem: Problem) -> None:
-    if isinstance(by, User) and problem.raised_by_id == by.pk:
-        return
-    _may_handle(by, problem)
+# Who may make which move: one place for the services and the pages (permissions.py).
+_user_in_unit = permissions.user_in_unit
+enterprise_has_account = permissions.enterprise_has_account
 
 
 def _unit_from(data: dict) -> tuple[str, object]:
@@ -325,26 +278,30 @@ def problem_move(*, by, problem: Problem, move: str, version: int | None = None,
     (and ``is_complex``); ASSIGN the five 到位 ``unit_kind``, ``unit_id``, ``leader_name``
     (``leader_id``), ``person_id``, ``solution``, ``deadline`` (and ``is_complex``);
     FEEDBACK, SOLVE, REJECT, ESCALATE, WITHDRAW a ``text``; CONFIRM an optional ``text``."""
+    return _move(by=by, problem=problem, move=move, version=version, data=data, now=timezone.now())
+
+
+@transaction.atomic
+def problem_escalate_overdue(*, problem: Problem, now: dt.datetime, text: str) -> Problem:
+    """The breach task's escalation (``jobs.problems_tick``): the same move as a person's
+    提级 (level up one, state escalated, audited, the new level's handlers told), made by
+    the system actor at the task's ``now``."""
+    return _move(by=SYSTEM, problem=problem, move=Move.ESCALATE, version=None,
+                 data={"text": text}, now=now)  # fmt: skip
+
+
+def _move(*, by, problem: Problem, move: str, version: int | None, data: dict, now) -> Problem:
     try:
         move = Move(move)
     except ValueError:
         raise ValidationFailed.of("move", f"“{move}”不是有效的操作") from None
     problem = _locked(problem, version)
     target = rules.move_to(move, problem.state)
-    on_behalf = False
-    if move in (Move.ANALYSE, Move.ASSIGN, Move.ESCALATE):
-        _may_handle(by, problem)
-    elif move in (Move.FEEDBACK, Move.SOLVE):
-        _may_work(by, problem)
-    elif move in (Move.CONFIRM, Move.REJECT):
-        on_behalf = _may_confirm(by, problem)
-    else:
-        _may_withdraw(by, problem)
+    on_behalf = permissions.check_move(by, problem, move)
     if target is None:
         raise ValidationFailed(rules.refusal(move, problem.state))
     before = _snapshot(problem)
     from_state = problem.state
-    now = timezone.now()
     text = ""
     if move == Move.ANALYSE:
         problem.solution = _clean_text(data.get("solution"), "solution", "解决措施")
@@ -381,7 +338,9 @@ def problem_move(*, by, problem: Problem, move: str, version: int | None = None,
     problem.state = target.value
     problem.version += 1
     problem.save()
-    event = _event(problem, move, by=by, from_state=from_state, text=text, on_behalf=on_behalf)
+    event = _event(
+        problem, move, by=by, from_state=from_state, text=text, on_behalf=on_behalf, at=now
+    )
     audit.record(
         user=by,
         action="update",
@@ -404,14 +363,14 @@ def _escalate(problem: Problem, now: dt.datetime) -> None:
     problem.escalated_at = now
 
 
-def _event(problem, move, *, by, from_state, text="", on_behalf=False) -> ProblemEvent:
+def _event(problem, move, *, by, from_state, text="", on_behalf=False, at=None) -> ProblemEvent:
     return ProblemEvent.objects.create(
         problem=problem,
         move=str(move),
         from_state=from_state,
         to_state=problem.state,
         text=text,
-        at=timezone.now(),
+        at=at or timezone.now(),
         by=by if isinstance(by, User) else None,
         on_behalf=on_behalf,
     )

@@ -54,16 +54,42 @@ PlannedId = Path(..., title="拟办项目编号", ge=1, le=MAX_ID)
 # --- output schemas --------------------------------------------------------------------------
 
 
-class ProjectOut(Schema):
-    id: int
-    code: str | None = Field(title="项目代码")
-    name: str = Field(title="项目名称")
-    enterprise: int = Field(title="项目单位编号")
+class ProjectPlaceOut(Schema):
+    """Where a project stands: its enterprise's name, its county and zone. The base of
+    every schema read from a Project (select_related enterprise, county and zone)."""
+
     enterprise_name: str = Field(title="项目单位")
     county: str = Field(title="所属县(市、区)代码")
     county_name: str = Field(title="所属县(市、区)")
     zone: int | None = Field(title="所属开发区编号")
     zone_name: str | None = Field(title="所属开发区")
+
+    @staticmethod
+    def resolve_enterprise_name(obj: Project) -> str:
+        return obj.enterprise.name
+
+    @staticmethod
+    def resolve_county(obj: Project) -> str:
+        return obj.county.code
+
+    @staticmethod
+    def resolve_county_name(obj: Project) -> str:
+        return obj.county.name
+
+    @staticmethod
+    def resolve_zone(obj: Project) -> int | None:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_zone_name(obj: Project) -> str | None:
+        return obj.zone.name if obj.zone_id else None
+
+
+class ProjectOut(ProjectPlaceOut):
+    id: int
+    code: str | None = Field(title="项目代码")
+    name: str = Field(title="项目名称")
+    enterprise: int = Field(title="项目单位编号")
     industry: str = Field(title="产业类别")
     industry_label: str = Field(title="产业类别（中文）")
     construction_kind: str = Field(title="建设性质")
@@ -101,26 +127,6 @@ class ProjectOut(Schema):
     @staticmethod
     def resolve_enterprise(obj: Project) -> int:
         return obj.enterprise_id
-
-    @staticmethod
-    def resolve_enterprise_name(obj: Project) -> str:
-        return obj.enterprise.name
-
-    @staticmethod
-    def resolve_county(obj: Project) -> str:
-        return obj.county.code
-
-    @staticmethod
-    def resolve_county_name(obj: Project) -> str:
-        return obj.county.name
-
-    @staticmethod
-    def resolve_zone(obj: Project) -> int | None:
-        return obj.zone_id
-
-    @staticmethod
-    def resolve_zone_name(obj: Project) -> str | None:
-        return obj.zone.name if obj.zone_id else None
 
     @staticmethod
     def resolve_industry_label(obj: Project) -> str:

@@ -473,7 +473,11 @@ def _load(rng: random.Random) -> dict[str, str]:
 
     load_dispatch_demo()
     load_targets_demo()
-    return _users(g, county_by_code) | load_approvals_demo(actor)
+    logins = _users(g, county_by_code) | load_approvals_demo(actor)
+    from sanpi.problems.demo import load_problems_demo
+
+    load_problems_demo()  # after the logins: problems are raised and handled by people
+    return logins
 
 
 def _users(g: _Gen, county_by_code: dict[str, County]) -> dict[str, str]:

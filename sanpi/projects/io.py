@@ -159,9 +159,7 @@ def _lay_out(book, mapping, plan: LedgerPlan, errors: ErrorList) -> list[tables.
 def _rejected(errors: ErrorList, data: bytes, result: ImportResult, plan: LedgerPlan):
     result.understood = _understood(plan)
     header_rows = {r.sheet: r.header_rows[-1] for r in plan.reports.values() if r.header_rows}
-    return ImportRejected(
-        errors.items, source=data, details=result.as_dict(), header_rows=header_rows
-    )
+    return ImportRejected(errors, source=data, details=result.as_dict(), header_rows=header_rows)
 
 
 def _understood(plan: LedgerPlan) -> dict:

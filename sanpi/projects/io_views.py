@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import imports, jobs, uploads
+from sanpi.core.middleware import passive
 from sanpi.core.models import Job
 from sanpi.core.web import require_cap, web_view
 from sanpi.core.xlsx import XLSX_CONTENT_TYPE
@@ -145,6 +146,7 @@ def job_page(request, pk):
 
 @require_GET
 @web_view
+@passive
 def job_progress(request, pk):
     """The status fragment the job page polls (htmx) until the job has finished."""
     job = _job(request, pk)

@@ -161,13 +161,13 @@ def targets_import(*, by, year: int, data: bytes, filename: str = "") -> ImportS
         report = tables.TableReport(kind=book.kind)
         table = tables.read_table(book.sheet(name), TARGETS, errors, report=report)
         if table is None:
-            raise ImportRejected(errors.items, source=data)
+            raise ImportRejected(errors, source=data)
         planned = _check_rows(table, errors)
     header_rows = {report.sheet: report.header_rows[-1]} if report.header_rows else None
     if not planned and not errors:
         errors.file(f"工作表“{name}”没有数据行")
     if errors:
-        raise ImportRejected(errors.items, source=data, header_rows=header_rows)
+        raise ImportRejected(errors, source=data, header_rows=header_rows)
     return _write(by=by, year=year, planned=planned, present=table.present, filename=filename)
 
 

@@ -8,7 +8,12 @@ import pytest
 from django.utils import timezone
 
 from sanpi.approvals.models import Commitment, ProjectApproval
-from sanpi.core.tests.api import ApiClient, api_clients, assert_api_audit, assert_error
+from sanpi.core.tests.api import (
+    api_clients,
+    assert_api_audit,
+    assert_error,
+    openapi_document,
+)
 
 from .factories import catalogue_item, make_item
 
@@ -199,7 +204,7 @@ def test_the_catalogue_and_the_report(world, aw, api_as):
 
 
 def test_the_openapi_document_describes_the_approvals(world, aw):
-    document = ApiClient().client.get("/api/v1/openapi.json").json()
+    document = openapi_document(world.user("leader"))
     approval = document["components"]["schemas"]["ApprovalOut"]["properties"]
     assert approval["deadline"]["title"] == "办结期限"
     assert approval["warnings"]["title"] == "日期提示"

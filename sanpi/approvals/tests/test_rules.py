@@ -392,7 +392,12 @@ def test_departments_and_agents_have_least_privilege():
     from sanpi.accounts.roles import ROLE_CAPS, ROLE_DIMENSION, Cap, Role
 
     department, agent = ROLE_CAPS[Role.DEPARTMENT], ROLE_CAPS[Role.AGENT]
-    assert department == {Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}
+    # As a responsible unit of the problems' loop a department also reads and works on
+    # the problems assigned to it (sanpi.problems), and nothing else.
+    assert department == {
+        Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS,
+        Cap.VIEW_PROBLEMS, Cap.WORK_PROBLEMS,
+    }  # fmt: skip
     assert agent == {Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}
     assert Cap.VIEW_LEDGER not in department | agent  # approvals only, not the ledger
     assert (ROLE_DIMENSION[Role.DEPARTMENT], ROLE_DIMENSION[Role.AGENT]) == ("department", "agent")

@@ -143,6 +143,14 @@ def test_demo_reproduces_the_published_figures(db):
     }
     assert Project.objects.values("industry").distinct().count() == 8
 
+    # The problems' loop (sanpi/problems/demo.py): every state, and some overdue.
+    from sanpi.problems.models import Problem
+    from sanpi.problems.rules import State
+
+    assert set(Problem.objects.values_list("state", flat=True)) == {s.value for s in State}
+    assert Problem.objects.filter(light="red", state__in=["analysed", "in_progress"]).exists()
+    assert Problem.objects.filter(events__move="escalate", events__by__isnull=True).exists()
+
 
 def test_report_command_errors(world):
     with pytest.raises(CommandError, match="没有2020年第9次活动"):

@@ -112,3 +112,12 @@ def assert_api_audit(user, obj, action: str) -> None:
     rows = api_audit_rows(user, obj, action)
     assert len(rows) == 1, rows
     assert rows[0].request_id, "an API audit row carries the request id"
+
+
+def openapi_document(user) -> dict:
+    """The OpenAPI document as a signed-in user reads it (it is not public)."""
+    client = Client()
+    client.force_login(user)
+    response = client.get(f"{BASE}/openapi.json")
+    assert response.status_code == 200, response.status_code
+    return json.loads(response.content)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 from django.db import IntegrityError
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from sanpi.accounts.models import ApiToken
 from sanpi.accounts.tests.factories import TEST_PASSWORD
-from sanpi.core.tests.api import BASE, ApiClient, assert_error
+from sanpi.core.tests.api import BASE, ApiClient, assert_error, openapi_document
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +73,20 @@ OPERATIONS = {
     ("PUT", "/projects/{id}/reports/{year}/{month}"),
     ("POST", "/projects/{id}/reports/{year}/{month}/review"),
     ("GET", "/reports/ranking"),
+    ("GET", "/problems"),
+    ("POST", "/problems"),
+    ("GET", "/problems/{id}"),
+    ("GET", "/problems/{id}/events"),
+    ("POST", "/problems/{id}/moves"),
+    ("POST", "/projects/{id}/reports/{year}/{month}/problem"),
+    ("GET", "/problem-policies"),
+    ("PATCH", "/problem-policies/{id}"),
+    ("GET", "/liaisons"),
+    ("POST", "/liaisons"),
+    ("POST", "/liaisons/{id}/end"),
+    ("GET", "/leaders/{id}/projects"),
+    ("GET", "/visits"),
+    ("POST", "/visits"),
 }
 
 
@@ -254,9 +267,10 @@ def _resolve_refs(node, document, seen=()):
 
 
 def test_openapi_document(world):
-    response = Client().get(f"{BASE}/openapi.json")  # public, no token needed
-    assert response.status_code == 200
-    document = json.loads(response.content)
+    # Not public: a visitor who has not signed in is sent to the login page.
+    response = Client().get(f"{BASE}/openapi.json")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    document = openapi_document(world.user("leader"))
     assert document["openapi"].startswith("3.")
     assert document["info"]["title"] == "“三个一批”项目平台接口"
     assert "Authorization: Bearer" in document["info"]["description"]
@@ -284,7 +298,10 @@ def test_openapi_document(world):
 
 
 def test_docs_page_serves_swagger_locally(world):
-    response = Client().get(f"{BASE}/docs")
+    assert Client().get(f"{BASE}/docs").status_code == 302  # signed-in users only
+    client = Client()
+    client.force_login(world.user("enterprise"))
+    response = client.get(f"{BASE}/docs")
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html  # no CDN

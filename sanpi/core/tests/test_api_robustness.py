@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 
 from sanpi.approvals.tests.factories import approvals_world
-from sanpi.core.tests.api import BASE, ApiClient, assert_error
+from sanpi.core.tests.api import BASE, ApiClient, assert_error, openapi_document
 from sanpi.regions.tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +67,7 @@ BAD_PATH_IDS = ["0", "-1", "abc", "1.5", str(2**64), "%00", "１"]
 
 @pytest.fixture
 def openapi(world):
-    return json.loads(Client().get(f"{BASE}/openapi.json").content)
+    return openapi_document(world.user("leader"))
 
 
 def _operations(document, methods):
@@ -118,6 +117,7 @@ def _valid_body(world, path: str) -> dict:
         "/calendar/years": {"year": 2030, "covered": False},
         **_approval_bodies(world),
         **_dispatch_bodies(world),
+        **_problem_bodies(world),
     }[path]
 
 
@@ -149,6 +149,33 @@ def _dispatch_bodies(world) -> dict:
 REPORT_PUT = "/projects/{id}/reports/{year}/{month}"
 
 
+def _problem_bodies(world) -> dict:
+    from sanpi.problems.tests.api_world import api_world
+
+    pw = api_world(world)
+    return {
+        "/problems": {
+            "project": world.project_a.pk,
+            "description": "接口测试问题",
+            "category": "land",
+        },
+        "/problems/{id}/moves": {
+            "move": "feedback",
+            "version": pw.problem.version,
+            "text": "已协调",
+        },
+        "/problem-policies/{id}": {"feedback_days": 6},
+        "/liaisons": {"leader": pw.leader.pk, "project": world.project_b.pk, "since": "2021-01-05"},
+        "/liaisons/{id}/end": {"until": "2021-06-30"},
+        "/visits": {
+            "project": world.project_a.pk,
+            "date": "2021-09-26",
+            "visitors": "服务专员张三",
+            "problems": [{"description": "用地指标不足", "category": "land"}],
+        },
+    }
+
+
 def _empty_month(world) -> tuple[int, int]:
     """The month before the dispatch report's: nothing filed for it yet."""
     report = _dispatch_report(world)
@@ -156,6 +183,10 @@ def _empty_month(world) -> tuple[int, int]:
 
 
 def _ids(world, path: str) -> str:
+    if path.startswith(("/problem", "/liaisons", "/leaders")):
+        from sanpi.problems.tests.api_world import api_world
+
+        return api_world(world).path(path)
     if path == REPORT_PUT:  # a month with no report yet: the valid body files one
         report = _dispatch_report(world)
         year, month = _empty_month(world)
@@ -265,6 +296,12 @@ WRITE_PATHS = [
     ("POST", "/commitments/{id}/fulfil"),
     ("POST", "/projects/{id}/reports/{year}/{month}/review"),
     ("PUT", "/projects/{id}/reports/{year}/{month}"),
+    ("POST", "/problems"),
+    ("POST", "/problems/{id}/moves"),
+    ("PATCH", "/problem-policies/{id}"),
+    ("POST", "/liaisons"),
+    ("POST", "/liaisons/{id}/end"),
+    ("POST", "/visits"),
 ]
 
 
@@ -272,6 +309,7 @@ WRITE_PATHS = [
 BODILESS_WRITES = {
     ("POST", "/activities/{id}/planned/confirm"),
     ("POST", "/activities/{id}/planned/{entry_id}/confirm"),
+    ("POST", "/projects/{id}/reports/{year}/{month}/problem"),  # the report's own text
 }
 
 

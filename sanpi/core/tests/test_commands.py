@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.cookiejar
 import io
+import json
 import os
 import queue
 import re
@@ -264,10 +265,21 @@ def test_backup_restores(vendor, data_dir, tmp_path):
         pytest.skip(f"the suite's {vendor} run covers this (DATABASE_URL is {connection.vendor})")
     kept = UserFactory(username="kept", full_name="原来的名字")
     target = tmp_path / "sanpi.backup"
+    from sanpi.core import audit
+    from sanpi.core.audit import audit_context
 
-    assert "已备份" in _run("backup", str(target))
+    with audit_context("cli"):
+        audit.record(user=None, username="tester", action="security", message="备份前的记录")
+
+    out = _run("backup", str(target))
+    assert "已备份" in out
     assert file_vendor(target) == vendor
     assert target.stat().st_mode & 0o777 == 0o600
+    # The audit chain's head is written beside the backup (and printed), to check a later
+    # rewrite of the whole chain against.
+    head_file = tmp_path / "sanpi.backup.audit-head.json"
+    head = json.loads(head_file.read_text("utf-8"))
+    assert head["seq"] >= 1 and f"审计链头：{head['seq']}:{head['hash']}" in out
     backed_up = AuditLog.objects.get(action="export", object_type="database")
     assert (backed_up.source, backed_up.username) == ("cli", cli_actor().name)
     assert str(target) in backed_up.message
@@ -287,12 +299,15 @@ def test_backup_restores(vendor, data_dir, tmp_path):
     restored = AuditLog.objects.get(action="import", object_type="database")
     assert (restored.source, restored.username) == ("cli", cli_actor().name)
     # The restore first saved the database as it was, the later changes included.
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "sanpi.backup"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "data", "sanpi.backup", "sanpi.backup.audit-head.json",
+    ]  # fmt: skip
     safety = list((data_dir / "backups").iterdir())
     assert len(safety) == 1 and str(safety[0]) in restored.message
     assert file_vendor(safety[0]) == vendor
-    # The append-only triggers came back with the data.
-    assert "已安装并生效" in _run("audit", "verify")
+    # The append-only triggers came back with the data, and the chain still holds the
+    # head written at the backup.
+    assert "已安装并生效" in _run("audit", "verify", "--head", str(head_file))
 
 
 @pytest.mark.django_db(transaction=True)

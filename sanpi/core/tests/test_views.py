@@ -167,6 +167,86 @@ APPROVAL_PAGES = [
     ("approvals:department_edit", lambda w: {"pk": _aw(w).dept_b.pk}, {"city_office"}, None),
 ]
 
+
+# Problems' figures, exports, leaders' liaison and visits (sanpi/problems/service_views.py):
+# the figures and the 督办 notice for every problems reader (departments too), the joint
+# meeting's export for the city, leaders, counties and zones; the leaders' and visits' pages
+# for the ledger's readers; liaison the city office's, visits recorded by the writers.
+def _assigned_problem(w):
+    """Problem A, assigned to zone A's department: every problems reader sees it."""
+    from sanpi.problems.tests.factories import make_problem
+
+    if getattr(w, "assigned_problem", None) is None:
+        w.assigned_problem = make_problem(w, state="assigned")
+    return {"pk": w.assigned_problem.pk}
+
+
+def _liaison_b(w):
+    """The world's leader liaises project B (county B)."""
+    from sanpi.problems.models import Liaison
+
+    liaison, _ = Liaison.objects.get_or_create(
+        leader=w.user("leader"), project=w.project_b, since=dt.date(2020, 1, 1)
+    )
+    return {"pk": liaison.pk}
+
+
+PROBLEM_SERVICE_PAGES = [
+    ("problems:figures", None, READERS | {"department"}, None),
+    ("problems:export", None, WRITERS | {"leader"}, None),
+    ("problems:notice", _assigned_problem, READERS | {"department"}, None),
+    ("problems:leaders", None, READERS, None),
+    ("problems:leader", lambda w: {"user_pk": w.user("leader").pk}, READERS, None),
+    ("problems:liaison_new", None, {"city_office"}, None),
+    ("problems:liaison_end", _liaison_b, {"city_office"}, None),
+    ("problems:visits", None, READERS, None),
+    ("problems:visit_new", None, WRITERS, None),
+]
+
+
+def _pw(w):
+    """Problems A (county A, assigned to zone A's department) and B (county B), once."""
+    from sanpi.problems.tests.factories import problems_state
+
+    if getattr(w, "problems", None) is None:
+        w.problems = problems_state(w)
+    return w.problems
+
+
+def _attachment_b(w):
+    """A PDF on problem B's latest note (written directly)."""
+    from django.core.files.base import ContentFile
+
+    from sanpi.problems.models import Attachment
+
+    event = _pw(w).b.events.order_by("pk").last()
+    found = Attachment(event=event, name="纪要.pdf", content_type="application/pdf", size=9)
+    found.file.save("b.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return {"pk": _pw(w).b.pk, "file_pk": found.pk}
+
+
+def _policy(w):
+    from sanpi.problems.models import Policy
+
+    return {"pk": Policy.objects.get(code="13710", current=True).pk}
+
+
+# The problem ledger and a problem's loop (sanpi/problems/views.py): readers include the
+# departments (the problems assigned to them); problem A is in every reader's scope,
+# problem B (county B) in the city's only.
+PROBLEM_READERS = {"city_office", "leader", "county", "zone", "enterprise", "department"}
+RAISERS = {"city_office", "leader", "county", "zone", "enterprise"}
+PROBLEM_PAGES = [
+    ("problems:list", None, PROBLEM_READERS, None),
+    ("problems:board", None, PROBLEM_READERS, None),
+    ("problems:raise", None, RAISERS, None),
+    ("problems:detail", lambda w: {"pk": _pw(w).a.pk}, PROBLEM_READERS, None),
+    ("problems:detail", lambda w: {"pk": _pw(w).b.pk}, PROBLEM_READERS, CITY),
+    ("problems:attachment", _attachment_b, PROBLEM_READERS, CITY),
+    ("problems:policies", None, PROBLEM_READERS, None),
+    ("problems:policy_edit", _policy, {"city_office"}, None),
+]
+
 PAGES = [
     ("cockpit:home", None, ALL, None),
     ("ledger:import", None, WRITERS, None),
@@ -255,7 +335,10 @@ PAGES = [
     ("accounts:user_create", None, {"admin"}, None),
     ("core:audit_log", None, {"auditor"}, None),
     ("core:audit_export", None, {"auditor"}, None),
+    ("core:audit_head", None, {"auditor"}, None),
     *APPROVAL_PAGES,
+    *PROBLEM_SERVICE_PAGES,
+    *PROBLEM_PAGES,
     ("core:calendar", None, ALL, None),  # every role may compute working days
 ]
 # POST-only routes, exercised by the app tests (named here so the walk below knows them).
@@ -300,6 +383,8 @@ POST_ONLY = {
     "notifications:open",
     "notifications:read_all",
     "notifications:webhook_set_enabled",
+    "problems:move",  # walked in problems/tests/test_views.py and the scope walk
+    "problems:from_report",
 }
 # Pages that send the user on (a background job's page, the current month), which must open.
 STARTS_A_JOB = {
@@ -310,6 +395,7 @@ STARTS_A_JOB = {
     "targets:bulletin_file",
     "core:audit_export",
     "approvals:ledger_export",
+    "problems:export",
 }
 PUBLIC = {"accounts:login"}
 UI_NAMESPACES = (
@@ -324,6 +410,7 @@ UI_NAMESPACES = (
     "dispatch",
     "health",
     "targets",
+    "problems",
 )
 
 
@@ -348,7 +435,13 @@ def test_every_page_for_every_role(world, login, role):
     failures = []
     for name, kwargs, allowed, visible in PAGES:
         url = reverse(name, kwargs=kwargs(world) if kwargs else None)
-        readers = APPROVAL_READERS if name.startswith("approvals:") else READERS
+        readers = (
+            APPROVAL_READERS
+            if name.startswith("approvals:")
+            else PROBLEM_READERS
+            if name.startswith("problems:")
+            else READERS
+        )
         expected = _status(role, allowed, visible=visible, readers=readers)
         response = client.get(url)
         if name in STARTS_A_JOB and response.status_code == 302:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from django.db import connections
 
 _MIGRATION = importlib.import_module("sanpi.core.migrations.0002_audit_append_only")
+_SEALS = importlib.import_module("sanpi.core.migrations.0011_audit_seal_append_only")
 
 
 def _table_exists(connection) -> bool:
@@ -33,8 +34,9 @@ def audit_triggers_suspended(aliases: Iterable[str]) -> Iterator[None]:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ALTER TABLE core_auditlog DISABLE TRIGGER USER")
+                cursor.execute("ALTER TABLE core_auditseal DISABLE TRIGGER USER")
             else:
-                for statement in _MIGRATION.SQLITE_REVERSE:
+                for statement in [*_MIGRATION.SQLITE_REVERSE, *_SEALS.SQLITE_REVERSE]:
                     cursor.execute(statement)
         suspended.append(connection)
     try:
@@ -44,14 +46,20 @@ def audit_triggers_suspended(aliases: Iterable[str]) -> Iterator[None]:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
                     cursor.execute("ALTER TABLE core_auditlog ENABLE TRIGGER USER")
+                    cursor.execute("ALTER TABLE core_auditseal ENABLE TRIGGER USER")
                 else:
-                    for statement in _MIGRATION.SQLITE:
+                    for statement in [*_MIGRATION.SQLITE, *_SEALS.SQLITE]:
                         cursor.execute(statement)
 
 
 def reseed_reference_data(aliases: Iterable[str]) -> None:
-    """The flush also empties the reference data that migrations seed (the 13 counties);
-    put it back so the next test on this database finds it, as after `migrate`."""
+    """The flush also empties the reference data that migrations seed (the 13 counties,
+    the problems' default SLA policies); put it back so the next test on this database
+    finds it, as after `migrate`."""
+    import importlib
+
+    from django.apps import apps
+
     from sanpi.regions.models import County
     from sanpi.regions.rules import COUNTIES
 
@@ -59,6 +67,8 @@ def reseed_reference_data(aliases: Iterable[str]) -> None:
         County.objects.using(alias).bulk_create(
             [County(code=code, name=name) for code, name in COUNTIES], ignore_conflicts=True
         )
+    if "default" in aliases:
+        importlib.import_module("sanpi.problems.migrations.0002_default_policies").seed(apps, None)
 
 
 def install_flush_patch() -> None:

@@ -33,12 +33,27 @@
       if (input) input.closest(".col").hidden = i + 1 > reached && !input.value;
     });
   }
+  // A problem's assignment: offer only the chosen unit's people (the server refuses a
+  // person of another unit anyway).
+  function syncPersons(unit) {
+    var person = document.getElementById(unit.getAttribute("data-person"));
+    if (!person) return;
+    Array.prototype.forEach.call(person.querySelectorAll("option[data-unit]"), function (o) {
+      o.hidden = o.disabled = !!unit.value && o.getAttribute("data-unit") !== unit.value;
+      if (o.hidden && o.selected) person.value = "";
+    });
+    Array.prototype.forEach.call(person.querySelectorAll("optgroup"), function (g) {
+      g.hidden = !g.querySelector("option:not([hidden])");
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     syncRoleFields();
     syncStageDates();
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-person]"), syncPersons);
     document.addEventListener("change", function (e) {
       if (e.target.id === "id_role") syncRoleFields();
       if (e.target.id === "id_stage") syncStageDates();
+      if (e.target.hasAttribute && e.target.hasAttribute("data-person")) syncPersons(e.target);
     });
   });
 })();

@@ -8,11 +8,14 @@ transaction that is always rolled back). Prints the row count; exits 1 on any ga
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
+from sanpi.core import audit_chain
 from sanpi.core.models import AuditLog
 
 TABLE = AuditLog._meta.db_table
@@ -76,10 +79,33 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="verify")
-        sub.add_parser("verify", help="检查审计日志的防篡改触发器并打印记录条数")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="verify|head")
+        verify = sub.add_parser(
+            "verify", help="检查防篡改触发器，重算审计链（哈希链），打印记录条数和链头"
+        )
+        verify.add_argument(
+            "--head",
+            action="append",
+            default=[],
+            metavar="链头",
+            help="先前记下的链头（序号:哈希，或备份旁的 .audit-head.json 文件）：检查链未被整体重写；可多次给出",
+        )
+        sub.add_parser("head", help="封存新记录后打印当前审计链头（JSON）")
 
     def handle(self, *args, action: str, **options):
+        if action == "head":
+            audit_chain.seal_pending()
+            self.stdout.write(json.dumps(audit_chain.head().as_dict()))
+            return
+        heads = []
+        for text in options.get("head") or []:
+            path = Path(text)
+            try:
+                heads.append(
+                    audit_chain.parse_head(path.read_text("utf-8") if path.is_file() else text)
+                )
+            except ValueError as exc:
+                raise CommandError(f"--head {text}: {exc}") from None
         vendor = connection.vendor
         if vendor not in REQUIRED:
             raise CommandError(f"不支持的数据库类型：{vendor}")
@@ -98,7 +124,21 @@ class Command(BaseCommand):
                 problems.append("实测：UPDATE 审计记录未被拒绝")
             if not refused(f"DELETE FROM {TABLE} WHERE id = %s", [first]):
                 problems.append("实测：DELETE 审计记录未被拒绝")
+        audit_chain.seal_pending()
+        report = audit_chain.verify(against=heads)
+        problems += report.problems
+        self.stdout.write(
+            f"审计链：{report.sealed} 条封存，链头 {report.head.seq}:{report.head.hash}"
+        )
+        risk = audit_chain.role_can_disable_triggers()
+        if risk:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"警告：{risk}。生产环境应以不拥有表的数据库账号运行 sanpi（docs/operations.md §5）"
+                )
+            )
         if problems:
+            _tell_auditors(problems)
             raise CommandError(
                 "审计日志不是只增不改：" + "；".join(problems) + "。这是安全事件，请按 "
                 "docs/operations.md《审计日志》一节处理。"
@@ -106,3 +146,19 @@ class Command(BaseCommand):
         events = "、".join(sorted(REQUIRED[vendor]))
         probe = "，实测修改与删除均被拒绝" if count else ""
         self.stdout.write(self.style.SUCCESS(f"防篡改触发器：已安装并生效（拒绝 {events}）{probe}"))
+        self.stdout.write(self.style.SUCCESS("审计链：逐条重算一致，无缺号、无改写"))
+
+
+def _tell_auditors(problems: list[str]) -> None:
+    """A failed verification is a security event: every audit administrator is told."""
+    from sanpi.notifications.kinds import AUDIT_TAMPERED
+    from sanpi.notifications.services import notify
+
+    # notify never raises: the failure is reported on the command line whatever happens.
+    notify(
+        kind=AUDIT_TAMPERED,
+        title="审计日志校验未通过",
+        text="；".join(problems)[:1900],
+        level="urgent",
+        role="auditor",
+    )

@@ -8,7 +8,22 @@ SIGTERM or Ctrl+C lets the running job finish first (docs/operations.md).
 
 from __future__ import annotations
 
+import resource
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+
+def apply_memory_limit(megabytes: int) -> None:
+    """Cap this process's address space (and its children's): a hostile or enormous file
+    fails its own job with MemoryError (reported in Chinese by core.jobs) instead of
+    taking the host's memory from everything else. 0 leaves the limit as it is."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 class Command(BaseCommand):
@@ -26,6 +41,9 @@ class Command(BaseCommand):
         from sanpi.core import jobs, schedules, tasks
 
         self.check_migrations()
+        apply_memory_limit(settings.SANPI_WORKER_MEMORY_MB)
+        if settings.SANPI_WORKER_MEMORY_MB:
+            self.stdout.write(f"内存上限：{settings.SANPI_WORKER_MEMORY_MB}MB")
 
         def between() -> None:
             for job in jobs.settle_interrupted():

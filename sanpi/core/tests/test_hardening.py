@@ -1,0 +1,100 @@
+"""Small hardening: private data files, refusals logged without tracebacks."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from sanpi.core.logs import NoClientErrorTracebacks
+
+
+def test_the_data_directory_and_what_sanpi_writes_in_it_are_private(tmp_path):
+    data = tmp_path / "fresh"
+    script = (
+        "import django, os; django.setup(); "
+        "from django.conf import settings; from django.db import connection; "
+        "connection.ensure_connection(); "
+        "open(settings.DATA_DIR / 'export.xlsx', 'wb').write(b'x')"
+    )
+    env = {**os.environ, "SANPI_DATA_DIR": str(data), "DJANGO_SETTINGS_MODULE": "sanpi.settings"}
+    env.pop("DATABASE_URL", None)  # the SQLite default: its file is created in the data dir
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "export.xlsx").stat().st_mode) == 0o600
+    assert stat.S_IMODE((data / "sanpi.sqlite3").stat().st_mode) == 0o600
+
+
+def _console_handler() -> logging.Handler:
+    for handler in logging.getLogger().handlers:
+        if any(isinstance(f, NoClientErrorTracebacks) for f in handler.filters):
+            return handler
+    raise AssertionError("the console handler has no NoClientErrorTracebacks filter")
+
+
+@pytest.mark.django_db
+def test_a_refused_request_is_one_log_line_and_a_fault_keeps_its_traceback(world, login):
+    handler = _console_handler()
+    out = io.StringIO()
+    old = handler.setStream(out)
+    try:
+        client = login(world.user("enterprise"))
+        assert client.get("/accounts/users/").status_code == 403
+        logged = out.getvalue()
+        assert "Forbidden" in logged and "Traceback" not in logged
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", None, None)
+        try:
+            raise RuntimeError("a real fault")
+        except RuntimeError:
+            record.exc_info = sys.exc_info()
+        record.status_code = 500
+        handler.handle(record)
+        assert "Traceback" in out.getvalue() and "a real fault" in out.getvalue()
+    finally:
+        handler.setStream(old)
+
+
+@pytest.mark.django_db
+def test_polling_a_jobs_progress_does_not_keep_an_idle_session_alive(world, login):
+    """A page left open polls its job every few seconds; only the user's own requests
+    renew the session (SESSION_COOKIE_AGE of idleness still logs them out)."""
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from sanpi.core.models import Job
+
+    user = world.user("county")
+    job = Job.objects.create(kind="ledger_export", user=user, status="running")
+    client = login(user)
+    key = client.cookies["sessionid"].value
+    soon = timezone.now() + dt.timedelta(minutes=1)
+    Session.objects.filter(pk=key).update(expire_date=soon)
+    for url in (f"/jobs/{job.pk}/status/", f"/ledger/jobs/{job.pk}/progress/"):
+        assert client.get(url).status_code == 200, url
+        assert Session.objects.get(pk=key).expire_date == soon, url
+    assert client.get("/").status_code == 200  # the user's own request renews it
+    assert Session.objects.get(pk=key).expire_date > soon + dt.timedelta(minutes=20)
+
+
+def _settings_value(env: dict, expr: str) -> subprocess.CompletedProcess:
+    script = f"import django; django.setup(); from django.conf import settings; print({expr})"
+    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "sanpi.settings", **env}
+    return subprocess.run(
+        [sys.executable, "-c", script], env=full, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_hsts_is_an_option_for_https_deployments_only(tmp_path):
+    base = {"SANPI_DATA_DIR": str(tmp_path), "SANPI_HSTS_SECONDS": "31536000"}
+    refused = _settings_value(base, "settings.SECURE_HSTS_SECONDS")
+    assert refused.returncode != 0
+    assert "SANPI_HSTS_SECONDS 只能在 SANPI_HTTPS=1" in refused.stderr
+    on = _settings_value({**base, "SANPI_HTTPS": "1"}, "settings.SECURE_HSTS_SECONDS")
+    assert on.returncode == 0 and on.stdout.strip() == "31536000"
