@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sanpi.core.middleware.AuditContextMiddleware",
     "sanpi.accounts.middleware.LoginRequiredMiddleware",
+    "sanpi.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "sanpi.urls"
@@ -166,6 +167,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+# A password older than this must be changed at the next sign-in (0: never expires).
+SANPI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("SANPI_PASSWORD_MAX_AGE_DAYS", "90"))
 # Hostile uploads: rows of one sheet read at most, and what a zipped workbook may unpack to.
 SANPI_IMPORT_MAX_ROWS = int(os.environ.get("SANPI_IMPORT_MAX_ROWS", "100000"))
 SANPI_UPLOAD_MAX_UNPACKED_MB = int(os.environ.get("SANPI_UPLOAD_MAX_UNPACKED_MB", "200"))

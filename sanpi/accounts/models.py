@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.contrib.auth.models import AbstractUser
@@ -51,6 +52,9 @@ class User(AbstractUser):
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Set when an administrator gives the account its password (created or reset): the
+    # owner must choose their own at the next sign-in (等保三级).
+    must_change_password = models.BooleanField("须修改初始密码", default=False)
 
     class Meta:
         verbose_name = "用户"
@@ -110,6 +114,26 @@ class User(AbstractUser):
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role_enum]
+
+    def password_expired(self, now=None) -> bool:
+        """Older than SANPI_PASSWORD_MAX_AGE_DAYS (0: passwords never expire)."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        days = settings.SANPI_PASSWORD_MAX_AGE_DAYS
+        if not days or self.password_changed_at is None:
+            return False
+        return (now or timezone.now()) - self.password_changed_at > dt.timedelta(days=days)
+
+    def password_change_reason(self) -> str:
+        """Why the user must change their password before anything else ('' if not)."""
+        if self.must_change_password:
+            return "这是管理员为您设置的初始密码，请先修改为只有您知道的密码"
+        if self.password_expired():
+            from django.conf import settings
+
+            return f"您的密码已使用超过{settings.SANPI_PASSWORD_MAX_AGE_DAYS}天，请修改后继续"
+        return ""
 
     def can(self, cap: Cap | str) -> bool:
         return self.is_active and Cap(cap) in ROLE_CAPS[self.role_enum]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from sanpi.core import audit
 from sanpi.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from sanpi.core.models import AuditLog
 from sanpi.core.services import require, validate_instance
 
 from .models import ApiToken, PasswordHistory, User
@@ -105,12 +106,31 @@ def _login_attempt(username: str, password: str, ip: str | None) -> User | None:
             return None
         password_failed(user, now=now, what="密码错误")
         return None
+    authenticated.since_last_login = since_last_login(authenticated)
     authenticated.failed_logins = 0
     authenticated.locked_until = None
     authenticated.last_login = now
     authenticated.save(update_fields=["failed_logins", "locked_until", "last_login"])
     audit.record(user=authenticated, action="login", obj=authenticated)
     return authenticated
+
+
+def since_last_login(user: User) -> str:
+    """What the user is shown as they sign in (等保三级): their last successful sign-in
+    (time and address) and the failed attempts on their account since, from the audit log."""
+    rows = AuditLog.objects.filter(object_type="accounts.user", object_id=str(user.pk))
+    last = rows.filter(action=AuditLog.Action.LOGIN).order_by("-id").first()
+    failed = rows.filter(action__in=[AuditLog.Action.LOGIN_FAILED, AuditLog.Action.LOCKED])
+    if last is None:
+        return "这是您第一次登录。"
+    failures = failed.filter(id__gt=last.id).count()
+    at = timezone.localtime(last.at)
+    text = f"上次登录：{at:%Y-%m-%d %H:%M}，来自 {last.ip or '未知地址'}。"
+    if failures:
+        text += f"此后有 {failures} 次失败的登录尝试：如非本人所为，请修改密码并告知系统管理员。"
+    else:
+        text += "此后没有失败的登录尝试。"
+    return text
 
 
 def password_failed(user: User, *, now=None, what: str = "密码错误") -> bool:
@@ -183,8 +203,11 @@ def user_create(
     zone=None,
     enterprise=None,
     department=None,
+    temporary: bool | None = None,
 ) -> User:
-    """Create an account. `by` None only for the installation's first administrator (CLI)."""
+    """Create an account. `by` None only for the installation's first administrator (CLI).
+    A password an administrator gives someone else is ``temporary`` (by default): its
+    owner must change it at the first sign-in."""
     if by is not None:
         require(by, Cap.MANAGE_USERS)
     elif role != Role.ADMIN or User.objects.filter(role=Role.ADMIN).exists():
@@ -204,6 +227,7 @@ def user_create(
     _check_password(password, user)
     user.set_password(password)
     user.password_changed_at = timezone.now()
+    user.must_change_password = by is not None if temporary is None else temporary
     user.save()
     audit.record(
         user=by,
@@ -230,7 +254,9 @@ def user_set_password(*, by: User, user: User, password: str) -> None:
         PasswordHistory.objects.filter(pk__in=stale).delete()
     user.set_password(password)
     user.password_changed_at = timezone.now()
-    user.save(update_fields=["password", "password_changed_at"])
+    # Set by an administrator: the owner chooses their own at the next sign-in.
+    user.must_change_password = by.pk != user.pk
+    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit.record(user=by, action="security", obj=user, message="修改密码")
 
 

@@ -35,6 +35,7 @@ def login_view(request):
             error = exc.message
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.info(request, user.since_last_login)
             target = request.GET.get("next") or "/"
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = "/"

@@ -84,6 +84,7 @@ def _users(company) -> tuple[dict[str, str], dict[str, User]]:
             by=admin,
             username=username,
             password=DEMO_PASSWORD,
+            temporary=False,  # the demo's printed password stays usable
             role=role,
             full_name=full_name,
             **unit,

@@ -500,6 +500,7 @@ def _users(g: _Gen, county_by_code: dict[str, County]) -> dict[str, str]:
             by=admin,
             username=username,
             password=DEMO_PASSWORD,
+            temporary=False,  # the demo's printed password stays usable
             role=role,
             full_name=full_name,
             **scope,

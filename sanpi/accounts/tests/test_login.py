@@ -293,3 +293,65 @@ def test_wrong_current_passwords_when_changing_it_count_and_lock(client, setting
     assert AuditLog.objects.filter(
         action="locked", message="连续修改密码时当前密码错误，账号锁定"
     ).exists()
+
+
+@pytest.mark.django_db
+class TestPasswordOwnership:
+    """An administrator's password is temporary; passwords expire; each sign-in shows the
+    last one and the failures since."""
+
+    def _sign_in(self, client, username, password=TEST_PASSWORD):
+        return client.post("/accounts/login/", {"username": username, "password": password})
+
+    def test_an_account_created_by_the_administrator_must_change_its_password_first(self, client):
+        admin = UserFactory(username="sysadmin", role="admin")
+        user = user_create(by=admin, username="li", password="Lvliang#2026xm", role="leader")
+        assert user.must_change_password
+        assert self._sign_in(client, "li", "Lvliang#2026xm").status_code == 302
+        response = client.get("/")
+        assert response.status_code == 302 and response.url == "/accounts/me/#password"
+        page = client.get("/accounts/me/").content.decode()
+        assert "这是管理员为您设置的初始密码" in page
+        changed = client.post(
+            "/accounts/me/password/",
+            {"current_password": "Lvliang#2026xm", "new_password": "Wode#Mima2026x",
+             "new_password2": "Wode#Mima2026x"},
+        )  # fmt: skip
+        assert changed.status_code == 302
+        user.refresh_from_db()
+        assert not user.must_change_password
+        assert client.get("/").status_code == 200
+
+    def test_a_reset_by_the_administrator_is_temporary_again(self):
+        admin = UserFactory(username="sysadmin", role="admin")
+        user = UserFactory(username="li", role="leader")
+        user_set_password(by=admin, user=user, password="Chongzhi#2026x")
+        user.refresh_from_db()
+        assert user.must_change_password
+        user_set_password(by=user, user=user, password="Ziji#Mima2026y")
+        user.refresh_from_db()
+        assert not user.must_change_password
+
+    def test_an_expired_password_must_be_changed(self, client, settings):
+        user = UserFactory(username="li", role="leader")
+        User.objects.filter(pk=user.pk).update(
+            password_changed_at=timezone.now() - dt.timedelta(days=91)
+        )
+        self._sign_in(client, "li")
+        response = client.get("/")
+        assert response.status_code == 302
+        assert "您的密码已使用超过90天" in client.get("/accounts/me/").content.decode()
+        settings.SANPI_PASSWORD_MAX_AGE_DAYS = 0  # never expires
+        assert client.get("/").status_code == 200
+
+    def test_each_sign_in_shows_the_last_one_and_the_failures_since(self, client):
+        UserFactory(username="li", role="leader")
+        self._sign_in(client, "li")
+        assert "这是您第一次登录" in client.get("/").content.decode()
+        client.post("/accounts/logout/")
+        for _ in range(2):
+            self._sign_in(client, "li", "wrong-Password1")
+        self._sign_in(client, "li")
+        page = client.get("/").content.decode()
+        assert "上次登录：" in page and "来自 127.0.0.1" in page
+        assert "此后有 2 次失败的登录尝试" in page
