@@ -115,10 +115,17 @@ def login(client):
     """Log a user in through the real login form; returns the client."""
 
     def _login(user: User):
+        from sanpi.accounts.tests.factories import needs_second_factor, totp_code
+
+        code = totp_code(user) if needs_second_factor(user) else None  # enrols if needed
         response = client.post(
             "/accounts/login/", {"username": user.username, "password": TEST_PASSWORD}
         )
         assert response.status_code == 302, response.content.decode()[:500]
+        if code is not None:  # the second step, as the administrators sign in
+            assert response.url == "/accounts/login/otp/", response.url
+            response = client.post("/accounts/login/otp/", {"code": code})
+            assert response.status_code == 302, response.content.decode()[:500]
         return client
 
     return _login

@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from its own static files, not a CDN
     "django_tasks",  # the task API of Django 6 (django.tasks), backported: core.tasks
     "django_tasks_db",  # its queue in our own database, and the worker sanpi worker runs
+    "django_otp",  # two-factor sign-in (accounts.two_factor)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "sanpi.core",
     "sanpi.accounts",
     "sanpi.regions",
@@ -104,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sanpi.core.middleware.AuditContextMiddleware",
@@ -167,6 +171,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SANPI_LOCKOUT_THRESHOLD = int(os.environ.get("SANPI_LOCKOUT_THRESHOLD", "5"))
 SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
+# Roles that must sign in with a second factor (TOTP): comma-separated role keys, or "all".
+SANPI_2FA_ROLES = tuple(
+    r.strip() for r in os.environ.get("SANPI_2FA_ROLES", "admin,auditor").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = "三批项目平台"
 # A password older than this must be changed at the next sign-in (0: never expires).
 SANPI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("SANPI_PASSWORD_MAX_AGE_DAYS", "90"))
 # Hostile uploads: rows of one sheet read at most, and what a zipped workbook may unpack to.

@@ -9,14 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from sanpi.core import audit
 from sanpi.core.errors import ServiceError, ValidationFailed
 from sanpi.core.middleware import client_ip
 from sanpi.core.web import add_service_error, paginate, require_cap, web_view
 
-from . import selectors, services
+from . import selectors, services, two_factor
 from .forms import EmailForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
+from .models import User
 from .roles import Cap, Role
 from .services import LoginRefused, login_check
 
@@ -34,15 +36,91 @@ def login_view(request):
         except LoginRefused as exc:
             error = exc.message
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.info(request, user.since_last_login)
             target = request.GET.get("next") or "/"
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = "/"
+            if two_factor.enrolled(user):
+                # The password was the first step; no session until the second.
+                request.session.cycle_key()
+                request.session[PENDING] = {
+                    "user": user.pk, "at": timezone.now().isoformat(),
+                    "note": user.since_last_login, "next": target,
+                }  # fmt: skip
+                return redirect("accounts:login_otp")
+            _sign_in(request, user, user.since_last_login)
             return redirect(target)
     return render(
         request, "accounts/login.html", {"form": form, "error": error}, status=401 if error else 200
     )
+
+
+PENDING = "sanpi_2fa_pending"
+
+
+def _sign_in(request, user, note: str, device=None) -> None:
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if device is not None:
+        otp_login(request, device)
+    else:
+        request.session[two_factor.NOT_ENROLLED] = True  # checked without a query
+    messages.info(request, note)
+
+
+def login_otp(request):
+    """The second step of signing in: a code from the authenticator, or a recovery code."""
+    pending = request.session.get(PENDING) or {}
+    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    if user is None or not two_factor.pending_fresh(pending.get("at")):
+        request.session.pop(PENDING, None)
+        messages.error(request, "请重新输入用户名和密码（两步验证须在5分钟内完成）")
+        return redirect("accounts:login")
+    error = ""
+    if request.method == "POST":
+        device = two_factor.verify(user=user, code=request.POST.get("code", "")[:64])
+        if device is not None:
+            request.session.pop(PENDING, None)
+            _sign_in(request, user, pending.get("note", ""), device)
+            return redirect(pending.get("next") or "/")
+        user.refresh_from_db()
+        if user.locked_until and user.locked_until > timezone.now():
+            request.session.pop(PENDING, None)
+            return redirect("accounts:login")
+        error = "验证码不正确，请输入身份验证器中当前显示的6位数字，或一个未用过的恢复码"
+    return render(
+        request, "accounts/login_otp.html", {"error": error}, status=401 if error else 200
+    )
+
+
+@web_view
+def two_factor_page(request):
+    """Enrol an authenticator (QR code and key, confirmed by a first code); the recovery
+    codes are shown once, right after."""
+    user = request.user
+    codes: list[str] = []
+    error = ""
+    if request.method == "POST" and not two_factor.enrolled(user):
+        try:
+            codes = two_factor.enrol(user=user, code=request.POST.get("code", "")[:64])
+        except ValidationFailed as exc:
+            error = exc.message
+        else:
+            otp_login(request, two_factor.device(user))  # this session is now verified
+            request.session.pop(two_factor.NOT_ENROLLED, None)
+    context = {"enrolled": two_factor.enrolled(user), "codes": codes, "error": error,
+               "required": two_factor.required_for(user)}  # fmt: skip
+    if not context["enrolled"]:
+        totp = two_factor.pending_device(user)
+        context.update(qr=two_factor.qr_svg(totp), secret=two_factor.secret_text(totp))
+    return render(request, "accounts/two_factor.html", context, status=400 if error else 200)
+
+
+@require_POST
+@web_view
+def user_reset_two_factor(request, pk: int):
+    user = selectors.user_get(by=request.user, pk=pk)
+    two_factor.reset(by=request.user, user=user)
+    messages.success(request, f"已重置“{user.username}”的两步验证，其下次登录时重新启用")
+    return redirect("accounts:user_list")
 
 
 @require_POST
@@ -78,6 +156,7 @@ def _me(
             "new_key": new_key,
             "new_token": new_token,
             "now": timezone.now(),
+            "two_factor_on": two_factor.enrolled(user),
         },
         status=status,
     )
@@ -160,7 +239,12 @@ def user_list(request):
     by = request.user
     q = (request.GET.get("q") or "").strip()
     page = paginate(request, selectors.user_list(by=by, q=q))
-    return render(request, "accounts/user_list.html", {"page": page, "q": q, "now": timezone.now()})
+    enrolled = two_factor.enrolled_among([u.pk for u in page.object_list])
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "q": q, "now": timezone.now(), "enrolled": enrolled},
+    )
 
 
 @web_view

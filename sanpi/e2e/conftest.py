@@ -83,11 +83,20 @@ def log_in(page) -> Callable:
     """Sign in through the real login form; returns the page, wherever it landed."""
 
     def _log_in(username: str, password: str = TEST_PASSWORD):
+        from sanpi.accounts.models import User
+        from sanpi.accounts.tests.factories import needs_second_factor, totp_code
+
+        user = User.objects.filter(username=username).first()
+        code = totp_code(user) if user is not None and needs_second_factor(user) else None
         page.goto("/accounts/login/")
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
         page.wait_for_load_state()
+        if code is not None and "/accounts/login/otp/" in page.url:
+            page.get_by_label("验证码").fill(code)
+            page.get_by_role("button", name="验证并登录").click()
+            page.wait_for_load_state()
         return page
 
     return _log_in

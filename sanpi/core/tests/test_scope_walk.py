@@ -46,6 +46,14 @@ def _project_data(w, **over):
     return {**data, **over}
 
 
+def _enrolled(user):
+    """The user, with an authenticator enrolled (for the reset route)."""
+    from sanpi.accounts.tests.factories import totp_code
+
+    totp_code(user)
+    return user
+
+
 # route name → (kwargs builder, data builder, roles allowed to succeed)
 WRITES = {
     "projects:create": (
@@ -245,6 +253,11 @@ WRITES = {
     "accounts:user_set_active": (
         lambda w: {"pk": w.user("county").pk},
         lambda w: {"active": "0"},
+        {"admin"},
+    ),
+    "accounts:user_reset_two_factor": (
+        lambda w: {"pk": _enrolled(w.user("county")).pk},
+        lambda w: {},
         {"admin"},
     ),
     # The official calendar: the city office and the system administrator keep it.
@@ -528,9 +541,10 @@ OWN_ACCOUNT = {
     "accounts:set_email",  # one's own address: accounts/tests/test_views.py
     "accounts:create_token",
     "accounts:revoke_token",  # one's own tokens only: accounts/tests/test_views.py
+    "accounts:two_factor",  # one's own authenticator: accounts/tests/test_two_factor.py
 }
 # Routes whose POST only reads (filter forms) or that are not writes.
-NOT_WRITES = {"accounts:login"}
+NOT_WRITES = {"accounts:login", "accounts:login_otp"}
 
 
 def _problems_state(w) -> tuple:
