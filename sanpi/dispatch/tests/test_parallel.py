@@ -5,14 +5,13 @@ a clear conflict, never two successes."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from sanpi.accounts.tests.factories import UserFactory
+from sanpi.core.tests.parallel import parallel as _parallel
 from sanpi.dispatch.models import MonthlyReport
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.models import County
@@ -20,26 +19,6 @@ from sanpi.regions.rules import COUNTIES
 from sanpi.regions.tests.factories import EnterpriseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _parallel(*calls):
-    """Run the calls at the same moment, each in its own thread; their results."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            start.wait()
-            results[i] = call()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ SQLite's immediate transactions queue the writers): exactly one succeeds, the ot
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from sanpi.accounts.tests.factories import UserFactory
 from sanpi.core.tests.api import ApiClient, assert_error
+from sanpi.core.tests.parallel import parallel as _parallel
 from sanpi.problems import services
 from sanpi.problems.models import Policy, Problem, ProblemEvent
 from sanpi.projects.tests.factories import ProjectFactory
@@ -22,26 +20,6 @@ from sanpi.regions.tests.factories import EnterpriseFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STALE = "该问题已被他人处理，请刷新后重试"
-
-
-def _parallel(*calls):
-    """Run the calls at the same moment, each in its own thread; their results."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            start.wait()
-            results[i] = call()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 
 from sanpi.accounts.tests.factories import UserFactory
 from sanpi.core.models import AuditLog
-from sanpi.dispatch.tests.test_parallel import _client, _parallel
+from sanpi.core.tests.parallel import parallel as _parallel
+from sanpi.dispatch.tests.test_parallel import _client
 from sanpi.projects.models import ProjectEvent
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.models import County

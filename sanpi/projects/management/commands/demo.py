@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -35,6 +36,11 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, label in logins.items():
             self.stdout.write(f"  {username:<15} {label}")
+        if settings.SANPI_2FA_ROLES:
+            roles = "所有角色" if "all" in settings.SANPI_2FA_ROLES else "系统管理员、审计管理员"
+            self.stdout.write(
+                f"  （{roles}须启用两步验证：首次登录后按页面提示用手机上的身份验证器扫码）"
+            )
         self.stdout.write("")
         if not no_serve:
             # One worker beside the web server runs the imports, exports and schedules.

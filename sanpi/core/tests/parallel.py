@@ -1,0 +1,28 @@
+"""Test-only: requests made at the same moment, each in its own thread with its own
+database connection (what two people pressing the same button at once amounts to)."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db import connections
+
+
+def parallel(*calls):
+    """Run the calls at the same moment, each in its own thread; their results."""
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            start.wait()
+            results[i] = call()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
