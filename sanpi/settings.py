@@ -11,15 +11,22 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_LOGIN_IP_THRESHOLD failed logins from one client address, whatever the account,
                            after which that address is refused (default 20) …
   SANPI_LOGIN_IP_MINUTES   … for this many minutes from its first failure (default 15)
+  SANPI_PASSWORD_MAX_AGE_DAYS  a password older than this must be changed (default 90; 0: never)
+  SANPI_2FA_ROLES          roles that must sign in with two factors: role keys, or "all"
+                           (default admin,auditor)
   SANPI_LARGE_INVESTMENT_WAN / SANPI_LARGE_OUTPUT_WAN  total investment / annual output (万元)
                            above which a project needs a confirmation (default 500亿元 / 1000亿元)
   SANPI_HTTPS              "1" when users reach the site over HTTPS: Secure cookies
+  SANPI_HSTS_SECONDS / SANPI_HSTS_SUBDOMAINS  optional HSTS sent by sanpi (with SANPI_HTTPS)
   SANPI_TRUST_X_FORWARDED_FOR  "1" to audit the client address from X-Forwarded-For
   SANPI_TASKS              "immediate" to run background jobs inside the request that starts
                            them (tests); default "db": queued in the database for `sanpi worker`
   SANPI_JOBS_KEEP_DAYS     finished background jobs and their files are purged after this many
                            days (default 90)
   SANPI_UPLOAD_MAX_BYTES   largest workbook upload, in bytes (default 20MB)
+  SANPI_IMPORT_MAX_ROWS / SANPI_UPLOAD_MAX_UNPACKED_MB  rows of one sheet read at most, and
+                           what a zipped workbook may unpack to (default 100000 / 200)
+  SANPI_WORKER_MEMORY_MB   the address space `sanpi worker` allows itself (default 3072; 0: any)
   SANPI_EMAIL_BACKEND      "smtp" to send notification emails through SANPI_EMAIL_HOST;
                            default "console": written to the worker's output, not sent
   SANPI_EMAIL_HOST / SANPI_EMAIL_PORT  the mail server (default localhost / 25)
@@ -44,6 +51,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from sanpi.accounts.roles import Role as _Role  # pure: no Django
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
@@ -175,6 +184,12 @@ SANPI_LOCKOUT_MINUTES = int(os.environ.get("SANPI_LOCKOUT_MINUTES", "30"))
 SANPI_2FA_ROLES = tuple(
     r.strip() for r in os.environ.get("SANPI_2FA_ROLES", "admin,auditor").split(",") if r.strip()
 )
+_unknown_roles = set(SANPI_2FA_ROLES) - {"all", *(r.value for r in _Role)}
+if _unknown_roles:  # a misspelt role would silently go without its second factor
+    raise ImproperlyConfigured(
+        f"SANPI_2FA_ROLES 中有未知的角色：{', '.join(sorted(_unknown_roles))}"
+        f"（可用：all, {', '.join(r.value for r in _Role)}）"
+    )
 OTP_TOTP_ISSUER = "三批项目平台"
 # A password older than this must be changed at the next sign-in (0: never expires).
 SANPI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("SANPI_PASSWORD_MAX_AGE_DAYS", "90"))

@@ -22,11 +22,12 @@ class LoginRequiredMiddleware:
 
 # What a user who must change their password (or enrol a second factor) may still open:
 # their account page, the forms that change the password and enrol the authenticator,
-# logging out, static files. The API authenticates by token on its own.
+# logging out, static files. Not the API's documents (read with the session, like any
+# page); the API itself authenticates by token, without a session, so this never stops it.
 ALLOWED_PATHS = frozenset(
     {"/accounts/me/", "/accounts/me/password/", "/accounts/me/2fa/", "/accounts/logout/"}
 )
-ALLOWED_PREFIXES = ("/static/", "/api/")
+ALLOWED_PREFIXES = ("/static/",)
 
 
 class PasswordChangeRequiredMiddleware:

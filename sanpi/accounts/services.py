@@ -106,7 +106,6 @@ def _login_attempt(username: str, password: str, ip: str | None) -> User | None:
             return None
         password_failed(user, now=now, what="密码错误")
         return None
-    authenticated.since_last_login = since_last_login(authenticated)
     authenticated.failed_logins = 0
     authenticated.locked_until = None
     authenticated.last_login = now
@@ -116,14 +115,16 @@ def _login_attempt(username: str, password: str, ip: str | None) -> User | None:
 
 
 def since_last_login(user: User) -> str:
-    """What the user is shown as they sign in (等保三级): their last successful sign-in
-    (time and address) and the failed attempts on their account since, from the audit log."""
+    """What the user is shown as they sign in (等保三级): the sign-in before this one (time
+    and address) and the failed attempts on their account since, from the audit log."""
     rows = AuditLog.objects.filter(object_type="accounts.user", object_id=str(user.pk))
-    last = rows.filter(action=AuditLog.Action.LOGIN).order_by("-id").first()
-    failed = rows.filter(action__in=[AuditLog.Action.LOGIN_FAILED, AuditLog.Action.LOCKED])
-    if last is None:
+    logins = list(rows.filter(action=AuditLog.Action.LOGIN).order_by("-id")[:2])
+    if len(logins) < 2:  # this sign-in is the only one
         return "这是您第一次登录。"
-    failures = failed.filter(id__gt=last.id).count()
+    last = logins[1]
+    failures = rows.filter(
+        action__in=[AuditLog.Action.LOGIN_FAILED, AuditLog.Action.LOCKED], id__gt=last.id
+    ).count()
     at = timezone.localtime(last.at)
     text = f"上次登录：{at:%Y-%m-%d %H:%M}，来自 {last.ip or '未知地址'}。"
     if failures:
@@ -134,27 +135,32 @@ def since_last_login(user: User) -> str:
 
 
 def password_failed(user: User, *, now=None, what: str = "密码错误") -> bool:
-    """Count a wrong password for an account (at sign-in, or the current password when
-    changing it); at SANPI_LOCKOUT_THRESHOLD in a row the account locks for
-    SANPI_LOCKOUT_MINUTES and its owner and the system administrators are told.
-    Returns whether this failure locked it."""
+    """Count a wrong password for an account (at sign-in, a wrong second-step code, or the
+    current password when changing it); at SANPI_LOCKOUT_THRESHOLD in a row the account
+    locks for SANPI_LOCKOUT_MINUTES and its owner and the system administrators are told.
+    Counted on the account's row locked and re-read, so that failures at the same moment
+    all count; ``user`` is updated with the result. Returns whether this failure locked it."""
     now = now or timezone.now()
-    user.failed_logins += 1
-    if user.failed_logins >= settings.SANPI_LOCKOUT_THRESHOLD:
-        user.locked_until = now + dt.timedelta(minutes=settings.SANPI_LOCKOUT_MINUTES)
-        user.failed_logins = 0
-        user.save(update_fields=["failed_logins", "locked_until"])
-        audit.record(user=user, action="locked", obj=user, message=f"连续{what}，账号锁定")
-        _tell_locked(user)
-        return True
-    user.save(update_fields=["failed_logins"])
-    audit.record(
-        user=user,
-        action="login_failed",
-        obj=user,
-        message=f"{what}（连续第{user.failed_logins}次）",
-    )
-    return False
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.failed_logins += 1
+        locks = locked.failed_logins >= settings.SANPI_LOCKOUT_THRESHOLD
+        if locks:
+            locked.locked_until = now + dt.timedelta(minutes=settings.SANPI_LOCKOUT_MINUTES)
+            locked.failed_logins = 0
+            locked.save(update_fields=["failed_logins", "locked_until"])
+            audit.record(user=locked, action="locked", obj=locked, message=f"连续{what}，账号锁定")
+            _tell_locked(locked)
+        else:
+            locked.save(update_fields=["failed_logins"])
+            audit.record(
+                user=locked,
+                action="login_failed",
+                obj=locked,
+                message=f"{what}（连续第{locked.failed_logins}次）",
+            )
+    user.failed_logins, user.locked_until = locked.failed_logins, locked.locked_until
+    return locks
 
 
 def _tell_locked(user: User) -> None:
@@ -333,7 +339,12 @@ def api_token_revoke(*, by: User, token: ApiToken) -> None:
 
 @transaction.atomic
 def api_token_create(*, by: User, name: str, days: int = 90) -> tuple[ApiToken, str]:
-    """Issue a token for oneself. Returns (token, key); only the key's hash is stored."""
+    """Issue a token for oneself. Returns (token, key); only the key's hash is stored.
+    Refused to a role that must sign in with two factors and has not enrolled."""
+    from . import two_factor
+
+    if two_factor.must_enrol(by):
+        raise PermissionDenied(two_factor.ENROL_FIRST)
     key = "sp_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=by,
@@ -347,7 +358,11 @@ def api_token_create(*, by: User, name: str, days: int = 90) -> tuple[ApiToken, 
 
 
 def api_token_user(key: str) -> User | None:
-    """The active user a token key belongs to, or None."""
+    """The active user a token key belongs to, or None: also for a role that must sign in
+    with two factors and has not enrolled (a token made before; the API is no way around
+    the second factor)."""
+    from . import two_factor
+
     if not key:
         return None
     token = (
@@ -359,6 +374,8 @@ def api_token_user(key: str) -> User | None:
         return None
     now = timezone.now()
     if token.expires_at and token.expires_at <= now:
+        return None
+    if two_factor.must_enrol(token.user):
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

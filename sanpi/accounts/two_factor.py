@@ -11,11 +11,8 @@ factor (a lost phone); every enrolment, use of a recovery code and reset is audi
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,7 +25,8 @@ from .roles import Cap
 
 RECOVERY_CODES = 10
 NOT_ENROLLED = "sanpi_2fa_none"  # session key: signed in with one step, having no device
-PENDING_MINUTES = 5  # the second step must follow the first within this time
+PENDING_SECONDS = 5 * 60  # the second step must follow the first within this time
+ENROL_FIRST = "您的角色须启用两步验证：请先在“我的账号 → 两步验证”中启用"
 DEVICE_NAME = "身份验证器"
 RECOVERY_NAME = "恢复码"
 
@@ -39,13 +37,14 @@ def required_for(user: User) -> bool:
     return "all" in roles or user.role in roles
 
 
-def device(user: User) -> TOTPDevice | None:
-    """The user's confirmed authenticator, if enrolled."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def enrolled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def must_enrol(user: User) -> bool:
+    """A role that must sign in with two factors, not enrolled yet: no page but enrolment,
+    and no API token (the token would be a way in with the password alone)."""
+    return required_for(user) and not enrolled(user)
 
 
 def enrolled_among(user_ids: list[int]) -> set[int]:
@@ -83,9 +82,9 @@ def _clean(code: str) -> str:
 
 
 @transaction.atomic
-def enrol(*, user: User, code: str) -> list[str]:
-    """Confirm the pending authenticator with a first code from the app; returns the new
-    recovery codes (shown once). Refused: a wrong code, an already enrolled user."""
+def enrol(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the pending authenticator with a first code from the app; returns it and
+    the new recovery codes (shown once). Refused: a wrong code, an already enrolled user."""
     if enrolled(user):
         raise ValidationFailed.of("code", "您已启用两步验证；如需更换手机，请联系系统管理员重置")
     totp = pending_device(user)
@@ -95,7 +94,7 @@ def enrol(*, user: User, code: str) -> list[str]:
     totp.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
     audit.record(user=user, action="security", obj=user, message="启用两步验证（身份验证器）")
-    return codes
+    return totp, codes
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -113,7 +112,7 @@ def verify(*, user: User, code: str):
     from .services import password_failed
 
     code = _clean(code)
-    totp = device(user)
+    totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if totp is not None and code.isdigit() and totp.verify_token(code):
         return totp
     for static in StaticDevice.objects.filter(user=user, confirmed=True):
@@ -124,9 +123,7 @@ def verify(*, user: User, code: str):
                 message=f"使用恢复码登录（剩余{left}个）",
             )  # fmt: skip
             return static
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        password_failed(locked, what="两步验证码错误")
+    password_failed(user, what="两步验证码错误")
     return None
 
 
@@ -154,14 +151,3 @@ def session_problem(request) -> str:
     if enrolled(user):
         return "again"
     return "enrol" if required_for(user) else ""
-
-
-def pending_fresh(started: str | None) -> bool:
-    """Whether a password step taken at ``started`` (ISO time) may still be completed."""
-    if not started:
-        return False
-    try:
-        at = dt.datetime.fromisoformat(started)
-    except ValueError:
-        return False
-    return timezone.now() - at < dt.timedelta(minutes=PENDING_MINUTES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.shortcuts import redirect, render
@@ -21,6 +23,10 @@ from .forms import EmailForm, LoginForm, PasswordChangeForm, TokenForm, UserCrea
 from .models import User
 from .roles import Cap, Role
 from .services import LoginRefused, login_check
+
+# The password step passed, the second still to come: {"user": pk, "at": time.time(),
+# "next": where to go}. No signed-in session exists meanwhile.
+PENDING = "sanpi_2fa_pending"
 
 
 def login_view(request):
@@ -42,35 +48,31 @@ def login_view(request):
             if two_factor.enrolled(user):
                 # The password was the first step; no session until the second.
                 request.session.cycle_key()
-                request.session[PENDING] = {
-                    "user": user.pk, "at": timezone.now().isoformat(),
-                    "note": user.since_last_login, "next": target,
-                }  # fmt: skip
+                request.session[PENDING] = {"user": user.pk, "at": time.time(), "next": target}
                 return redirect("accounts:login_otp")
-            _sign_in(request, user, user.since_last_login)
+            _sign_in(request, user)
             return redirect(target)
     return render(
         request, "accounts/login.html", {"form": form, "error": error}, status=401 if error else 200
     )
 
 
-PENDING = "sanpi_2fa_pending"
-
-
-def _sign_in(request, user, note: str, device=None) -> None:
+def _sign_in(request, user, device=None) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
     else:
         request.session[two_factor.NOT_ENROLLED] = True  # checked without a query
-    messages.info(request, note)
+    messages.info(request, services.since_last_login(user))
 
 
 def login_otp(request):
     """The second step of signing in: a code from the authenticator, or a recovery code."""
     pending = request.session.get(PENDING) or {}
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
-    if user is None or not two_factor.pending_fresh(pending.get("at")):
+    user = None
+    if time.time() - pending.get("at", 0) < two_factor.PENDING_SECONDS:
+        user = User.objects.filter(pk=pending["user"], is_active=True).first()
+    if user is None:
         request.session.pop(PENDING, None)
         messages.error(request, "请重新输入用户名和密码（两步验证须在5分钟内完成）")
         return redirect("accounts:login")
@@ -79,10 +81,9 @@ def login_otp(request):
         device = two_factor.verify(user=user, code=request.POST.get("code", "")[:64])
         if device is not None:
             request.session.pop(PENDING, None)
-            _sign_in(request, user, pending.get("note", ""), device)
-            return redirect(pending.get("next") or "/")
-        user.refresh_from_db()
-        if user.locked_until and user.locked_until > timezone.now():
+            _sign_in(request, user, device)
+            return redirect(pending["next"])
+        if user.locked_until and user.locked_until > timezone.now():  # this code locked it
             request.session.pop(PENDING, None)
             return redirect("accounts:login")
         error = "验证码不正确，请输入身份验证器中当前显示的6位数字，或一个未用过的恢复码"
@@ -98,17 +99,19 @@ def two_factor_page(request):
     user = request.user
     codes: list[str] = []
     error = ""
-    if request.method == "POST" and not two_factor.enrolled(user):
+    enrolled = two_factor.enrolled(user)
+    if request.method == "POST" and not enrolled:
         try:
-            codes = two_factor.enrol(user=user, code=request.POST.get("code", "")[:64])
+            totp, codes = two_factor.enrol(user=user, code=request.POST.get("code", "")[:64])
         except ValidationFailed as exc:
             error = exc.message
         else:
-            otp_login(request, two_factor.device(user))  # this session is now verified
+            otp_login(request, totp)  # this session is now verified
             request.session.pop(two_factor.NOT_ENROLLED, None)
-    context = {"enrolled": two_factor.enrolled(user), "codes": codes, "error": error,
+            enrolled = True
+    context = {"enrolled": enrolled, "codes": codes, "error": error,
                "required": two_factor.required_for(user)}  # fmt: skip
-    if not context["enrolled"]:
+    if not enrolled:
         totp = two_factor.pending_device(user)
         context.update(qr=two_factor.qr_svg(totp), secret=two_factor.secret_text(totp))
     return render(request, "accounts/two_factor.html", context, status=400 if error else 200)

@@ -14,8 +14,8 @@ not inside each writer's transaction: a long import must not hold every other au
 write (a login, say) behind one global lock. The window in which a row is written but
 not yet sealed is therefore about five minutes; docs/operations.md says so.
 
-Hash: SHA-256 by default; ``SANPI_AUDIT_HASH = "sm3"`` (国密, with gmssl installed) for
-deployments under the commercial-cryptography assessment. A seal records its algorithm.
+Hash: SHA-256. A seal records its algorithm, so that another (SM3, 国密) can be added
+without breaking the seals made before.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from .models import AuditLog, AuditSeal
@@ -40,18 +39,7 @@ FIELDS = (
 _LOCK_KEY = 7_374_653_001  # pg_advisory_xact_lock: one sealer at a time
 
 
-def algorithm() -> str:
-    return getattr(settings, "SANPI_AUDIT_HASH", "sha256")
-
-
-def _digest(data: bytes, name: str) -> str:
-    if name == "sha256":
-        return hashlib.sha256(data).hexdigest()
-    if name == "sm3":
-        from gmssl import func, sm3  # optional dependency (国密)
-
-        return sm3.sm3_hash(func.bytes_to_list(data))
-    raise ValueError(f"unknown audit hash algorithm {name!r}")
+ALGORITHM = "sha256"
 
 
 def canonical(row: dict) -> bytes:
@@ -66,8 +54,8 @@ def canonical(row: dict) -> bytes:
     return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def seal_hash(prev: str, row: dict, name: str) -> str:
-    return _digest(prev.encode() + b"\n" + canonical(row), name)
+def seal_hash(prev: str, row: dict) -> str:
+    return hashlib.sha256(prev.encode() + b"\n" + canonical(row)).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -91,32 +79,31 @@ def _lock() -> None:
     # SQLite: transactions are IMMEDIATE (settings), so writers are serialized already.
 
 
-def seal_pending(*, limit: int | None = None) -> int:
+def seal_pending() -> int:
     """Seal the committed rows that have no seal yet, oldest id first. Returns how many."""
-    name = algorithm()
     done = 0
-    while limit is None or done < limit:
+    while True:
         with transaction.atomic():
             _lock()
             current = head()
-            size = BATCH if limit is None else min(BATCH, limit - done)
             rows = list(
-                AuditLog.objects.filter(seal__isnull=True).order_by("pk").values(*FIELDS)[:size]
+                AuditLog.objects.filter(seal__isnull=True).order_by("pk").values(*FIELDS)[:BATCH]
             )
             if not rows:
-                break
+                return done
             seals = []
             prev, seq = current.hash, current.seq
             for row in rows:
                 seq += 1
-                digest = seal_hash(prev, row, name)
+                digest = seal_hash(prev, row)
                 seals.append(
-                    AuditSeal(seq=seq, entry_id=row["id"], prev=prev, hash=digest, algorithm=name)
+                    AuditSeal(
+                        seq=seq, entry_id=row["id"], prev=prev, hash=digest, algorithm=ALGORITHM
+                    )
                 )
                 prev = digest
             AuditSeal.objects.bulk_create(seals)
             done += len(rows)
-    return done
 
 
 @dataclass
@@ -167,7 +154,7 @@ def verify(*, against: Iterable[Head] = ()) -> Report:
             report.problems.append(
                 f"审计链第{seal.seq}号对应的审计记录（编号{seal.entry_id}）已被删除"
             )
-        elif seal_hash(seal.prev, row, seal.algorithm) != seal.hash:
+        elif seal.algorithm != ALGORITHM or seal_hash(seal.prev, row) != seal.hash:
             report.problems.append(
                 f"审计记录编号{seal.entry_id}（审计链第{seal.seq}号）的内容与封存时不一致：已被改写"
             )
@@ -179,9 +166,10 @@ def verify(*, against: Iterable[Head] = ()) -> Report:
         if len(report.problems) > MAX_LISTED:
             report.problems.append("问题过多，其余未列出")
             break
+    else:  # the whole chain was read: a head written down earlier and not met is gone
+        for seq in sorted(wanted):
+            report.problems.append(f"先前记下的链头第{seq}号在审计链中不存在：链被截断")
     report.head = Head(expected_seq - 1, prev)
-    for seq in sorted(wanted):
-        report.problems.append(f"先前记下的链头第{seq}号在审计链中不存在：链被截断")
     unsealed = AuditLog.objects.filter(seal__isnull=True).count()
     if unsealed:
         report.problems.append(f"有{unsealed}条审计记录未封存进审计链")

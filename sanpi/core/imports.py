@@ -15,7 +15,7 @@ from . import audit
 from .errors import NotFound, ServiceError
 from .jobs import job_get
 from .models import ImportMapping, Job
-from .xlsx import CellError, marked_copy
+from .xlsx import CellError, ErrorList, marked_copy
 
 
 class ImportRejected(ServiceError):
@@ -29,26 +29,22 @@ class ImportRejected(ServiceError):
 
     def __init__(
         self,
-        errors: Sequence[CellError],
+        errors: ErrorList | Sequence[CellError],
         marked: bytes | None = None,
         *,
         source: bytes | None = None,
         details: dict | None = None,
         header_rows: dict[str, int] | None = None,
     ) -> None:
-        truncated = getattr(errors, "truncated", False)  # an ErrorList that hit its limit
-        items = getattr(errors, "items", errors)
-        ordered = sorted(items, key=lambda e: e.sort_key)
-        self.errors: list[CellError] = ordered
-        self.lines: list[str] = [str(e) for e in ordered]
-        if truncated:
-            self.lines.append(f"还有更多错误未列出（只列出前{len(ordered)}处，未再往下检查）")
+        if not isinstance(errors, ErrorList):
+            errors = ErrorList(list(errors))
+        self.errors: list[CellError] = errors.sorted()
+        self.lines: list[str] = errors.lines()  # with the note when the list stopped
         self._marked = marked
         self._source = source
         self._header_rows = header_rows
         self.details = details or {}  # what was understood of the file, for the page
-        count = f"超过{len(ordered)}" if truncated else str(len(ordered))
-        super().__init__(f"文件有{count}处错误，未导入任何数据，请改正后重新导入。")
+        super().__init__(f"文件有{errors.count_text()}处错误，未导入任何数据，请改正后重新导入。")
 
     @property
     def marked(self) -> bytes | None:

@@ -278,11 +278,16 @@ def _outcome_fields(job: Job, kind: Kind | None, progress: ProgressFn, *, atomic
             outcome = kind.run(job, progress)
     except ImportRejected as exc:
         progress(0, 0, "标注错误")
+        try:
+            marked = exc.marked  # a copy of the whole file: under the memory cap too
+        except MemoryError:
+            logger.warning("job %s (%s): no marked copy, out of memory", job.pk, job.kind)
+            marked = None
         return {
             "status": Job.Status.REJECTED,
             "message": exc.message,
             "errors": exc.lines,
-            "marked_file": exc.marked,
+            "marked_file": marked,
             "summary": exc.details,
         }
     except ServiceError as exc:

@@ -4,6 +4,7 @@ import uuid
 from functools import wraps
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.utils.cache import patch_vary_headers
 
 from .audit import AuditLog, audit_context
 
@@ -54,5 +55,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def process_response(self, request, response):
         if getattr(request, "passive", False) and not request.session.modified:
+            if request.session.accessed:  # the answer is the user's: caches must know
+                patch_vary_headers(response, ("Cookie",))
             return response
         return super().process_response(request, response)

@@ -1,5 +1,5 @@
 """core's own periodic jobs (core.schedules): the nightly purge of old finished jobs, and
-sealing new audit rows into the hash chain every minute."""
+sealing new audit rows into the hash chain every 5 minutes."""
 
 from __future__ import annotations
 

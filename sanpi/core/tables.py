@@ -204,6 +204,7 @@ def lay_out(
     for number, values in grid.rows():
         if number > HEADER_SCAN_ROWS:
             break
+        check_row_size(grid.name, number, values)
         filled, _ = fills.apply(number, values)
         leading.append((number, [_cell_text(v) for v in filled]))
     sheet_unit = ""
@@ -439,7 +440,7 @@ class Table:
         max_rows = max_data_rows()
         try:
             for number, raw in self.grid.rows():
-                if sink.full:
+                if sink.truncated:
                     break  # enough errors to send the file back: read no further
                 check_row_size(self.grid.name, number, raw)
                 values, filled = fills.apply(number, raw)
@@ -598,7 +599,7 @@ def check_row_size(sheet: str, number: int, raw: tuple) -> None:
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             raise WorkbookUnreadable(
                 f"工作表“{sheet}”第{number}行有一个单元格超过{MAX_CELL_CHARS:,}个字符"
-                "（Excel单元格的上限），不是正常的台账，未导入"
+                "（Excel单元格的上限），不是正常的表格，未导入"
             )
 
 

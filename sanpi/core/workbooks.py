@@ -167,17 +167,19 @@ def _check_sizes(zf: zipfile.ZipFile) -> None:
     never unpacks a member beyond its declared size)."""
     from django.conf import settings
 
-    limit = settings.SANPI_UPLOAD_MAX_UNPACKED_MB * 1024 * 1024
-    total = sum(info.file_size for info in zf.infolist())
-    if total > limit:
+    limit_mb = settings.SANPI_UPLOAD_MAX_UNPACKED_MB
+    members = zf.infolist()
+    total = sum(info.file_size for info in members)
+    if total > limit_mb * 1024 * 1024:
         raise WorkbookUnreadable(
-            f"文件解压后有{total / 1024 / 1024:,.0f}MB，超过{limit // 1024 // 1024}MB的上限，"
-            "不是正常的台账，未导入：请检查文件，或拆分后分别导入"
+            f"文件解压后有{total / 1024 / 1024:,.1f}MB，超过{limit_mb:,}MB的上限，"
+            "不是正常的表格，未导入：请检查文件，或拆分后分别导入"
         )
-    for info in zf.infolist():
-        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
             raise WorkbookUnreadable(
-                f"文件中“{info.filename[:60]}”的压缩比异常（{info.file_size // max(info.compress_size, 1):,}倍），"
+                f"文件中“{info.filename[:60]}”的压缩比异常（{ratio:,.0f}倍），"
                 "可能是恶意构造的文件，未导入"
             )
 

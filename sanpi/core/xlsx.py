@@ -86,11 +86,13 @@ MAX_ERRORS = 1000  # problems listed for one file; reading stops there
 
 @dataclass
 class ErrorList:
-    """Collects problems; rendered sorted by sheet, row and column."""
+    """Collects problems, at most ``limit``; rendered sorted by sheet, row and column."""
 
     items: list[CellError] = field(default_factory=list)
     limit: int = MAX_ERRORS
-    truncated: bool = False  # more errors were found than are kept
+    # More errors were found than are kept: enough to send the file back, so readers
+    # stop reading (core.tables), and the list says that it is not the whole story.
+    truncated: bool = False
 
     def add(self, error: CellError) -> None:
         if len(self.items) >= self.limit:
@@ -101,22 +103,24 @@ class ErrorList:
     def file(self, message: str) -> None:
         self.add(CellError(message))
 
-    @property
-    def full(self) -> bool:
-        """Enough errors to send the file back: reading on would only cost memory."""
-        return self.truncated
-
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def __len__(self) -> int:
         return len(self.items)
 
+    def count_text(self) -> str:
+        """How many errors, in words: "12", or "超过1000" when the list stopped."""
+        return f"超过{len(self.items)}" if self.truncated else str(len(self.items))
+
     def sorted(self) -> list[CellError]:
         return sorted(self.items, key=lambda e: e.sort_key)
 
     def lines(self) -> list[str]:
-        return [str(e) for e in self.sorted()]
+        out = [str(e) for e in self.sorted()]
+        if self.truncated:
+            out.append(f"还有更多错误未列出（只列出前{len(self.items)}处，未再往下检查）")
+        return out
 
 
 # --- specs -------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Photos of a project's site on its monthly report: images only, bounded, re-encoded.
 
 An upload is refused above PHOTO_MAX_BYTES before it is read, and as anything Pillow
-can't open as a JPEG, PNG or WebP image (or one larger than PHOTO_MAX_PIXELS, a
-"decompression bomb"). What is stored is the picture re-encoded as JPEG, at most
-PHOTO_SIDE px on a side: no camera metadata (the site's GPS position), no payload hidden
-after the image data (`sanpi.core.images`, which the problems' attachments share).
+can't open as a JPEG, PNG or WebP image (or one with too many pixels, a "decompression
+bomb"). What is stored is the picture re-encoded as JPEG, at most 2,000 px on a side: no
+camera metadata (the site's GPS position), no payload hidden after the image data
+(`sanpi.core.images`, which the problems' attachments share). The picture is read and
+re-encoded before the report is locked, so a large one holds up no other writer.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from . import rules
 from .models import MonthlyReport, ReportPhoto
 
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000  # 40 megapixels: every phone camera, no bomb
-PHOTO_SIDE = 2000
 PHOTOS_PER_REPORT = 6
 
 
@@ -41,29 +40,35 @@ def _may_change(by, report: MonthlyReport) -> None:
         raise ValidationFailed(f"{report.year}年{report.month}月已关账，月报已锁定")
 
 
-def _reencoded(upload) -> tuple[bytes, int, int]:
-    data = images.read_bounded(upload, max_bytes=PHOTO_MAX_BYTES, field="photo")
-    photo = images.reencode(data, field="photo", max_pixels=PHOTO_MAX_PIXELS, side=PHOTO_SIDE)
-    return photo.data, photo.width, photo.height
-
-
-@transaction.atomic
 def photo_add(*, by, report: MonthlyReport, upload) -> ReportPhoto:
-    report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
-    _may_change(by, report)
-    if report.photos.count() >= PHOTOS_PER_REPORT:
-        raise ValidationFailed.of("photo", f"每份月报最多{PHOTOS_PER_REPORT}张照片")
-    data, width, height = _reencoded(upload)
-    photo = ReportPhoto(report=report, width=width, height=height, size=len(data), uploaded_by=by)
-    photo.file.save(f"{uuid.uuid4().hex}.jpg", ContentFile(data), save=False)
-    photo.save()
-    audit.record(
-        user=by,
-        action="create",
-        obj=photo,
-        after={"report": report.pk, "width": width, "height": height, "size": len(data)},
-        message=f"上传{report.year}年{report.month}月月报照片",
-    )
+    _may_change(by, report)  # refused before the file is read; decided again under the lock
+    data = images.read_bounded(upload, max_bytes=PHOTO_MAX_BYTES, field="photo")
+    picture = images.reencode(data, field="photo")
+    with transaction.atomic():
+        report = (
+            MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
+        )
+        _may_change(by, report)
+        if report.photos.count() >= PHOTOS_PER_REPORT:
+            raise ValidationFailed.of("photo", f"每份月报最多{PHOTOS_PER_REPORT}张照片")
+        size = len(picture.data)
+        photo = ReportPhoto(
+            report=report, width=picture.width, height=picture.height, size=size, uploaded_by=by
+        )
+        photo.file.save(f"{uuid.uuid4().hex}.jpg", ContentFile(picture.data), save=False)
+        photo.save()
+        audit.record(
+            user=by,
+            action="create",
+            obj=photo,
+            after={
+                "report": report.pk,
+                "width": picture.width,
+                "height": picture.height,
+                "size": size,
+            },
+            message=f"上传{report.year}年{report.month}月月报照片",
+        )
     return photo
 
 

@@ -189,16 +189,16 @@ class ProblemOut(ProjectRowOut):
     id: int
     description: str = Field(title="问题描述")
     category: str = Field(title="问题类别")
-    category_label: str = Field(title="问题类别（中文）")
+    category_label: str = Field(title="问题类别（中文）", alias="get_category_display")
     level: str = Field(title="解决层级", description="county 县级，city 市级，province 省级")
-    level_label: str = Field(title="解决层级（中文）")
+    level_label: str = Field(title="解决层级（中文）", alias="get_level_display")
     state: str = Field(
         title="状态",
         description="；".join(f"{s.value} = {label}" for s, label in STATE_LABELS.items()),
     )
-    state_label: str = Field(title="状态（中文）")
+    state_label: str = Field(title="状态（中文）", alias="get_state_display")
     source: str = Field(title="来源")
-    source_label: str = Field(title="来源（中文）")
+    source_label: str = Field(title="来源（中文）", alias="get_source_display")
     raised_at: dt.datetime = Field(title="提出时间")
     is_complex: bool = Field(title="复杂问题", description="复杂问题的办结时限按月计")
     unit: str | None = Field(title="责任单位", description=UNIT_HELP + "；交办前为 null")
@@ -206,28 +206,12 @@ class ProblemOut(ProjectRowOut):
     person_name: str | None = Field(title="责任人")
     deadline: dt.date | None = Field(title="完成时限")
     light: str = Field(title="预警", description="green 正常，yellow 临期，red 超期")
-    light_label: str = Field(title="预警（中文）")
+    light_label: str = Field(title="预警（中文）", alias="get_light_display")
     deploy_due: dt.datetime = Field(title="部署时限")
     feedback_due: dt.datetime = Field(title="首次反馈时限")
     solve_due: dt.datetime = Field(title="办结时限")
     closed_at: dt.datetime | None = Field(title="结束时间（销号或撤回）")
     version: int = Field(title="版本", description="操作时原样传回；他人已处理时返回 409")
-
-    @staticmethod
-    def resolve_category_label(obj: Problem) -> str:
-        return obj.get_category_display()
-
-    @staticmethod
-    def resolve_level_label(obj: Problem) -> str:
-        return obj.get_level_display()
-
-    @staticmethod
-    def resolve_state_label(obj: Problem) -> str:
-        return obj.get_state_display()
-
-    @staticmethod
-    def resolve_source_label(obj: Problem) -> str:
-        return obj.get_source_display()
 
     @staticmethod
     def resolve_raised_at(obj: Problem) -> dt.datetime:
@@ -245,10 +229,6 @@ class ProblemOut(ProjectRowOut):
     @staticmethod
     def resolve_person_name(obj: Problem) -> str | None:
         return _person(obj.person)
-
-    @staticmethod
-    def resolve_light_label(obj: Problem) -> str:
-        return obj.get_light_display()
 
     @staticmethod
     def resolve_deploy_due(obj: Problem) -> dt.datetime:
@@ -419,7 +399,7 @@ class AttachmentOut(Schema):
 class ProblemEventOut(Schema):
     id: int
     move: str = Field(title="动作", description="raise 提出，alert 预警，其余见操作")
-    move_label: str = Field(title="动作（中文）")
+    move_label: str = Field(title="动作（中文）", alias="get_move_display")
     from_state: str = Field(title="原状态", description="提出时为空")
     from_state_label: str = Field(title="原状态（中文）")
     to_state: str = Field(title="新状态")
@@ -430,10 +410,6 @@ class ProblemEventOut(Schema):
     by_name: str | None = Field(title="操作人")
     on_behalf: bool = Field(title="代企业确认")
     attachments: list[AttachmentOut] = Field(title="附件")
-
-    @staticmethod
-    def resolve_move_label(obj: ProblemEvent) -> str:
-        return obj.get_move_display()
 
     @staticmethod
     def resolve_from_state_label(obj: ProblemEvent) -> str:
@@ -469,7 +445,7 @@ class PolicyOut(Schema):
     )
     name: str = Field(title="名称")
     applies_to: str = Field(title="适用项目", description="key 省、市重点项目；other 其他项目")
-    applies_to_label: str = Field(title="适用项目（中文）")
+    applies_to_label: str = Field(title="适用项目（中文）", alias="get_applies_to_display")
     deploy_same_day: bool = Field(title="当日部署")
     feedback_days: int = Field(title="首次反馈时限(天)")
     feedback_calendar: bool = Field(title="反馈按自然日计", description="false 按工作日计")
@@ -480,10 +456,6 @@ class PolicyOut(Schema):
     escalate_after_days: int = Field(title="超期后自动提级(工作日)", description="0 为不自动提级")
     created_at: dt.datetime = Field(title="生效时间")
     created_by: str | None = Field(title="设定人")
-
-    @staticmethod
-    def resolve_applies_to_label(obj: Policy) -> str:
-        return obj.get_applies_to_display()
 
     @staticmethod
     def resolve_created_at(obj: Policy) -> dt.datetime:
@@ -522,9 +494,9 @@ class LeaderProjectOut(ProjectPlaceOut):
     project: int = Field(title="项目编号")
     project_name: str = Field(title="项目名称")
     stage: str = Field(title="项目阶段")
-    stage_label: str = Field(title="项目阶段（中文）")
+    stage_label: str = Field(title="项目阶段（中文）", alias="get_stage_display")
     health: str = Field(title="推进状态")
-    health_label: str = Field(title="推进状态（中文）")
+    health_label: str = Field(title="推进状态（中文）", alias="get_health_display")
     liaison_since: dt.date = Field(title="包联起始日期")
     open_problems: int = Field(title="未销号问题数")
     overdue_problems: int = Field(title="超期未销号问题数")
@@ -538,14 +510,6 @@ class LeaderProjectOut(ProjectPlaceOut):
     @staticmethod
     def resolve_project_name(obj: Project) -> str:
         return obj.name
-
-    @staticmethod
-    def resolve_stage_label(obj: Project) -> str:
-        return obj.get_stage_display()
-
-    @staticmethod
-    def resolve_health_label(obj: Project) -> str:
-        return obj.get_health_display()
 
 
 class VisitOut(ProjectRowOut):
@@ -796,12 +760,7 @@ def problem_raise(request, payload: ProblemIn):
     require(request.auth, Cap.RAISE_PROBLEMS)
     project = _project_in_scope(request.auth, payload.project)
     problem = services.problem_raise(
-        by=request.auth,
-        project=project,
-        description=payload.description,
-        category=payload.category,
-        level=payload.level,
-        raised_at=payload.raised_at,
+        by=request.auth, project=project, **payload.model_dump(exclude={"project"})
     )
     return Status(201, _detail(request.auth, problem))
 
@@ -995,13 +954,7 @@ def visit_create(request, payload: VisitIn):
     require(request.auth, Cap.RECORD_VISITS)
     project = _project_in_scope(request.auth, payload.project)
     visit = services.visit_record(
-        by=request.auth,
-        project=project,
-        date=payload.date,
-        visitors=payload.visitors,
-        findings=payload.findings,
-        promises=payload.promises,
-        problems=[p.model_dump() for p in payload.problems],
+        by=request.auth, project=project, **payload.model_dump(exclude={"project"})
     )
     found = (
         liaison_selectors.visit_list(user=request.auth)

@@ -27,13 +27,12 @@ from . import services
 from .models import Attachment, Problem, ProblemEvent
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
-PHOTO_SIDE = 2000
 FILES_PER_NOTE = 6
 FIELD = "files"
 REFUSED = "只能上传照片（JPEG、PNG 或 WebP 图片）或 PDF 文件"
 PDF = "application/pdf"
 JPEG = "image/jpeg"
+SUFFIX = {PDF: ".pdf", JPEG: ".jpg"}  # of what is stored, by its type
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,11 @@ class Checked:
     data: bytes
 
 
-def _name(upload, suffix: str) -> str:
+def _name(upload, content_type: str) -> str:
     """The name people gave the file (no folders), with the suffix of what is stored."""
     stem = PurePath(str(getattr(upload, "name", "") or "").replace("\\", "/")).stem.strip()
     stem = "".join(c for c in stem if c.isprintable())[:150] or "附件"
-    return stem + suffix
+    return stem + SUFFIX[content_type]
 
 
 def check(upload) -> Checked:
@@ -59,11 +58,9 @@ def check(upload) -> Checked:
     if not data:
         raise ValidationFailed.of(FIELD, "上传的文件是空的")
     if data.startswith(b"%PDF-"):
-        return Checked(_name(upload, ".pdf"), PDF, data)
-    photo = images.reencode(
-        data, field=FIELD, max_pixels=PHOTO_MAX_PIXELS, side=PHOTO_SIDE, refused=REFUSED
-    )
-    return Checked(_name(upload, ".jpg"), JPEG, photo.data)
+        return Checked(_name(upload, PDF), PDF, data)
+    photo = images.reencode(data, field=FIELD, refused=REFUSED)
+    return Checked(_name(upload, JPEG), JPEG, photo.data)
 
 
 def check_all(uploads) -> list[Checked]:
@@ -82,11 +79,11 @@ def _store(*, by, event: ProblemEvent, checked: Checked) -> Attachment:
         raise PermissionDenied("只能给权限范围内的问题添加附件")
     if event.attachments.count() >= FILES_PER_NOTE:
         raise ValidationFailed.of(FIELD, f"每条进展最多{FILES_PER_NOTE}个附件")
-    suffix = ".pdf" if checked.content_type == PDF else ".jpg"
     attachment = Attachment(
         event=event, name=checked.name, content_type=checked.content_type, size=len(checked.data)
     )
-    attachment.file.save(f"{uuid.uuid4().hex}{suffix}", ContentFile(checked.data), save=False)
+    stored_name = uuid.uuid4().hex + SUFFIX[checked.content_type]
+    attachment.file.save(stored_name, ContentFile(checked.data), save=False)
     attachment.save()
     audit.record(
         user=by,
@@ -120,10 +117,12 @@ def move_with_files(*, by, problem: Problem, move: str, version=None, files=(), 
     checked = check_all(files)
     stored: list[Attachment] = []
     with _removed_unless_saved(stored), transaction.atomic():
-        problem = services.problem_move(by=by, problem=problem, move=move, version=version, **data)
+        event = services.problem_move_event(
+            by=by, problem=problem, move=move, version=version, **data
+        )
         for item in checked:
-            stored.append(_store(by=by, event=problem.last_event, checked=item))
-    return problem
+            stored.append(_store(by=by, event=event, checked=item))
+    return event.problem
 
 
 @contextmanager

@@ -69,8 +69,8 @@ class _Story:
 
     def move(self, by, problem: Problem, move: str, when: dt.datetime, **data) -> Problem:
         first_feedback = move == "feedback" and problem.first_feedback_at is None
-        problem = services.problem_move(by=by, problem=problem, move=move, **data)
-        event = ProblemEvent.objects.filter(problem=problem, move=move).order_by("-pk").first()
+        event = services.problem_move_event(by=by, problem=problem, move=move, **data)
+        problem = event.problem
         ProblemEvent.objects.filter(pk=event.pk).update(at=when)
         stamps = {_STAMPS[move]: when} if move in _STAMPS else {}
         if first_feedback:

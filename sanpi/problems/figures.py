@@ -10,7 +10,7 @@ nowhere else:
   raised to the day closed (official calendar, `WorkCalendar.between`) over the problems
   closed in the period (a median, not a mean, so that one old problem does not move it);
 * 超期未销号 (open overdue): problems open now that ran out of time (red, or a clock
-  running past its due moment: `liaison_selectors.overdue_q`, as the leaders' pages
+  running past its due moment: `selectors.overdue_q`, as the leaders' pages
   count them); a snapshot of now, whatever the period;
 * 满意率 (satisfaction): the enterprise's confirmations ÷ (confirmations + rejections)
   made in the period (ProblemEvents), as a `Rate`.
@@ -42,10 +42,9 @@ from sanpi.core.rates import Rate
 from sanpi.core.scope import restrict
 from sanpi.regions.models import County, Department, DevelopmentZone
 
-from .liaison_selectors import overdue_q
 from .models import Liaison, ProblemEvent, UnitKind
 from .rules import Move, State
-from .selectors import problems
+from .selectors import overdue_q, problems
 from .services import local_naive
 
 # What each figure means, as the page explains it.
@@ -156,21 +155,6 @@ class FigureRow:
             return "—"
         return f"{median:g}"
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.raised or self.closed or self.overdue or self.confirmed or self.rejected)
-
-    def as_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "raised": self.raised,
-            "closed": self.closed,
-            "on_time": self.on_time_rate.as_json(),
-            "median_days": self.median_days,
-            "overdue": self.overdue,
-            "satisfaction": self.satisfaction.as_json(),
-        }
-
 
 @dataclass
 class Figures:
@@ -194,9 +178,9 @@ class Figures:
 # --- the queries ---------------------------------------------------------------------------
 
 
-def _conditions(period: Period, prefix: str = "") -> dict[str, Q]:
-    """The conditional aggregates' conditions, on problems reached through ``prefix``."""
-    now = timezone.now()
+def _conditions(period: Period, now: dt.datetime, prefix: str = "") -> dict[str, Q]:
+    """The conditional aggregates' conditions, on problems reached through ``prefix``
+    (``now``: the moment the overdue snapshot is taken, one for every table)."""
 
     def q(**kwargs) -> Q:
         return Q(**{prefix + k: v for k, v in kwargs.items()})
@@ -217,17 +201,11 @@ def _aggregates(conditions: dict[str, Q], counted: str = "pk", *, distinct: bool
     }
 
 
-def _counted(qs: QuerySet, period: Period, keys: list[str]) -> dict[tuple, dict]:
+def _counted(qs: QuerySet, conds: dict[str, Q], keys: list[str]) -> dict[tuple, dict]:
     """One grouped query: the counts per value of ``keys`` over the period's rows."""
-    conds = _conditions(period)
     relevant = conds["raised"] | conds["closed"] | conds["overdue"]
     rows = qs.filter(relevant).order_by().values(*keys).annotate(**_aggregates(conds))
     return {tuple(r[k] for k in keys): r for r in rows}
-
-
-def _total(qs: QuerySet, period: Period) -> dict:
-    conds = _conditions(period)
-    return qs.order_by().aggregate(**_aggregates(conds))
 
 
 def _events(user, period: Period) -> QuerySet[ProblemEvent]:
@@ -283,7 +261,8 @@ def figures(*, user, period: Period) -> Figures:
     qs = problems(user=user)
     calendar = official_calendar()
     events = _events(user, period)
-    conds = _conditions(period)
+    now = timezone.now()
+    conds = _conditions(period, now)
 
     # The period's closed problems, once, for every table's medians (bounded by the period).
     closed = list(qs.filter(conds["closed"]).order_by().values_list(*_CLOSED_FIELDS))
@@ -298,7 +277,7 @@ def figures(*, user, period: Period) -> Figures:
     total = FigureRow(None, "合计")
     _fill(
         {(): total},
-        {(): _total(qs, period)},
+        {(): qs.order_by().aggregate(**_aggregates(conds))},
         {(): events.order_by().aggregate(**_EVENT_COUNTS)},
         {(): spent},
     )
@@ -309,14 +288,14 @@ def figures(*, user, period: Period) -> Figures:
         (ZONE_KEYS, slice(3, 4), _zone_rows),
         (UNIT_KEYS, slice(4, 8), _unit_rows),
     ):
-        counts = _counted(qs, period, keys)
+        counts = _counted(qs, conds, keys)
         by_event = _event_counts(events, keys)
         days = days_by(index)
         rows = rows_of(user, set(counts) | set(by_event) | set(days))
         _fill(rows, counts, by_event, days)
         tables.append(list(rows.values()))
 
-    return Figures(period, total, *tables, by_leader=_leader_rows(user, period, calendar))
+    return Figures(period, total, *tables, by_leader=_leader_rows(user, period, now, calendar))
 
 
 # --- naming the rows -----------------------------------------------------------------------
@@ -374,7 +353,7 @@ def liaisons_during(period: Period) -> Q:
     return Q(since__lte=period.last_day) & (Q(until__isnull=True) | Q(until__gte=period.first_day))
 
 
-def _leader_rows(user, period: Period, calendar) -> list[FigureRow]:
+def _leader_rows(user, period: Period, now: dt.datetime, calendar) -> list[FigureRow]:
     """Per leader, the problems of the projects they liaised in the period (within the
     user's scope: a liaison is seen with its project, and whoever sees a project sees its
     problems). A problem counts once per leader however many liaisons bring it in."""
@@ -385,7 +364,7 @@ def _leader_rows(user, period: Period, calendar) -> list[FigureRow]:
     rows = {(u.pk,): FigureRow((u.pk,), str(u)) for u in leaders}
     if not rows:
         return []
-    conds = _conditions(period, "project__problems__")
+    conds = _conditions(period, now, "project__problems__")
     counts = {
         (r["leader"],): r
         for r in liaisons.order_by()

@@ -16,6 +16,7 @@ from sanpi.regions.models import County, Department, DevelopmentZone
 
 from .attachments import FILES_PER_NOTE
 from .models import Category, LevelChoices, Policy, UnitKind
+from .permissions import UNIT_ROLES
 from .rules import Move
 from .services import POLICY_FIELDS, TEXT_MAX
 
@@ -69,7 +70,7 @@ class RaiseForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, user, q: str = "", chosen: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["project"]
-        field.queryset = project_list(user=user).select_related("enterprise")
+        field.queryset = project_list(user=user)
         if self.is_bound:
             chosen = str(self.data.get("project") or "")
         shown_qs = field.queryset
@@ -150,25 +151,24 @@ def unit_choices() -> list:
     ]
 
 
-UNIT_ROLES = {
-    Role.CITY_OFFICE: None,
-    Role.DEPARTMENT: "department",
-    Role.COUNTY: "county",
-    Role.ZONE: "zone",
+# Each responsible unit's role, and the user field naming that unit (none for the city
+# office): the reverse of `permissions.UNIT_ROLES`.
+UNIT_OF_ROLE = {
+    role: (None if kind == UnitKind.CITY else kind.value) for kind, role in UNIT_ROLES.items()
 }
 
 
 def person_choices() -> tuple[list, dict[str, str]]:
     """The active users of every unit, grouped by their unit, and each one's unit key."""
     users = (
-        User.objects.filter(is_active=True, role__in=[r.value for r in UNIT_ROLES])
+        User.objects.filter(is_active=True, role__in=[r.value for r in UNIT_OF_ROLE])
         .select_related("department", "county", "zone")
         .order_by("role", "department__name", "county__code", "zone__name", "username")
     )
     groups: dict[str, list] = {}
     units: dict[str, str] = {}
     for u in users:
-        kind = UNIT_ROLES[Role(u.role)]
+        kind = UNIT_OF_ROLE[Role(u.role)]
         unit = getattr(u, kind) if kind else None
         if kind and unit is None:
             continue

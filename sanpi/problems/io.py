@@ -17,12 +17,13 @@ from sanpi.accounts.roles import Cap, Role
 from sanpi.core import audit, word, xlsx
 from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.jobs import FileOutcome, job_kind
+from sanpi.core.scope import ensure_in_scope
 from sanpi.core.services import require
 
 from . import rules
 from .models import Problem, ProblemEvent
 from .rules import CLOCK_LABELS, FIVE, LEVEL_LABELS, STATE_LABELS, Clock, Level, Light, State
-from .selectors import ProblemFilter, clocks, problem_list
+from .selectors import ProblemFilter, clock_moments, clocks, problem_list
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,7 @@ def is_overdue(problem: Problem, now=None) -> bool:
     if problem.breached_at is not None or problem.light == Light.RED:
         return True
     now = now or timezone.now()
-    for due, met in (
-        (problem.deploy_due, problem.assigned_at),
-        (problem.feedback_due, problem.first_feedback_at),
-        (problem.solve_due, problem.solved_at),
-    ):
+    for _clock, due, met in clock_moments(problem):
         if (met is not None and met > due) or (met is None and problem.is_open and now > due):
             return True
     return False
@@ -220,9 +217,10 @@ def clock_status(c: rules.ClockState) -> str:
 
 def notice_docx(*, by, problem: Problem) -> Document:
     """One problem's 督办通知 to its responsible unit: the problem, the five 到位, the
-    deadline and each clock's status. ``problem`` comes from ``selectors.problem_get``
-    (the user's scope); refused (ValidationFailed) before it is assigned or once ended."""
+    deadline and each clock's status. Only within the user's scope (NotFound otherwise,
+    whoever calls it); refused (ValidationFailed) before it is assigned or once ended."""
     require(by, Cap.VIEW_PROBLEMS)
+    ensure_in_scope(by, problem)
     refusal = notice_refusal(problem)
     if refusal:
         raise ValidationFailed(refusal)

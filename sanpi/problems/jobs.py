@@ -43,21 +43,20 @@ from sanpi.core.calendar import official_calendar
 from sanpi.core.errors import ServiceError
 from sanpi.core.jobs import Done
 from sanpi.core.schedules import periodic, scheduled_for
-from sanpi.core.workdays import WorkCalendar
+from sanpi.core.workdays import ONE_DAY, WorkCalendar
 from sanpi.notifications.jobs import start_delivery_if_due
 from sanpi.notifications.models import Notification
 from sanpi.notifications.services import notify
 
-from . import rules, services
+from . import rules, selectors, services
 from .models import Policy, Problem, ProblemEvent
-from .rules import CLOCK_LABELS, ESCALATION_LABELS, LIGHT_LABELS, Clock, ClockState, Light, Move
+from .rules import CLOCK_LABELS, ESCALATION_LABELS, LIGHT_LABELS, ClockState, Light, Move
 from .services import aware, local_naive
 
 logger = logging.getLogger(__name__)
 
 PROBLEMS_TICK = "problems_tick"
 CHUNK = 500
-ONE_DAY = dt.timedelta(days=1)
 SEVERITY = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 _OPEN = [s.value for s in rules.OPEN_STATES]
 
@@ -96,32 +95,6 @@ def alert_text(clock: ClockState) -> str:
     )
 
 
-def running_clocks(
-    problem: Problem, *, now: dt.datetime, warn_days: int, calendar: WorkCalendar
-) -> list[ClockState]:
-    """The problem's clocks not yet met, as at ``now`` (local, naive)."""
-    raised = local_naive(problem.raised_at)
-    out = []
-    for clock, due, met in (
-        (Clock.DEPLOY, problem.deploy_due, problem.assigned_at),
-        (Clock.FEEDBACK, problem.feedback_due, problem.first_feedback_at),
-        (Clock.SOLVE, problem.solve_due, problem.solved_at),
-    ):
-        if met is None:
-            out.append(
-                rules.clock_state(
-                    clock,
-                    raised=raised,
-                    due=local_naive(due),
-                    stopped=None,
-                    now=now,
-                    warn_days=warn_days,
-                    calendar=calendar,
-                )
-            )
-    return out
-
-
 def light_of(clocks: list[ClockState]) -> Light:
     return max((c.light for c in clocks), key=SEVERITY.__getitem__, default=Light.GREEN)
 
@@ -132,23 +105,19 @@ def full_working_days_since(since: dt.datetime, now: dt.datetime, calendar: Work
     return calendar.between(since.date(), now.date() - ONE_DAY).value
 
 
-class _People:
-    """Who is told, each unit's users read once per run."""
+class _Handlers:
+    """Who analyses and assigns (`services.handlers`), read once per county (and once
+    for the city office) per run."""
 
     def __init__(self) -> None:
-        self._handlers: dict[tuple, list[User]] = {}
+        self._known: dict[tuple, list[User]] = {}
 
-    def handlers(self, problem: Problem) -> list[User]:
+    def __call__(self, problem: Problem) -> list[User]:
         county = problem.level == rules.Level.COUNTY
         key = ("county", problem.project.county_id) if county else ("city",)
-        if key not in self._handlers:
-            self._handlers[key] = services.handlers(problem)
-        return self._handlers[key]
-
-    def responsible(self, problem: Problem) -> list[User]:
-        # The person and leader come with the problem (select_related); before assignment
-        # there is nobody (unit_users of no unit reads nothing).
-        return services.responsible(problem)
+        if key not in self._known:
+            self._known[key] = services.handlers(problem)
+        return self._known[key]
 
 
 @dataclass
@@ -157,7 +126,7 @@ class _Run:
     local: dt.datetime  # Beijing time, naive: what the rules read
     calendar: WorkCalendar
     policies: dict[int, Policy]
-    people: _People
+    handlers: _Handlers
     summary: TickSummary
 
 
@@ -170,7 +139,7 @@ def problems_tick(now: dt.datetime | None = None, *, chunk: int = CHUNK) -> Tick
         local=local_naive(now),
         calendar=official_calendar(),
         policies={p.pk: p for p in Policy.objects.all()},
-        people=_People(),
+        handlers=_Handlers(),
         summary=TickSummary(),
     )
     if not run.policies:
@@ -189,7 +158,7 @@ def problems_tick(now: dt.datetime | None = None, *, chunk: int = CHUNK) -> Tick
     candidates = (
         Problem.objects.filter(state__in=_OPEN)
         .filter(near | ~Q(light=Light.GREEN))
-        .select_related("project", "person", "leader")
+        .select_related("project__county", "person", "leader")
         .order_by("pk")
     )
     last = 0
@@ -222,8 +191,12 @@ def _tick_chunk(rows: list[Problem], run: _Run) -> None:
     escalate: list[tuple[Problem, ClockState, int]] = []
     for problem in rows:
         policy = run.policies[problem.policy_id]
-        clocks = running_clocks(
-            problem, now=run.local, warn_days=policy.warn_days, calendar=run.calendar
+        clocks = selectors.clocks(
+            problem,
+            now=run.now,
+            warn_days=policy.warn_days,
+            calendar=run.calendar,
+            running_only=True,
         )
         light = light_of(clocks)
         overdue = sorted((c for c in clocks if c.breached), key=lambda c: c.due)
@@ -265,7 +238,7 @@ def _tick_chunk(rows: list[Problem], run: _Run) -> None:
     bulk_update(Problem, changed, ["light", "breached_at"])
     bulk_insert(ProblemEvent, events, returning=False)
     audit.record_many(entries)
-    summary.notified += _tell(wanted, run.people)
+    summary.notified += _tell(wanted, run.handlers)
     for problem, clock, days in escalate:
         _escalate(problem, clock, days, run)
 
@@ -289,7 +262,7 @@ def _subject(problem: Problem, clock: ClockState) -> str:
     return f"problem:{problem.pk}:{clock.clock}:{clock.light}:{clock.due:%Y%m%d%H%M}"
 
 
-def _tell(wanted: list[tuple[Problem, ClockState]], people: _People) -> int:
+def _tell(wanted: list[tuple[Problem, ClockState]], handlers: _Handlers) -> int:
     """Notify each new alert not told before (one query for who was told)."""
     if not wanted:
         return 0
@@ -307,12 +280,14 @@ def _tell(wanted: list[tuple[Problem, ClockState]], people: _People) -> int:
         told.add(subject)
         name, label = problem.project.name, CLOCK_LABELS[clock.clock]
         due = f"{clock.due:%Y-%m-%d %H:%M}"
+        # The person and leader come with the problem (select_related); before it is
+        # assigned nobody is responsible (and unit_users of no unit reads nothing).
         if clock.light == Light.RED:
-            users = people.responsible(problem) + people.handlers(problem)
+            users = services.responsible(problem) + handlers(problem)
             kind, level, title = services.PROBLEM_OVERDUE, "urgent", f"问题超期：{name}"
             text = f"“{problem}”{label}时限{due}已过，请尽快办理。"
         else:
-            users = people.responsible(problem)
+            users = services.responsible(problem)
             kind, level, title = services.PROBLEM_DUE, "warning", f"问题临期：{name}"
             left = "今天到期" if clock.left_days <= 0 else f"还剩{clock.left_days}个工作日"
             text = f"“{problem}”{label}时限{due}，{left}，请抓紧办理。"

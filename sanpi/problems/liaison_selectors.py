@@ -10,6 +10,7 @@ The leaders' pages (service_views) and the API (``GET /leaders/{id}/projects``,
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from django.db.models import (
@@ -34,10 +35,9 @@ from sanpi.core.services import require
 from sanpi.projects.models import Health, Project
 from sanpi.projects.rules import Stage
 
-from . import rules
 from .models import Liaison, Visit
+from .selectors import OPEN, due_soon_q, overdue_q
 
-OPEN = [s.value for s in rules.OPEN_STATES]
 # Most severe first: among equally urgent projects the long-stalled come first.
 HEALTH_RANK = {
     Health.ZOMBIE: 0,
@@ -56,24 +56,6 @@ def in_force(today: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}since__lte": today}) & (
         Q(**{f"{prefix}until__isnull": True}) | Q(**{f"{prefix}until__gte": today})
     )
-
-
-def overdue_q(now: dt.datetime, prefix: str = "") -> Q:
-    """Open problems out of time: marked red by the breach task, or with a clock still
-    running past its due moment (so it shows before the task's next run)."""
-    p = prefix
-    running_late = (
-        Q(**{f"{p}assigned_at__isnull": True, f"{p}deploy_due__lt": now})
-        | Q(**{f"{p}first_feedback_at__isnull": True, f"{p}feedback_due__lt": now})
-        | Q(**{f"{p}solved_at__isnull": True, f"{p}solve_due__lt": now})
-    )
-    return Q(**{f"{p}state__in": OPEN}) & (Q(**{f"{p}light": rules.Light.RED}) | running_late)
-
-
-def due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
-    """Open problems close to a due moment (yellow), not yet out of time."""
-    p = prefix
-    return Q(**{f"{p}state__in": OPEN, f"{p}light": rules.Light.YELLOW}) & ~overdue_q(now, prefix)
 
 
 def _problem_counts(now: dt.datetime, prefix: str) -> dict[str, Count]:
@@ -139,8 +121,11 @@ def leader_list(
         .filter(Q(is_active=True) | Q(pk__in=with_liaison))
         .order_by("full_name", "username", "pk")
     )
+    by_leader: dict[int, list[Liaison]] = defaultdict(list)
+    for liaison in current:
+        by_leader[liaison.leader_id].append(liaison)
     for leader in leaders:
-        mine = [liaison for liaison in current if liaison.leader_id == leader.pk]
+        mine = by_leader.get(leader.pk, [])
         leader.current_liaisons = mine
         leader.open_problems = sum(liaison.open_problems for liaison in mine)
         leader.overdue_problems = sum(liaison.overdue for liaison in mine)

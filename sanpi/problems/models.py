@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .rules import LEVEL_LABELS, LIGHT_LABELS, MOVE_LABELS, STATE_LABELS, Light, State
+from .rules import LEVEL_LABELS, LIGHT_LABELS, MOVE_LABELS, OPEN_STATES, STATE_LABELS, Light, State
 
 
 def _choices(name: str, labels: dict) -> type[models.TextChoices]:
@@ -237,7 +237,7 @@ class Problem(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (State.CLOSED, State.WITHDRAWN)
+        return self.state in OPEN_STATES
 
 
 class ProblemEvent(models.Model):

@@ -7,6 +7,9 @@
 * confirm, reject: the enterprise; the county on its behalf only when the enterprise has
   no account (`may_confirm`);
 * withdraw: whoever raised it, or whoever may handle it (`may_withdraw`).
+
+Raising a problem (`may_raise`) is checked here too, and who belongs to a responsible
+unit (`UNIT_ROLES`, `user_in_unit`; `services.unit_users` lists them).
 """
 
 from __future__ import annotations
@@ -16,25 +19,41 @@ from sanpi.accounts.roles import Cap, Role
 from sanpi.core.errors import PermissionDenied
 from sanpi.core.scope import in_scope
 from sanpi.core.services import require
+from sanpi.notifications.services import recipients
 
 from . import rules
 from .models import Problem, UnitKind
 from .rules import Level, Move
 
+# The role of each kind of responsible unit's users; a department's, county's or zone's
+# users are those whose own unit (``department``, ``county``, ``zone``: the kind's name)
+# is the problem's ``unit_<kind>``.
+UNIT_ROLES = {
+    UnitKind.CITY: Role.CITY_OFFICE,
+    UnitKind.DEPARTMENT: Role.DEPARTMENT,
+    UnitKind.COUNTY: Role.COUNTY,
+    UnitKind.ZONE: Role.ZONE,
+}
+
 
 def user_in_unit(user, problem: Problem) -> bool:
     """Whether the user belongs to the problem's responsible unit."""
-    role = getattr(user, "role", None)
     kind = problem.unit_kind
-    if kind == UnitKind.CITY:
-        return role == Role.CITY_OFFICE
-    if kind == UnitKind.DEPARTMENT:
-        return role == Role.DEPARTMENT and user.department_id == problem.unit_department_id
-    if kind == UnitKind.COUNTY:
-        return role == Role.COUNTY and user.county_id == problem.unit_county_id
-    if kind == UnitKind.ZONE:
-        return role == Role.ZONE and user.zone_id == problem.unit_zone_id
-    return False
+    if kind not in UNIT_ROLES or getattr(user, "role", None) != UNIT_ROLES[kind]:
+        return False
+    return kind == UnitKind.CITY or getattr(user, f"{kind}_id") == getattr(
+        problem, f"unit_{kind}_id"
+    )
+
+
+def may_raise(by, project) -> None:
+    """Raise a problem: a person (not an operator command) allowed to raise problems,
+    of a project in their scope."""
+    require(by, Cap.RAISE_PROBLEMS)
+    if not isinstance(by, User):
+        raise PermissionDenied("问题须由具体的人提出（系统操作不能提出问题）")
+    if not in_scope(by, project):
+        raise PermissionDenied("只能对权限范围内的项目提出问题")
 
 
 def may_handle(by, problem: Problem) -> None:
@@ -54,9 +73,7 @@ def may_work(by, problem: Problem) -> None:
 
 
 def enterprise_has_account(problem: Problem) -> bool:
-    return User.objects.filter(
-        role=Role.ENTERPRISE, enterprise_id=problem.project.enterprise_id, is_active=True
-    ).exists()
+    return recipients(role=Role.ENTERPRISE, scope=problem.project.enterprise).exists()
 
 
 def may_confirm(by, problem: Problem) -> bool:

@@ -3,6 +3,7 @@ problem with its timeline and clocks, the board's counts by state."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, fields
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -13,11 +14,32 @@ from sanpi.core.calendar import official_calendar
 from sanpi.core.errors import NotFound
 from sanpi.core.scope import restrict
 from sanpi.core.services import require
+from sanpi.core.workdays import WorkCalendar
 
 from . import rules
 from .models import Attachment, Policy, Problem, ProblemEvent
 from .rules import Clock, State
 from .services import local_naive
+
+OPEN = [s.value for s in rules.OPEN_STATES]
+
+
+def overdue_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Open problems out of time: marked red by the breach task, or with a clock still
+    running past its due moment (so it shows before the task's next run)."""
+    p = prefix
+    running_late = (
+        Q(**{f"{p}assigned_at__isnull": True, f"{p}deploy_due__lt": now})
+        | Q(**{f"{p}first_feedback_at__isnull": True, f"{p}feedback_due__lt": now})
+        | Q(**{f"{p}solved_at__isnull": True, f"{p}solve_due__lt": now})
+    )
+    return Q(**{f"{p}state__in": OPEN}) & (Q(**{f"{p}light": rules.Light.RED}) | running_late)
+
+
+def due_soon_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Open problems close to a due moment (yellow), not yet out of time."""
+    p = prefix
+    return Q(**{f"{p}state__in": OPEN, f"{p}light": rules.Light.YELLOW}) & ~overdue_q(now, prefix)
 
 
 @dataclass
@@ -28,7 +50,7 @@ class ProblemFilter:
     county: str = ""  # county code
     zone: str = ""  # zone id
     unit: str = ""  # "department:3", "county:141102", "zone:5", "city"
-    overdue: str = ""  # "1": breached (red) only
+    overdue: str = ""  # "1": out of time (overdue_q: red, or a clock already past due)
     key: str = ""  # "1": provincial or city key projects only
     project: str = ""  # project id
     q: str = ""
@@ -42,7 +64,7 @@ class ProblemFilter:
 
     def apply(self, qs: QuerySet[Problem]) -> QuerySet[Problem]:
         if self.state == "open":
-            qs = qs.filter(state__in=[s.value for s in rules.OPEN_STATES])
+            qs = qs.filter(state__in=OPEN)
         elif self.state in State.__members__.values():
             qs = qs.filter(state=self.state)
         if self.level:
@@ -64,7 +86,7 @@ class ProblemFilter:
             elif kind == "zone" and value.isdigit():
                 qs = qs.filter(unit_zone_id=int(value))
         if self.overdue == "1":
-            qs = qs.filter(light=rules.Light.RED, state__in=[s.value for s in rules.OPEN_STATES])
+            qs = qs.filter(overdue_q(timezone.now()))
         if self.key == "1":
             qs = qs.filter(Q(project__is_provincial_key=True) | Q(project__is_city_key=True))
         if self.project.isdigit():
@@ -120,20 +142,41 @@ def board_counts(*, user, filters: ProblemFilter | None = None) -> dict[str, int
     return {s.value: counts.get(s.value, 0) for s in State}
 
 
-def clocks(problem: Problem, *, now=None) -> list[rules.ClockState]:
-    """The problem's three clocks as a page shows them (due, used, left, breached)."""
+def clock_moments(problem: Problem) -> list[tuple[Clock, dt.datetime, dt.datetime | None]]:
+    """Each clock with its due moment and the moment it was met (None: still running), as
+    stored: deploy until assigned, first feedback until the first progress note, solve
+    until claimed solved (a rejection starts it again)."""
+    return [
+        (Clock.DEPLOY, problem.deploy_due, problem.assigned_at),
+        (Clock.FEEDBACK, problem.feedback_due, problem.first_feedback_at),
+        (Clock.SOLVE, problem.solve_due, problem.solved_at),
+    ]
+
+
+def clocks(
+    problem: Problem,
+    *,
+    now: dt.datetime | None = None,
+    warn_days: int | None = None,
+    calendar: WorkCalendar | None = None,
+    running_only: bool = False,
+) -> list[rules.ClockState]:
+    """The problem's three clocks as at ``now`` (due, used, left, breached, light), or
+    only those still running; for its page and for the breach task (``jobs.problems_tick``,
+    which passes the policy's ``warn_days`` and the calendar it read once). A withdrawn
+    problem's clocks stopped when it was withdrawn."""
     now = local_naive(now or timezone.now())
-    calendar = official_calendar()
+    if calendar is None:
+        calendar = official_calendar()
+    if warn_days is None:
+        warn_days = problem.policy.warn_days
     raised = local_naive(problem.raised_at)
-    stops = {
-        Clock.DEPLOY: (problem.deploy_due, problem.assigned_at),
-        Clock.FEEDBACK: (problem.feedback_due, problem.first_feedback_at),
-        Clock.SOLVE: (problem.solve_due, problem.solved_at),
-    }
     ended = problem.closed_at if problem.state == State.WITHDRAWN else None
     out = []
-    for clock, (due, stopped) in stops.items():
-        stop = stopped or ended
+    for clock, due, met in clock_moments(problem):
+        stop = met or ended
+        if stop and running_only:
+            continue
         out.append(
             rules.clock_state(
                 clock,
@@ -141,7 +184,7 @@ def clocks(problem: Problem, *, now=None) -> list[rules.ClockState]:
                 due=local_naive(due),
                 stopped=local_naive(stop) if stop else None,
                 now=now,
-                warn_days=problem.policy.warn_days,
+                warn_days=warn_days,
                 calendar=calendar,
             )
         )

@@ -9,9 +9,9 @@ from django.utils import timezone
 from sanpi.accounts.models import User
 from sanpi.accounts.roles import Role, pinned_dimensions
 from sanpi.core.calendar import MAX_YEAR, MIN_YEAR
-from sanpi.core.scope import restrict
 from sanpi.core.web import BootstrapFormMixin, DateInput
 from sanpi.projects.models import Project
+from sanpi.projects.selectors import project_list
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
@@ -55,11 +55,6 @@ class _ProjectChoice(forms.ModelChoiceField):
         return _project_label(obj)
 
 
-class _LeaderChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return str(obj)
-
-
 PROJECT_ERRORS = {
     "required": "请选择项目",
     "invalid_choice": "请选择权限范围内的项目",
@@ -69,7 +64,7 @@ PROJECT_ERRORS = {
 class LiaisonForm(BootstrapFormMixin, forms.Form):
     """A leader liaises for a project (the city office's form)."""
 
-    leader = _LeaderChoice(
+    leader = forms.ModelChoiceField(
         label="包联领导",
         queryset=User.objects.none(),
         error_messages={"required": "请选择包联领导", "invalid_choice": "请选择在用的领导账号"},
@@ -95,11 +90,7 @@ class LiaisonForm(BootstrapFormMixin, forms.Form):
         self.fields["leader"].queryset = User.objects.filter(
             role=Role.LEADER, is_active=True
         ).order_by("full_name", "username")
-        self.fields["project"].queryset = (
-            restrict(Project.objects.all(), user)
-            .select_related("county")
-            .order_by("county__code", "name")
-        )
+        self.fields["project"].queryset = project_list(user=user).order_by("county__code", "name")
 
 
 class LiaisonEndForm(BootstrapFormMixin, forms.Form):
@@ -181,11 +172,7 @@ class VisitForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = (
-            restrict(Project.objects.all(), user)
-            .select_related("county")
-            .order_by("county__code", "name")
-        )
+        self.fields["project"].queryset = project_list(user=user).order_by("county__code", "name")
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
         for i in range(1, PROBLEM_SLOTS + 1):

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs
 from sanpi.core.errors import ValidationFailed
-from sanpi.core.web import paginate, require_cap, submit, web_view
+from sanpi.core.web import add_service_error, paginate, require_cap, submit, web_view
 from sanpi.core.word import DOCX_CONTENT_TYPE
 
 from . import figures as fig
@@ -60,9 +60,7 @@ def _period(request) -> tuple[PeriodForm, fig.Period]:
         try:
             return form, fig.period_of(form.cleaned_data["year"], form.cleaned_data["month"])
         except ValidationFailed as exc:
-            for field, errors in exc.fields.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_error(form, exc)
     return form, fig.current_period(today)
 
 
@@ -143,21 +141,17 @@ def leader(request, user_pk: int):
     user = request.user
     _require_reader(user)
     person = ls.leader_get(user=user, pk=user_pk)
-    page = paginate(request, ls.leader_projects(user=user, leader=person))
+    today = timezone.localdate()
+    page = paginate(request, ls.leader_projects(user=user, leader=person, today=today))
+    mine = ls.liaisons(user=user).filter(leader=person)
     current = {
         liaison.project_id: liaison
-        for liaison in ls.liaisons(user=user).filter(
-            ls.in_force(timezone.localdate()), leader=person,
-            project_id__in=[p.pk for p in page.object_list],
+        for liaison in mine.filter(
+            ls.in_force(today), project_id__in=[p.pk for p in page.object_list]
         )
-    }  # fmt: skip
+    }
     rows = [(p, current.get(p.pk)) for p in page.object_list]
-    ended = (
-        ls.liaisons(user=user)
-        .filter(leader=person, until__lt=timezone.localdate())
-        .select_related("project", "project__county")
-        .order_by("-until")[:20]
-    )
+    ended = mine.filter(until__lt=today).order_by("-until")[:20]
     return render(
         request,
         "problems/leader.html",

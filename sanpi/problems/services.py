@@ -9,6 +9,7 @@ audited, written on the problem's timeline, and tells whoever must act next.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.db import transaction
@@ -22,9 +23,10 @@ from sanpi.core import audit
 from sanpi.core.calendar import official_calendar
 from sanpi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sanpi.core.scope import in_scope
-from sanpi.core.services import require
+from sanpi.core.services import require, validate_instance
+from sanpi.dispatch.models import MonthlyReport
 from sanpi.notifications.kinds import register_kind
-from sanpi.notifications.services import notify
+from sanpi.notifications.services import notify, recipients
 from sanpi.projects.models import Project
 from sanpi.regions.models import County, Department, DevelopmentZone
 
@@ -52,12 +54,12 @@ PROBLEM_DUE = register_kind("problem_due", "问题办理临期", email=True, rob
 PROBLEM_OVERDUE = register_kind("problem_overdue", "问题办理超期", email=True, robot=True).key
 PROBLEM_ESCALATED = register_kind("problem_escalated", "问题提级", email=True, robot=True).key
 
-# Who raises: the source a user's role implies (a leader raises on a visit).
+# Where a problem comes from when the caller does not say (a monthly report, a service
+# visit): the raiser's role (a leader raises on a visit). Every role that may raise one.
 SOURCE_OF_ROLE = {
     Role.ENTERPRISE: Source.ENTERPRISE,
     Role.ZONE: Source.ZONE,
     Role.COUNTY: Source.COUNTY,
-    Role.DEPARTMENT: Source.DEPARTMENT,
     Role.CITY_OFFICE: Source.CITY,
     Role.LEADER: Source.LEADER_VISIT,
 }
@@ -68,10 +70,11 @@ SOURCE_OF_ROLE = {
 
 def local_naive(moment: dt.datetime) -> dt.datetime:
     """A stored (aware) moment as the rules read it: Beijing time, naive."""
-    return timezone.localtime(moment).replace(tzinfo=None)
+    return timezone.make_naive(moment)
 
 
 def aware(moment: dt.datetime) -> dt.datetime:
+    """A moment the rules computed (Beijing time, naive) as stored; aware ones as they are."""
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
@@ -85,17 +88,12 @@ def is_key(project: Project) -> bool:
     return bool(project.is_provincial_key or project.is_city_key)
 
 
+# A policy's clock terms are its columns of the same names as rules.Terms' fields.
+TERMS_FIELDS = tuple(f.name for f in dataclasses.fields(rules.Terms))
+
+
 def terms_of(policy: Policy) -> rules.Terms:
-    return rules.Terms(
-        deploy_same_day=policy.deploy_same_day,
-        feedback_days=policy.feedback_days,
-        feedback_calendar=policy.feedback_calendar,
-        solve_days=policy.solve_days,
-        solve_calendar=policy.solve_calendar,
-        complex_months=policy.complex_months,
-        warn_days=policy.warn_days,
-        escalate_after_days=policy.escalate_after_days,
-    )
+    return rules.Terms(**{name: getattr(policy, name) for name in TERMS_FIELDS})
 
 
 def _set_dues(problem: Problem) -> None:
@@ -139,16 +137,12 @@ def problem_raise(
     report=None,
 ) -> Problem:
     """Anyone concerned raises a problem of a project in their scope. Its clocks start at
-    once under the project's current policy."""
-    require(by, Cap.RAISE_PROBLEMS)
-    if not in_scope(by, project):
-        raise PermissionDenied("只能对权限范围内的项目提出问题")
+    once under the project's current policy. ``source`` is given by the services that
+    raise from a monthly report or a visit; otherwise the raiser's role says it."""
+    permissions.may_raise(by, project)
     description = _clean_text(description, "description", "问题描述")
     category = _choice(category, Category, "category", "问题类别")
     level = _choice(level, LevelChoices, "level", "解决层级")
-    if source is None:
-        source = SOURCE_OF_ROLE.get(getattr(by, "role_enum", None), Source.CITY)
-    source = _choice(source, Source, "source", "问题来源")
     now = timezone.now()
     raised_at = aware(raised_at) if raised_at else now
     if raised_at > now:
@@ -158,15 +152,15 @@ def problem_raise(
         description=description,
         category=category,
         level=level,
-        source=source,
+        source=source or SOURCE_OF_ROLE[by.role_enum],
         raised_at=raised_at,
-        raised_by=_person(by),
+        raised_by=by,
         report=report,
         policy=policy_for(project),
     )
     _set_dues(problem)
     problem.save()
-    _event(problem, "raise", by=by, from_state="", text=description)
+    _event(problem, "raise", by=by, from_state="", text=description, at=raised_at)
     audit.record(
         user=by,
         action="create",
@@ -178,8 +172,11 @@ def problem_raise(
     return problem
 
 
-def problem_from_report(*, by, report) -> Problem:
-    """A monthly report's "problems met" made a problem with one click."""
+@transaction.atomic
+def problem_from_report(*, by, report: MonthlyReport) -> Problem:
+    """A monthly report's "problems met" made a problem with one click, once: the report's
+    row is locked while it is checked, so two clicks at once make one problem."""
+    report = MonthlyReport.objects.select_for_update().select_related("project").get(pk=report.pk)
     text = (report.problems or "").strip()
     if not text:
         raise ValidationFailed.of("problems", "该月报没有填写遇到的问题")
@@ -201,17 +198,12 @@ def problem_from_report(*, by, report) -> Problem:
 def _locked(problem: Problem, version: int | None) -> Problem:
     locked = (
         Problem.objects.select_for_update(of=("self",))
-        .select_related("project", "policy")
+        .select_related("project__county", "project__enterprise", "policy")
         .get(pk=problem.pk)
     )
     if version is not None and version != locked.version:
         raise Conflict(STALE)
     return locked
-
-
-# Who may make which move: one place for the services and the pages (permissions.py).
-_user_in_unit = permissions.user_in_unit
-enterprise_has_account = permissions.enterprise_has_account
 
 
 def _unit_from(data: dict) -> tuple[str, object]:
@@ -262,7 +254,7 @@ def _assign(problem: Problem, data: dict) -> None:
         if problem.leader is None:
             raise ValidationFailed.of("leader", f"没有编号为“{leader_id}”的账号")
     person = User.objects.filter(pk=data["person_id"], is_active=True).first()
-    if person is None or not _user_in_unit(person, problem):
+    if person is None or not permissions.user_in_unit(person, problem):
         raise ValidationFailed.of("person", "责任人应为责任单位的在用账号")
     problem.person = person
     problem.solution = _clean_text(values["solution"], "solution", "解决措施")
@@ -278,6 +270,16 @@ def problem_move(*, by, problem: Problem, move: str, version: int | None = None,
     (and ``is_complex``); ASSIGN the five 到位 ``unit_kind``, ``unit_id``, ``leader_name``
     (``leader_id``), ``person_id``, ``solution``, ``deadline`` (and ``is_complex``);
     FEEDBACK, SOLVE, REJECT, ESCALATE, WITHDRAW a ``text``; CONFIRM an optional ``text``."""
+    return problem_move_event(by=by, problem=problem, move=move, version=version, **data).problem
+
+
+@transaction.atomic
+def problem_move_event(
+    *, by, problem: Problem, move: str, version: int | None = None, **data
+) -> ProblemEvent:
+    """`problem_move`, answering with the timeline event it wrote (its ``problem`` is the
+    moved problem): for what belongs to that step, as the files on a progress note
+    (`attachments.move_with_files`)."""
     return _move(by=by, problem=problem, move=move, version=version, data=data, now=timezone.now())
 
 
@@ -287,10 +289,10 @@ def problem_escalate_overdue(*, problem: Problem, now: dt.datetime, text: str) -
     提级 (level up one, state escalated, audited, the new level's handlers told), made by
     the system actor at the task's ``now``."""
     return _move(by=SYSTEM, problem=problem, move=Move.ESCALATE, version=None,
-                 data={"text": text}, now=now)  # fmt: skip
+                 data={"text": text}, now=now).problem  # fmt: skip
 
 
-def _move(*, by, problem: Problem, move: str, version: int | None, data: dict, now) -> Problem:
+def _move(*, by, problem: Problem, move: str, version: int | None, data: dict, now) -> ProblemEvent:
     try:
         move = Move(move)
     except ValueError:
@@ -351,8 +353,7 @@ def _move(*, by, problem: Problem, move: str, version: int | None, data: dict, n
         + ("（代企业确认）" if on_behalf else ""),
     )
     _tell_next(problem, move)
-    problem.last_event = event
-    return problem
+    return event
 
 
 def _escalate(problem: Problem, now: dt.datetime) -> None:
@@ -377,20 +378,11 @@ def _event(problem, move, *, by, from_state, text="", on_behalf=False, at=None) 
 
 
 def _snapshot(problem: Problem) -> dict:
-    return audit.snapshot(
-        problem,
-        [
-            "state", "level", "category", "description", "is_complex", "unit_kind",
-            "unit_department", "unit_county", "unit_zone", "leader_name", "leader", "person",
-            "solution", "deadline", "satisfied", "confirmed_on_behalf", "light",
-        ],
-    )  # fmt: skip
-
-
-def _person(by) -> User:
-    if not isinstance(by, User):
-        raise PermissionDenied("问题须由具体的人提出（系统操作不能提出问题）")
-    return by
+    """Every column (the due moments and the moments each clock was met included), but
+    the row's own ``updated_at``."""
+    row = audit.snapshot(problem)
+    del row["updated_at"]
+    return row
 
 
 # --- telling who acts next -----------------------------------------------------------------
@@ -401,27 +393,21 @@ def link_of(problem: Problem) -> str:
 
 
 def unit_users(problem: Problem) -> list[User]:
-    """The active users of the responsible unit."""
-    qs = User.objects.filter(is_active=True)
-    kind = problem.unit_kind
-    if kind == UnitKind.CITY:
-        return list(qs.filter(role=Role.CITY_OFFICE))
-    if kind == UnitKind.DEPARTMENT:
-        return list(qs.filter(role=Role.DEPARTMENT, department_id=problem.unit_department_id))
-    if kind == UnitKind.COUNTY:
-        return list(qs.filter(role=Role.COUNTY, county_id=problem.unit_county_id))
-    if kind == UnitKind.ZONE:
-        return list(qs.filter(role=Role.ZONE, zone_id=problem.unit_zone_id))
-    return []
+    """The active users of the responsible unit (`permissions.user_in_unit`); nobody
+    before it is assigned."""
+    role = permissions.UNIT_ROLES.get(problem.unit_kind)
+    if role is None:
+        return []
+    scope = None if problem.unit_kind == UnitKind.CITY else problem.unit
+    return list(recipients(role=role, scope=scope))
 
 
 def handlers(problem: Problem) -> list[User]:
     """Who analyses and assigns: the project's county officers at county level, the city
     office above it."""
-    qs = User.objects.filter(is_active=True)
     if problem.level == Level.COUNTY:
-        return list(qs.filter(role=Role.COUNTY, county_id=problem.project.county_id))
-    return list(qs.filter(role=Role.CITY_OFFICE))
+        return list(recipients(role=Role.COUNTY, scope=problem.project.county))
+    return list(recipients(role=Role.CITY_OFFICE))
 
 
 def responsible(problem: Problem) -> list[User]:
@@ -432,11 +418,7 @@ def responsible(problem: Problem) -> list[User]:
 
 
 def enterprise_users(problem: Problem) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, role=Role.ENTERPRISE, enterprise_id=problem.project.enterprise_id
-        )
-    )
+    return list(recipients(role=Role.ENTERPRISE, scope=problem.project.enterprise))
 
 
 def _tell(users: list[User], kind: str, title: str, problem: Problem, text: str = "") -> None:
@@ -474,18 +456,13 @@ def _tell_next(problem: Problem, move: Move) -> None:
 
 # --- policies ----------------------------------------------------------------------------
 
-POLICY_FIELDS = (
-    "name", "deploy_same_day", "feedback_days", "feedback_calendar", "solve_days",
-    "solve_calendar", "complex_months", "warn_days", "escalate_after_days",
-)  # fmt: skip
+POLICY_FIELDS = ("name", *TERMS_FIELDS)
 
 
 @transaction.atomic
 def policy_update(*, by, policy: Policy, **data) -> Policy:
     """A new version of a policy (the old one stays for the problems raised under it)."""
     require(by, Cap.MANAGE_PROBLEM_RULES)
-    from sanpi.core.services import validate_instance
-
     old = Policy.objects.select_for_update().get(pk=policy.pk)
     if not old.current:
         raise Conflict("该规则已有更新的版本，请刷新后重试")

@@ -163,6 +163,11 @@ class HealthForm(BootstrapFormMixin, forms.Form):
     evidence = forms.CharField(label="依据", required=False, max_length=500)
     version = version_field()
 
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["health"].initial = project.health
+        self.fields["version"].initial = project.version
+
 
 class ActivityForm(ParseOnlyModelForm):
     confirm_move = forms.BooleanField(

@@ -149,7 +149,8 @@ def _lay_out(book, mapping, plan: LedgerPlan, errors: ErrorList) -> list[tables.
         acts = tables.read_table(book.sheet(acts_name), ACTIVITIES, scratch, report=acts_report)
         empty = acts is None and all(e.row is None and "是空的" in e.message for e in scratch.items)
         if not empty:
-            errors.items.extend(scratch.items)
+            for error in scratch.items:  # through add(): the 1,000-error limit holds
+                errors.add(error)
             plan.acts = acts
             plan.reports["activities"] = acts_report
             activity_rows = list(acts.rows(errors)) if acts is not None else None

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells
-from sanpi.core.scope import in_scope, restrict
+from sanpi.core.scope import in_scope
 from sanpi.core.tables import Row, RowSpool, Table, TableReport
 from sanpi.core.xlsx import ErrorList
 from sanpi.regions.models import County, DevelopmentZone, Enterprise
@@ -131,6 +131,10 @@ class Named(NamedTuple):
     enterprise_id: int
     enterprise_name: str
     county_id: int
+    zone_id: int | None
+
+
+NAMED_FIELDS = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id", "zone_id")
 
 
 @dataclass
@@ -166,7 +170,6 @@ class LedgerPlan:
     seen_projects: dict[tuple[str, str], int] = field(default_factory=dict)
     seen_codes: dict[str, int] = field(default_factory=dict)
     seen_enterprises: dict[str, tuple[str, int]] = field(default_factory=dict)
-    visible: dict[int, bool] = field(default_factory=dict)  # project id → user may see it
     seen_credit_codes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     matched: list[dict] = field(default_factory=list)  # normalised-name matches, a sample
     matched_count: int = 0
@@ -237,9 +240,8 @@ class LedgerPlan:
             for p in Project.objects.filter(pk__in=chunk).only(*CHECKED_FIELDS):
                 self.projects[(cells.match_key(p.name), p.enterprise_id)] = p
         project_codes = {r.values.get("code") for r in rows} - {None, ""}
-        fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
         for chunk in chunks(project_codes):
-            for named in Project.objects.filter(code__in=chunk).values_list(*fields):
+            for named in Project.objects.filter(code__in=chunk).values_list(*NAMED_FIELDS):
                 self.project_by_code[named[2]] = Named(*named)
         project_ids = [p.pk for p in self.projects.values()]
         for chunk in chunks(project_ids):
@@ -257,9 +259,10 @@ class LedgerPlan:
             .iterator(chunk_size=2000)
         ):
             self._know(Known(*known))
-        fields = ("pk", "name", "code", "enterprise_id", "enterprise__name", "county_id")
         for named in (
-            Project.objects.filter(county=county).values_list(*fields).iterator(chunk_size=2000)
+            Project.objects.filter(county=county)
+            .values_list(*NAMED_FIELDS)
+            .iterator(chunk_size=2000)
         ):
             named = Named(*named)
             self.same_name.setdefault((cells.match_key(named.name), named.county_id), named)
@@ -443,7 +446,7 @@ class LedgerPlan:
             return
         by_code = self.project_by_code.get(project_code) if project_code else None
         if by_code is not None and (existing is None or by_code.pk != existing.pk):
-            if self._visible(by_code.pk):
+            if self._visible(by_code):
                 self._error(
                     row,
                     "code",
@@ -455,7 +458,7 @@ class LedgerPlan:
             ok = False
         if existing is None and name and county is not None and ok:
             twin = self.same_name.get((project_key, county.pk))
-            if twin is not None and not self._visible(twin.pk):
+            if twin is not None and not self._visible(twin):
                 twin = None  # the row's county is not the user's: refused below, untold
             if twin is not None:
                 self._error(
@@ -579,14 +582,14 @@ class LedgerPlan:
             )
         return out
 
-    def _visible(self, pk: int) -> bool:
-        """Whether the user may see the project with this id (one query per project
-        asked about, only when a message would name it)."""
-        if self.by.sees_all:
-            return True
-        if pk not in self.visible:
-            self.visible[pk] = restrict(Project.objects.filter(pk=pk), self.by).exists()
-        return self.visible[pk]
+    def _visible(self, named: Named) -> bool:
+        """Whether the user may see a project found by its code or name (judged on the
+        keys read with it, as `_row_in_scope` judges a row: no query)."""
+        probe = Project(
+            pk=named.pk, county_id=named.county_id, zone_id=named.zone_id,
+            enterprise_id=named.enterprise_id,
+        )  # fmt: skip
+        return in_scope(self.by, probe)
 
     def _warn(self, row: Row, key: str, message: str) -> None:
         self.warning_count += 1
@@ -609,7 +612,7 @@ class LedgerPlan:
 
     def _scope_error(self, row: Row) -> None:
         key = "zone" if getattr(self.by, "scope_dimension", None) == "zone" else "county"
-        self._error(row, key, "超出您的管辖范围")
+        self._error(row, key, OUTSIDE)
 
     def _check_batches(
         self, row: Row, v: dict, stage: str | None, existing: Project | None

@@ -387,8 +387,13 @@ class DateMove:
 
 
 def activity_date_moves(activity: Activity, new_date: dt.date) -> list[DateMove]:
-    """What changing an activity's date does to the stage dates of its confirmed entries."""
-    entries = ActivityEntry.objects.filter(activity=activity).select_related("project")
+    """What changing an activity's date does to the stage dates of its confirmed entries,
+    decided on their projects' rows locked for the rest of the transaction (as `_lock`)."""
+    entries = (
+        ActivityEntry.objects.filter(activity=activity)
+        .select_related("project")
+        .select_for_update(of=("project",))
+    )
     return [
         DateMove(e, STAGE_DATE_FIELD[ACTION_STAGE[e.action_enum]],
                  getattr(e.project, STAGE_DATE_FIELD[ACTION_STAGE[e.action_enum]]), new_date)
@@ -421,7 +426,8 @@ def activity_update(*, by, activity: Activity, confirm_move: bool = False, **dat
         project = move.entry.project
         project_before = audit.snapshot(project)
         setattr(project, move.date_field, move.new)
-        project.save(update_fields=[move.date_field, "updated_at"])
+        project.version += 1  # a form or call made before the move is stale
+        project.save(update_fields=[move.date_field, "updated_at", "version"])
         ProjectEvent.objects.filter(
             project=project, kind=ProjectEvent.Kind.STAGE, activity=activity
         ).update(date=move.new)

@@ -130,8 +130,7 @@ def _detail_context(request, project, *, advance_form=None, health_form=None) ->
         "can_write": can_write,
         "next_stage": StageChoices(target.value).label if target else "",
         "advance_form": advance_form or (AdvanceForm(project=project) if target else None),
-        "health_form": health_form
-        or HealthForm(initial={"health": project.health, "version": project.version}),
+        "health_form": health_form or HealthForm(project=project),
     }
 
 
@@ -194,9 +193,7 @@ def project_health(request, pk: int):
     user = request.user
     project = selectors.project_get(user=user, pk=pk)
     require_cap(user, Cap.CHANGE_LEDGER)
-    form = HealthForm(
-        request.POST or None, initial={"health": project.health, "version": project.version}
-    )
+    form = HealthForm(request.POST or None, project=project)
     old_health = project.health
     if submit(
         request, form, lambda data: services.project_set_health(by=user, project=project, **data)

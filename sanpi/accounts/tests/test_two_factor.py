@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanpi.accounts import two_factor
+from sanpi.accounts.services import api_token_create, api_token_user
 from sanpi.accounts.tests.factories import TEST_PASSWORD, UserFactory, totp_code
 from sanpi.core.errors import PermissionDenied
 from sanpi.core.models import AuditLog
@@ -28,6 +30,10 @@ def test_an_administrator_must_enrol_before_anything_else(client):
     assert _password_step(client, "sysadmin").url == "/"  # no device yet: one step…
     response = client.get("/accounts/users/")
     assert response.status_code == 302 and response.url == "/accounts/me/2fa/"  # …then enrol
+    # Nothing else either: not the API's documents, not an API token.
+    assert client.get("/api/v1/docs").url == "/accounts/me/2fa/"
+    made = client.post("/accounts/me/tokens/", {"name": "接口", "days": "90"})
+    assert made.url == "/accounts/me/2fa/"
     page = client.get("/accounts/me/2fa/").content.decode()
     assert "<svg" in page and 'id="totp-secret"' in page
     secret = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page).group(1)
@@ -90,7 +96,7 @@ def test_the_second_step_expires_and_cannot_be_reached_directly(client):
     _password_step(client, "li")
     session = client.session
     pending = session["sanpi_2fa_pending"]
-    pending["at"] = (timezone.now() - dt.timedelta(minutes=6)).isoformat()
+    pending["at"] = time.time() - 6 * 60
     session["sanpi_2fa_pending"] = pending
     session.save()
     late = client.post("/accounts/login/otp/", {"code": code})
@@ -121,3 +127,18 @@ def test_the_system_administrator_resets_a_lost_phone_audited(login):
         two_factor.reset(by=admin, user=admin)
     with pytest.raises(PermissionDenied):
         two_factor.reset(by=other, user=admin)
+
+
+def test_a_role_that_must_use_it_has_no_api_token_without_it(settings):
+    """The API is no way around the second factor: a role that must sign in with two
+    factors gets no token before it has enrolled, and one made earlier stops working."""
+    user = UserFactory(username="zhang", role="leader")
+    _, key = api_token_create(by=user, name="接口")  # made before the policy covered leaders
+    settings.SANPI_2FA_ROLES = ("all",)
+    assert api_token_user(key) is None
+    with pytest.raises(PermissionDenied) as info:
+        api_token_create(by=user, name="又一个")
+    assert info.value.message == two_factor.ENROL_FIRST
+    totp_code(user)  # enrolled: the token works again, and more may be made
+    assert api_token_user(key) == user
+    api_token_create(by=user, name="又一个")

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.test import Client
 
+from sanpi.accounts import two_factor
 from sanpi.accounts.services import api_token_create
+from sanpi.accounts.tests.factories import totp_code
 
 BASE = "/api/v1"
 
@@ -19,6 +21,8 @@ class ApiClient:
         self.user = user
         self.client = Client()
         if key is None and user is not None:
+            if two_factor.required_for(user):
+                totp_code(user)  # enrolled, as its role must be before it has a token
             _, key = api_token_create(by=user, name="测试令牌")
         self.key = key
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from django.db import connections
+from django.test import Client
 
 
 def parallel(*calls):
@@ -26,3 +27,10 @@ def parallel(*calls):
     for t in threads:
         t.join(60)
     return results
+
+
+def signed_in(user) -> Client:
+    """A client with the user's session (no second step: for roles that need none)."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -17,6 +17,7 @@ from sanpi.core import audit, audit_chain
 from sanpi.core.audit import audit_context
 from sanpi.core.models import AuditLog, AuditSeal
 from sanpi.core.tests.test_audit import _fire_deferred_constraints
+from sanpi.core.tests.triggers import audit_triggers_suspended
 from sanpi.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -43,21 +44,8 @@ def _verify(*heads: str) -> str:
 def _tamper(sql: str, params: list) -> None:
     """What the table's owner can do: switch the triggers off, write, switch them on."""
     _fire_deferred_constraints()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditlog DISABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE core_auditseal DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            cursor.execute("ALTER TABLE core_auditlog ENABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE core_auditseal ENABLE TRIGGER USER")
-        else:
-            from sanpi.core.tests.triggers import _MIGRATION, _SEALS
-
-            for statement in [*_MIGRATION.SQLITE_REVERSE, *_SEALS.SQLITE_REVERSE]:
-                cursor.execute(statement)
-            cursor.execute(sql, params)
-            for statement in [*_MIGRATION.SQLITE, *_SEALS.SQLITE]:
-                cursor.execute(statement)
+    with audit_triggers_suspended(["default"]), connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def test_rows_are_sealed_in_order_and_the_chain_verifies():
@@ -133,6 +121,17 @@ def test_a_truncated_chain_is_found_against_an_earlier_head():
     assert "先前记下的链头第3号在审计链中不存在：链被截断" in str(exc.value)
 
 
+def test_a_long_list_of_problems_stops_and_does_not_call_unread_heads_missing():
+    _rows(audit_chain.MAX_LISTED + 5)
+    audit_chain.seal_pending()
+    later = audit_chain.head()
+    _tamper("UPDATE core_auditlog SET message = message || %s", ["（改）"])
+    report = audit_chain.verify(against=[later])
+    assert len(report.problems) == audit_chain.MAX_LISTED + 2
+    assert report.problems[-1] == "问题过多，其余未列出"
+    assert not any("链被截断" in p for p in report.problems)  # the head was not reached
+
+
 def test_a_bad_head_is_refused_with_the_expected_form():
     with pytest.raises(CommandError) as exc:
         _verify("abc")
@@ -152,7 +151,7 @@ def test_the_same_content_hashes_the_same_whatever_the_database_returns():
     audit_chain.seal_pending()
     values = AuditLog.objects.filter(pk=row.pk).values(*audit_chain.FIELDS).get()
     seal = AuditSeal.objects.get(entry=row)
-    assert audit_chain.seal_hash(seal.prev, values, "sha256") == seal.hash
+    assert audit_chain.seal_hash(seal.prev, values) == seal.hash
     text = audit_chain.canonical(values).decode()
     assert '"金额"' in text and text.count("Z") >= 1  # UTC, Chinese kept as is
 
@@ -169,6 +168,7 @@ def test_verify_warns_when_the_database_account_could_switch_the_triggers_off():
 
 def test_the_audit_administrator_downloads_the_chain_head_and_that_is_audited(world, login):
     _rows(2)
+    audit_chain.seal_pending()  # as the schedule does: the page reads the last seal
     response = login(world.user("auditor")).get("/audit/chain-head.json")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]

@@ -41,7 +41,7 @@ def test_a_zip_that_unpacks_beyond_the_limit_is_refused_unopened(settings):
     assert len(data) < 100 * 1024  # a few kilobytes on disk
     with pytest.raises(WorkbookUnreadable) as info:
         open_book(data, "台账.xlsx")
-    assert "超过2MB的上限" in str(info.value)
+    assert "文件解压后有3.0MB，超过2MB的上限" in str(info.value)
 
 
 def test_a_zip_bomb_member_is_refused_by_its_ratio(settings):
@@ -83,10 +83,15 @@ def test_rows_beyond_the_limit_are_refused_while_reading(world, settings):
 
 
 @pytest.mark.django_db
-def test_a_cell_longer_than_excel_allows_is_refused(world):
+@pytest.mark.parametrize("where", ["data", "header"])
+def test_a_cell_longer_than_excel_allows_is_refused(world, where):
     """openpyxl (like Excel) never writes more than 32,767 characters in a cell: the file
-    is patched by hand, as an attacker would."""
-    plain = workbook([row(1, 项目名称="PLACEHOLDER")])
+    is patched by hand, as an attacker would, in a data row or among the rows searched
+    for the header."""
+    if where == "data":
+        plain = workbook([row(1, 项目名称="PLACEHOLDER")])
+    else:
+        plain = workbook([], headers=["PLACEHOLDER"])  # the one row, searched for a header
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(plain)) as src,
@@ -97,27 +102,28 @@ def test_a_cell_longer_than_excel_allows_is_refused(world):
             dst.writestr(item, content.replace(b"PLACEHOLDER", ("项" * 40_000).encode()))
     with pytest.raises(ImportRejected) as info:
         ledger_import(by=world.user("city_office"), data=out.getvalue())
-    assert any("超过32,767个字符" in line for line in info.value.lines), info.value.lines
+    line = 2 if where == "data" else 1
+    assert any(f"第{line}行有一个单元格超过32,767个字符" in x for x in info.value.lines), (
+        info.value.lines
+    )
 
 
 @pytest.mark.django_db
 def test_errors_stop_at_the_limit_with_a_note(world):
-    from sanpi.core import xlsx
+    """A file with more bad rows than the error list keeps, through the import a clerk's
+    file goes through: the first 1,000 errors and a note come back, and reading stopped
+    there."""
+    from sanpi.core.xlsx import MAX_ERRORS
 
-    bad = [row(i, 产业类别="煤炭") for i in range(1, 40)]
-    errors = xlsx.ErrorList(limit=10)
-    from sanpi.core import tables
-    from sanpi.core.workbooks import open_book as _open
-    from sanpi.projects.ledger_columns import LEDGER
-
-    with _open(workbook(bad), "台账.xlsx") as book:
-        table = tables.read_table(book.sheet(book.sheet_names[0]), LEDGER, errors)
-        rows = list(table.rows(errors))
-    assert len(errors.items) == 10 and errors.truncated
-    assert len(rows) < 39  # reading stopped once the list was full
-    rejected = ImportRejected(errors)
-    assert rejected.lines[-1] == "还有更多错误未列出（只列出前10处，未再往下检查）"
-    assert rejected.message == "文件有超过10处错误，未导入任何数据，请改正后重新导入。"
+    bad = [row(i, 产业类别="煤炭") for i in range(1, MAX_ERRORS + 51)]
+    with pytest.raises(ImportRejected) as info:
+        ledger_import(by=world.user("city_office"), data=workbook(bad))
+    rejected = info.value
+    assert len(rejected.errors) == MAX_ERRORS
+    assert rejected.lines[-1] == "还有更多错误未列出（只列出前1000处，未再往下检查）"
+    assert rejected.message == "文件有超过1000处错误，未导入任何数据，请改正后重新导入。"
+    assert rejected.details["rows"] < len(bad)  # reading stopped once the list was full
+    assert not Project.objects.filter(name="新材料项目1").exists()
 
 
 @pytest.mark.django_db

@@ -15,25 +15,21 @@ from django.urls import reverse
 
 from sanpi.core import uploads
 from sanpi.core.models import Job
-from sanpi.core.tests.test_settings import _probe
+from sanpi.core.tests.test_settings import _settings
 from sanpi.projects.models import Project
 
 MB = 2**20
 
 
-def test_limits_default_and_come_from_the_environment(tmp_path, monkeypatch):
-    from sanpi.core.tests import test_settings
+def test_limits_default_and_come_from_the_environment(tmp_path):
+    expr = "s.DATA_UPLOAD_MAX_MEMORY_SIZE, s.SANPI_UPLOAD_MAX_BYTES, hasattr(s, 'SANPI_IMPORT_MAX_BYTES')"
 
-    probe = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'sanpi.settings';"
-        "django.setup(); from django.conf import settings as s;"
-        "print(s.DATA_UPLOAD_MAX_MEMORY_SIZE, s.SANPI_UPLOAD_MAX_BYTES,"
-        " hasattr(s, 'SANPI_IMPORT_MAX_BYTES'))"
-    )
-    monkeypatch.setattr(test_settings, "PROBE", probe)
+    def limits(**env) -> str:
+        return _settings(tmp_path, expr, **env).stdout.strip()
+
     # Django's default for forms; 20MB for workbooks; one setting, not two.
-    assert _probe(tmp_path) == f"2621440 {20 * MB} False"
-    assert _probe(tmp_path, SANPI_UPLOAD_MAX_BYTES="1048576") == "2621440 1048576 False"
+    assert limits() == f"2621440 {20 * MB} False"
+    assert limits(SANPI_UPLOAD_MAX_BYTES="1048576") == "2621440 1048576 False"
 
 
 # --- ordinary forms ---------------------------------------------------------------------

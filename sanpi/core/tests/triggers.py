@@ -56,8 +56,6 @@ def reseed_reference_data(aliases: Iterable[str]) -> None:
     """The flush also empties the reference data that migrations seed (the 13 counties,
     the problems' default SLA policies); put it back so the next test on this database
     finds it, as after `migrate`."""
-    import importlib
-
     from django.apps import apps
 
     from sanpi.regions.models import County

@@ -8,10 +8,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from sanpi.accounts.tests.factories import UserFactory
 from sanpi.core.tests.parallel import parallel as _parallel
+from sanpi.core.tests.parallel import signed_in
 from sanpi.dispatch.models import MonthlyReport
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.models import County
@@ -44,17 +44,11 @@ def setup(transactional_db):
     return project, users
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_two_filers_submitting_the_same_form_one_wins(setup):
     project, (one, two, *_) = setup
     url = f"/dispatch/2026/10/{project.pk}/"
     form = {"investment_wan": "100", "progress_percent": "20", "submit": "1", "version": "0"}
-    a, b = _client(one), _client(two)
+    a, b = signed_in(one), signed_in(two)
     responses = _parallel(lambda: a.post(url, form), lambda: b.post(url, form))
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 302], statuses  # one redirect (saved), one page with the error
@@ -67,9 +61,9 @@ def test_two_filers_submitting_the_same_form_one_wins(setup):
 def test_two_reviewers_accepting_and_returning_at_once_one_wins(setup):
     project, (one, _two, reviewer_a, reviewer_b) = setup
     url = f"/dispatch/2026/10/{project.pk}/"
-    _client(one).post(url, {"investment_wan": "100", "progress_percent": "20", "submit": "1"})
+    signed_in(one).post(url, {"investment_wan": "100", "progress_percent": "20", "submit": "1"})
     review = f"{url}review/"
-    a, b = _client(reviewer_a), _client(reviewer_b)
+    a, b = signed_in(reviewer_a), signed_in(reviewer_b)
     responses = _parallel(
         lambda: a.post(review, {"accept": "1", "version": "1"}),
         lambda: b.post(review, {"return": "1", "reason": "金额不对", "version": "1"}),

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from sanpi.core import images
 from sanpi.core.errors import ValidationFailed
 from sanpi.dispatch import photos, services
 from sanpi.dispatch.models import ReportPhoto
@@ -39,11 +40,24 @@ def _png(width=3000, height=1500, **info) -> SimpleUploadedFile:
     return SimpleUploadedFile("工地.png", buf.getvalue(), content_type="image/png")
 
 
+def _camera_jpeg(width=3000, height=1500) -> SimpleUploadedFile:
+    """A phone's photo: JPEG with EXIF naming the camera and the site's GPS position."""
+    exif = Image.Exif()
+    exif[0x010F] = "手机厂商"  # Make
+    exif.get_ifd(0x8825)[2] = (37.0, 31.0, 12.0)  # GPSLatitude
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 80, 40)).save(buf, "JPEG", exif=exif)
+    with Image.open(io.BytesIO(buf.getvalue())) as sent:
+        assert sent.getexif().get_ifd(0x8825)  # what the test is about is really there
+    return SimpleUploadedFile("工地.jpg", buf.getvalue(), content_type="image/jpeg")
+
+
 def test_a_photo_is_stored_as_a_bounded_jpeg_and_shown_in_scope(world, report, login):
-    photo = photos.photo_add(by=world.user("enterprise"), report=report, upload=_png())
+    photo = photos.photo_add(by=world.user("enterprise"), report=report, upload=_camera_jpeg())
     assert (photo.width, photo.height) == (2000, 1000)  # at most 2,000 px on a side
     with photo.file.open("rb") as f, Image.open(f) as stored:
-        assert stored.format == "JPEG" and not stored.info.get("exif")
+        assert stored.format == "JPEG" and "exif" not in stored.info
+        assert not stored.getexif()  # no camera, no GPS position
     url = f"/dispatch/photos/{photo.pk}/"
     own = login(world.user("county")).get(url)
     assert own.status_code == 200 and own["Content-Type"] == "image/jpeg"
@@ -67,7 +81,7 @@ def test_only_images_within_the_limits(world, report, monkeypatch):
     with pytest.raises(ValidationFailed, match="照片最大0MB"):
         photos.photo_add(by=ent, report=report, upload=_png(100, 100, compress_level=0))
     monkeypatch.setattr(photos, "PHOTO_MAX_BYTES", 10 * 1024 * 1024)
-    monkeypatch.setattr(photos, "PHOTO_MAX_PIXELS", 100)
+    monkeypatch.setattr(images, "MAX_PIXELS", 100)
     with pytest.raises(ValidationFailed, match="照片像素过多"):
         photos.photo_add(by=ent, report=report, upload=_png(20, 20))
     assert not ReportPhoto.objects.exists()

@@ -11,6 +11,7 @@ the project page's problems card and the monthly report's "转入问题台账" b
 from __future__ import annotations
 
 from django import template
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -31,11 +32,7 @@ def _clocks(problem: Problem) -> list[tuple[Clock, object, bool]]:
     """The clocks still running: (clock, due, past due)."""
     now = timezone.now()
     running = []
-    for clock, due, met in (
-        (Clock.DEPLOY, problem.deploy_due, problem.assigned_at),
-        (Clock.FEEDBACK, problem.feedback_due, problem.first_feedback_at),
-        (Clock.SOLVE, problem.solve_due, problem.solved_at),
-    ):
+    for clock, due, met in selectors.clock_moments(problem):
         if met is None and due is not None:
             running.append((clock, due, now > due))
     return running
@@ -107,17 +104,20 @@ def project_problems_card(context, project):
     user = context["request"].user
     if not user.can(Cap.VIEW_PROBLEMS):
         return {"show": False}
-    mine = selectors.ProblemFilter(project=str(project.pk))
-    qs = selectors.problem_list(user=user, filters=mine)
-    open_filter = selectors.ProblemFilter(project=str(project.pk), state="open")
-    open_qs = selectors.problem_list(user=user, filters=open_filter)
+    mine = selectors.problems(user=user).filter(project=project)
+    is_open = Q(state__in=[s.value for s in rules.OPEN_STATES])
+    counts = mine.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=is_open),
+        red=Count("pk", filter=is_open & Q(light=Light.RED)),
+    )
     return {
         "show": True,
         "project": project,
-        "open_count": open_qs.count(),
-        "red_count": open_qs.filter(light=Light.RED).count(),
-        "total": qs.count(),
-        "recent": list(open_qs[:5]),
+        "open_count": counts["open"],
+        "red_count": counts["red"],
+        "total": counts["total"],
+        "recent": list(mine.filter(is_open).order_by("-raised_at", "-pk")[:5]),
         "can_raise": user.can(Cap.RAISE_PROBLEMS),
     }
 

@@ -52,8 +52,8 @@ def make_problem(
 ) -> Problem:
     """A problem raised by the city office on ``project`` (project A) and moved to
     ``state`` through the services: assigned to ``department`` (zone A's) and its
-    ``person`` (the world's department user), confirmed by the city office's view of
-    the enterprise (enterprise user for project A, on behalf for others)."""
+    ``person`` (the world's department user), confirmed by the project's enterprise (the
+    world's enterprise user for project A, a new account of its enterprise for others)."""
     city = world.user("city_office")
     project = project or world.project_a
     department = department or world.department_a

@@ -107,6 +107,7 @@ def test_the_ledger_row_and_its_filters(world, api_as, state):
     assert (row["category"], row["category_label"]) == ("utilities", "水电气暖配套")
     assert (row["level"], row["level_label"]) == ("county", "县级")
     assert (row["source"], row["source_label"]) == ("city", "市项目办")
+    assert (row["light"], row["light_label"]) == ("green", "正常")
     assert row["unit"] == f"department:{world.department_a.pk}"
     assert row["unit_name"] == "吕梁经开区行政审批局"
     assert row["person_name"] == str(world.user("department"))
@@ -636,7 +637,8 @@ def test_a_leaders_projects_most_urgent_first(world, api_as):
     assert (a["open_problems"], a["overdue_problems"], a["due_soon_problems"]) == (1, 0, 0)
     assert (c["open_problems"], c["health"], c["health_label"]) == (0, "stalled", "停缓建")
     assert a["liaison_since"] == "2026-01-05" and a["county"] == "141102"
-    assert a["stage_label"] and a["breaches"] == 0
+    assert a["stage_label"] == Project.objects.get(pk=a["project"]).get_stage_display()
+    assert (a["health"], a["health_label"]) == ("normal", "正常推进") and a["breaches"] == 0
     county_rows = api_as("county").get(f"/leaders/{leader.pk}/projects").json()["items"]
     assert [r["project_name"] for r in county_rows] == ["甲新材料项目", "丙平稳项目"]
     assert api_as("department").get(f"/leaders/{leader.pk}/projects").json()["items"] == []

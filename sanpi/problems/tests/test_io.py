@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanpi.core import jobs
-from sanpi.core.errors import PermissionDenied, ValidationFailed
+from sanpi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sanpi.core.models import AuditLog, Job
 from sanpi.core.tests import office
 from sanpi.problems import services
@@ -154,3 +154,14 @@ def test_no_notice_before_assignment_nor_after_the_end(world, ledger):
     before = AuditLog.objects.filter(action="export").count()
     notice_docx(by=world.user("department"), problem=s.a)
     assert AuditLog.objects.filter(action="export").count() == before + 1
+
+
+def test_no_notice_of_a_problem_outside_the_scope_whoever_calls(world, ledger):
+    # The page reads the problem within the scope first; the notice itself refuses too,
+    # for any other caller handing it a problem.
+    s, _ = ledger
+    before = AuditLog.objects.filter(action="export").count()
+    for role in ("county", "zone", "enterprise", "department"):
+        with pytest.raises(NotFound):
+            notice_docx(by=world.user(role), problem=s.b)
+    assert AuditLog.objects.filter(action="export").count() == before

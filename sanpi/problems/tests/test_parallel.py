@@ -91,3 +91,24 @@ def test_escalating_and_withdrawing_at_once_one_wins(setup):
     assert stored.state == winner["state"] in ("escalated", "withdrawn")
     assert stored.version == 2
     assert ProblemEvent.objects.filter(problem=stored).count() == 2  # raised, and one move
+
+
+def test_two_clicks_on_a_report_s_problems_make_one_problem(setup):
+    from sanpi.dispatch.models import MonthlyReport
+
+    problem, a, b = setup
+    report = MonthlyReport.objects.create(
+        project=problem.project,
+        year=2025,
+        month=9,
+        investment_wan=0,
+        progress_percent=10,
+        problems="施工用水管网未接通",
+    )
+    url = f"/projects/{report.project_id}/reports/2025/9/problem"
+    responses = _parallel(lambda: a.post(url, {}), lambda: b.post(url, {}))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409], [r.content.decode() for r in responses]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert assert_error(loser, 409, "conflict")["message"] == "该月报的问题已转入问题台账"
+    assert Problem.objects.filter(report=report).count() == 1

@@ -174,6 +174,47 @@ def test_the_leaders_pages_per_role(world, login, liaised, role):
     assert ("结束包联" in table) is (role == "city_office")
 
 
+def test_the_leaders_and_visits_pages_read_a_fixed_number_of_queries(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    city, leader = world.user("city_office"), world.user("leader")
+    client = login(city)
+    urls = (
+        reverse("problems:leaders"),
+        reverse("problems:leader", kwargs={"user_pk": leader.pk}),
+        reverse("problems:visits"),
+        reverse("problems:figures"),
+    )
+
+    def more() -> None:
+        project = ProjectFactory(
+            enterprise=world.enterprise_a, county=world.county_a, zone=world.zone_a,
+            stage="signed", signed_date=dt.date(2024, 3, 1),
+        )  # fmt: skip
+        make_problem(world, state="in_progress", project=project)
+        make_problem(world, state="closed", project=project)
+        services.liaison_set(by=city, leader=leader, project=project, since=dt.date(2025, 1, 1))
+        Visit.objects.create(project=project, date=TODAY(), visitors="王五", recorded_by=city)
+
+    def queries() -> list[int]:
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200, url
+            counts.append(len(captured))
+        return counts
+
+    more()
+    queries()  # the official calendar is read once and cached
+    few = queries()
+    more()
+    more()
+    assert queries() == few
+
+
 def test_a_leader_page_for_someone_who_is_no_leader_is_a_404(world, login):
     client = login(world.user("city_office"))
     for pk in (world.user("county").pk, 999999):

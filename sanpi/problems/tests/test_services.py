@@ -137,7 +137,7 @@ def test_escalation_goes_up_one_level_and_then_only_the_city_handles_it(world):
     assert problem.level == "province"
     with pytest.raises(ValidationFailed) as info:
         services.problem_move(by=city, problem=problem, move="escalate", text="再报")
-    assert "不能" in info.value.message
+    assert info.value.message == "省级问题已是最高层级，不能再提级"
 
 
 def test_the_county_confirms_on_behalf_only_when_the_enterprise_has_no_account(world):
@@ -178,3 +178,74 @@ def test_a_policy_change_is_a_new_version_and_running_problems_keep_theirs(world
         services.policy_update(by=world.user("county"), policy=new, solve_days=9)
     with pytest.raises(Conflict):
         services.policy_update(by=world.user("city_office"), policy=old, solve_days=9)
+
+
+def test_a_problem_raised_earlier_starts_its_timeline_then_and_is_audited_whole(world):
+    city = world.user("city_office")
+    raised = timezone.now() - dt.timedelta(days=3)
+    problem = raise_one(world, by=city, raised_at=raised)
+    analysed = services.problem_move(
+        by=city, problem=problem, move="analyse", solution="需银行授信", is_complex=True
+    )
+    # The timeline reads in the order things happened: raised three days ago, then analysed.
+    events = list(ProblemEvent.objects.filter(problem=problem).order_by("at", "pk"))
+    assert [(e.move, e.at) for e in events] == [("raise", raised), ("analyse", events[1].at)]
+    assert events[1].at > raised
+    # The audit rows carry what was decided: where it came from, when, under which policy
+    # and until when; marking it complex moves its solve clock, and that is audited too.
+    created, moved = AuditLog.objects.filter(
+        object_type="problems.problem", object_id=str(problem.pk)
+    ).order_by("pk")
+
+    def moment(row: dict, key: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(row[key])
+
+    assert {k: created.after[k] for k in ("project", "source", "policy")} == {
+        "project": world.project_a.pk,
+        "source": "city",
+        "policy": problem.policy_id,
+    }
+    assert moment(created.after, "raised_at") == raised
+    assert moment(created.after, "solve_due") == problem.solve_due
+    assert moment(moved.before, "solve_due") == problem.solve_due
+    assert moment(moved.after, "solve_due") == analysed.solve_due != problem.solve_due
+    assert "updated_at" not in moved.after
+
+
+def test_every_role_that_raises_has_a_source_and_the_system_raises_nothing(world):
+    from sanpi.accounts.actors import SystemActor
+    from sanpi.accounts.roles import ROLE_CAPS, Cap
+
+    raisers = {role for role, caps in ROLE_CAPS.items() if Cap.RAISE_PROBLEMS in caps}
+    assert raisers == set(services.SOURCE_OF_ROLE)
+    assert raise_one(world, by=world.user("leader")).source == "leader_visit"
+    with pytest.raises(PermissionDenied) as info:
+        raise_one(world, by=SystemActor(name="cli:root"))
+    assert info.value.message == "问题须由具体的人提出（系统操作不能提出问题）"
+
+
+def test_a_move_answers_with_the_step_it_wrote(world):
+    problem = raise_one(world)
+    event = services.problem_move_event(
+        by=world.user("county"), problem=problem, move="escalate", text="需市级协调"
+    )
+    assert (event.move, event.from_state, event.to_state) == ("escalate", "raised", "escalated")
+    assert event == ProblemEvent.objects.filter(problem=problem).latest("pk")
+    assert (event.problem.state, event.problem.level, event.problem.version) == (
+        "escalated",
+        "city",
+        2,
+    )
+
+
+def test_the_overdue_filter_counts_what_the_figures_count(world):
+    """只看超期 matches the figures and leader pages: red, or a clock already past due
+    though the breach task has not run yet."""
+    from sanpi.problems.selectors import ProblemFilter, problem_list
+
+    late = raise_one(world, raised_at=timezone.now() - dt.timedelta(days=40))
+    fresh = raise_one(world)
+    assert late.light == "green"  # the task has not run
+    city = world.user("city_office")
+    found = set(problem_list(user=city, filters=ProblemFilter(overdue="1")))
+    assert late in found and fresh not in found

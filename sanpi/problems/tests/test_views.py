@@ -180,6 +180,42 @@ def test_the_board_counts_each_state_and_shows_the_first_ten(world, login):
     assert "已办结待确认" in solved
 
 
+def test_the_ledger_board_and_project_card_read_a_fixed_number_of_queries(world, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    client = login(world.user("county"))
+    urls = (
+        reverse("problems:list"),
+        reverse("problems:board"),
+        reverse("projects:detail", args=[world.project_a.pk]),
+    )
+
+    def more() -> None:
+        project = ProjectFactory(
+            enterprise=world.enterprise_a, county=world.county_a, zone=world.zone_a
+        )
+        for state in ("raised", "assigned", "in_progress", "solved"):
+            make_problem(world, state=state, project=project)
+            make_problem(world, state=state)
+
+    def queries() -> list[int]:
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200, url
+            counts.append(len(captured))
+        return counts
+
+    more()
+    few = queries()
+    more()
+    more()
+    assert queries() == few
+
+
 # --- raising ------------------------------------------------------------------------------
 
 
@@ -550,9 +586,14 @@ def test_from_report_is_refused_without_problems_or_rights(world, login, report)
 
 def test_the_project_page_counts_its_open_problems(world, login):
     make_problem(world, state="in_progress")
+    late = make_problem(world, state="assigned", description="环评批复迟迟未下达")
     make_problem(world, state="closed")
-    html = html_of(login(world.user("county")).get(reverse("projects:detail", args=[world.project_a.pk])))  # fmt: skip
-    assert 'id="project-open-problems">1<' in html
+    Problem.objects.filter(pk=late.pk).update(light="red")
+    make_problem(world, state="in_progress", project=world.project_b)  # another project's
+    html = html_of(login(world.user("city_office")).get(reverse("projects:detail", args=[world.project_a.pk])))  # fmt: skip
+    assert 'id="project-open-problems">2<' in html
+    assert "超期1个" in html and ">全部3个<" in html
+    assert "环评批复迟迟未下达" in html  # among the open ones listed
     assert f"{reverse('problems:list')}?project={world.project_a.pk}" in html
     assert f"{reverse('problems:raise')}?project={world.project_a.pk}" in html
 

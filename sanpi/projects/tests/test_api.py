@@ -755,3 +755,23 @@ def test_audit_before_comes_from_the_stored_row_not_the_callers_copy(world):
     services.project_update(by=cli_actor(), project=stale_copy, land_mu="20.00")
     log = AuditLog.objects.filter(object_id=str(world.project_a.pk), action="update").first()
     assert (log.before["land_mu"], log.after["land_mu"]) == ("10.00", "20.00")
+
+
+def test_an_activitys_new_date_makes_a_version_read_before_it_stale(world, api_as):
+    """Moving an activity's date moves its projects' stage dates: that is a change of each
+    project, so a PATCH made on the version read before it is a 409, not an overwrite."""
+    city = world.user("city_office")
+    services.activity_add_project(
+        by=city, activity=world.activity, project=world.project_a, action="sign",
+        sign_mode="onsite",
+    )  # fmt: skip
+    api = api_as("city_office")
+    url = f"/projects/{world.project_a.pk}"
+    read = api.get(url).json()
+    new = world.activity.date + dt.timedelta(days=3)
+    services.activity_update(by=city, activity=world.activity, date=new, confirm_move=True)
+    stale = api.patch(url, {"signed_date": read["signed_date"], "version": read["version"]})
+    assert assert_error(stale, 409)["message"] == "该项目已被他人修改，请刷新后重试"
+    assert Project.objects.get(pk=world.project_a.pk).signed_date == new
+    log = AuditLog.objects.filter(object_id=str(world.project_a.pk), action="update").first()
+    assert (log.before["version"], log.after["version"]) == (read["version"], read["version"] + 1)

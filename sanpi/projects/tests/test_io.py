@@ -781,3 +781,33 @@ def test_messages_about_out_of_scope_projects_say_only_that_they_are_out_of_scop
     # The city office is told which project holds the code.
     city_lines = rejected(world.user("city_office"), workbook([taken]), dry_run=True).lines
     assert world.project_b.name in city_lines[0]
+
+
+def test_codes_held_elsewhere_are_told_by_what_the_user_sees_without_a_query_a_row(world):
+    """The zone officer is told which of its own projects holds a code; codes held outside
+    its area are only said to be so, however many rows name them, at no query per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanpi.projects.tests.factories import ProjectFactory
+
+    services.project_update(
+        by=cli_actor(), project=world.project_a, code="2103-141102-89-01-000001"
+    )
+    codes = [f"2103-141181-89-01-{n:06d}" for n in range(1, 11)]
+    for n, code in enumerate(codes):
+        ProjectFactory(
+            name=f"乙在外项目{n}", enterprise=world.enterprise_b, county=world.county_b, code=code
+        )
+    zone = world.user("zone")
+    own = rejected(zone, workbook([row(1, 项目代码="2103-141102-89-01-000001")]), dry_run=True)
+    assert world.project_a.name in own.lines[0]
+
+    def queries(n: int) -> int:
+        rows = [row(i + 1, 项目代码=code) for i, code in enumerate(codes[:n])]
+        with CaptureQueriesContext(connection) as done:
+            lines = rejected(zone, workbook(rows), dry_run=True).lines
+        assert len(lines) == n and all("您管辖范围以外的项目" in line for line in lines)
+        return len(done)
+
+    assert queries(10) == queries(2)

@@ -11,7 +11,7 @@ import pytest
 from sanpi.accounts.tests.factories import UserFactory
 from sanpi.core.models import AuditLog
 from sanpi.core.tests.parallel import parallel as _parallel
-from sanpi.dispatch.tests.test_parallel import _client
+from sanpi.core.tests.parallel import signed_in as _client
 from sanpi.projects.models import ProjectEvent
 from sanpi.projects.tests.factories import ProjectFactory
 from sanpi.regions.models import County

@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, **options):
         target = Path(file).expanduser()
         audit_chain.seal_pending()
-        chain_head = audit_chain.head()  # every row in this backup is under this head
+        chain_head = audit_chain.head()  # every seal up to this head is in the backup
         try:
             size = backup(connection, target)
         except BackupError as exc:

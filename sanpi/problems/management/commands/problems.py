@@ -26,14 +26,13 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
-from django.utils import timezone
 
 from sanpi.core.calendar import check_date, official_calendar
 from sanpi.core.errors import ValidationFailed
 
 from ... import rules
 from ...models import Policy
-from ...services import terms_of
+from ...services import aware, terms_of
 
 DEFAULT_POLICY = "13710"
 EXAMPLE = "2025-09-30 16:00"
@@ -115,17 +114,15 @@ class Command(BaseCommand):
         chosen = policy_named(policy)
         calendar = official_calendar()
         dues = rules.due_moments(moment, terms_of(chosen), calendar)
-        zone = timezone.get_default_timezone()
         if as_json:
-            out = {k: dues[k].replace(tzinfo=zone).isoformat() for k in LABELS}
+            out = {k: aware(dues[k]).isoformat() for k in LABELS}
             self.stdout.write(json.dumps(out, ensure_ascii=False))
         else:
             self.stdout.write(f"时限规则：{chosen}")
             self.stdout.write(f"提出时间：{moment:%Y-%m-%d %H:%M}")
             for key, label in LABELS.items():
                 self.stdout.write(f"{label}：{dues[key]:%Y-%m-%d %H:%M:%S}")
-        last = max(dues.values()).year
-        uncovered = [y for y in range(moment.year, last + 1) if y not in calendar.covered_years]
-        if uncovered:
-            years = "、".join(f"{y}年" for y in uncovered)
-            self.stderr.write(f"注意：{years}节假日安排未录入，按周末推算")
+        # The years counted in: from the day raised to the last due day.
+        span = calendar.between(moment.date(), max(dues.values()).date())
+        if span.provisional:
+            self.stderr.write(f"注意：{span.note()}")
