@@ -1,0 +1,491 @@
+"""The leaders' cockpit (领导驾驶舱): its figures, read from the summary tables.
+
+Each function answers one panel of the screen for a user, a year and an optional month
+range and place (a county or zone the user narrows to). Where the user's view is one of
+the summary tables' units (the whole ledger, one county, one zone) the answer sums a few
+hundred summary rows; otherwise (an enterprise, an odd narrowing) it runs the same
+aggregate functions (`facts`) over the user's own projects. Either way the figure is the
+one the reports state: the funnel's rates are `selectors.cohort_rates`' and its counts
+`selectors.period_figures`' (tests/test_board.py compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.errors import ValidationFailed
+from sanpi.core.money import exact_wan
+from sanpi.core.rates import Rate
+from sanpi.core.services import require
+from sanpi.dispatch.models import AnnualPlan, MonthlyReport
+from sanpi.projects.models import Industry
+from sanpi.projects.selectors import project_list
+from sanpi.regions.models import County, DevelopmentZone
+from sanpi.regions.selectors import zone_list
+
+from . import facts
+from .models import InvestmentCell, Level, PlanCell, StageCell
+
+ZERO = Decimal("0.00")
+STAGE_LABELS = {
+    "reserve": "储备",
+    "signed": "签约",
+    "started": "开工",
+    "produced": "投产",
+    "reached": "达效",
+}
+# The industry groups the city reports by: the 六新, 战略性新兴产业, 传统产业.
+SIX_NEW = frozenset(
+    {
+        Industry.NEW_INFRA,
+        Industry.NEW_TECH,
+        Industry.NEW_MATERIAL,
+        Industry.NEW_EQUIPMENT,
+        Industry.NEW_PRODUCT,
+        Industry.NEW_BUSINESS,
+    }
+)
+INDUSTRY_GROUPS = (
+    ("six_new", "六新"),
+    ("strategic", "战略性新兴产业"),
+    ("traditional", "传统产业"),
+)
+
+
+def industry_group(industry: str) -> str:
+    if industry in SIX_NEW:
+        return "six_new"
+    return "strategic" if industry == Industry.STRATEGIC else "traditional"
+
+
+# --- where the figures come from -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user looks at: a unit of the summary tables, or (unit None) their own
+    projects, narrowed to `county`/`zone` where they chose one."""
+
+    level: str | None
+    unit: int
+    place: str
+    county: County | None = None
+    zone: DevelopmentZone | None = None
+    user: object = None
+
+    @property
+    def from_tables(self) -> bool:
+        return self.level is not None
+
+    def projects(self) -> QuerySet:
+        qs = project_list(user=self.user)
+        if self.county is not None:
+            qs = qs.filter(county=self.county)
+        if self.zone is not None:
+            qs = qs.filter(zone=self.zone)
+        return qs
+
+    def cells(self, model) -> QuerySet:
+        return model.objects.filter(level=self.level, unit_id=self.unit)
+
+
+def view_for(*, user, county: str = "", zone: str = "") -> View:
+    """The user's view, narrowed to a county (by code) or zone (by id) they may see.
+    An unknown or out-of-scope county or zone is bad input, said in Chinese."""
+    require(user, Cap.VIEW_LEDGER)
+    found_county = found_zone = None
+    if county:
+        found_county = County.objects.filter(code=county[:6]).first()
+        if found_county is None:
+            raise ValidationFailed.of("county", f"没有行政区划代码为“{county[:20]}”的县(市、区)")
+    if zone:
+        found_zone = (
+            zone_list(user=user).filter(pk=int(zone)).first()
+            if zone.isdigit() and len(zone) <= 9
+            else None
+        )
+        if found_zone is None:
+            raise ValidationFailed.of("zone", "开发区不存在或不在您的权限范围内")
+    dimension = None if user.sees_all else user.scope_dimension
+    place = getattr(user, "scope_label", "全市")
+    common = {"county": found_county, "zone": found_zone, "user": user}
+    if found_zone is not None:
+        place = found_zone.short_name or found_zone.name
+        agrees = found_county is None or found_zone.county_id == found_county.pk
+        if agrees and (
+            dimension is None
+            or (dimension == "county" and found_zone.county_id == user.scope_value)
+            or (dimension == "zone" and found_zone.pk == user.scope_value)
+        ):
+            return View(Level.ZONE, found_zone.pk, place, **common)
+        return View(None, 0, place, **common)
+    if found_county is not None:
+        place = found_county.name
+        if dimension is None or (dimension == "county" and found_county.pk == user.scope_value):
+            return View(Level.COUNTY, found_county.pk, place, **common)
+        return View(None, 0, place, **common)
+    if dimension is None:
+        return View(Level.ALL, 0, place, **common)
+    if dimension in ("county", "zone") and user.scope_value is not None:
+        return View(dimension, user.scope_value, place, **common)
+    return View(None, 0, place, **common)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, months `first`..`last` of it."""
+
+    year: int
+    first: int = 1
+    last: int = 12
+
+    @classmethod
+    def parse(cls, year: int, first: int | None = None, last: int | None = None) -> Period:
+        first = first or 1
+        last = last or 12
+        if not 2000 <= year <= 2100:
+            raise ValidationFailed.of("year", f"年份应在2000至2100之间，实为{year}")
+        if not 1 <= first <= last <= 12:
+            raise ValidationFailed.of(
+                "months", f"月份范围应为1至12月且起始不晚于结束，实为{first}月至{last}月"
+            )
+        return cls(year, first, last)
+
+    def last_year(self) -> Period:
+        return Period(self.year - 1, self.first, self.last)
+
+    def text(self) -> str:
+        if (self.first, self.last) == (1, 12):
+            return f"{self.year}年"
+        if self.first == self.last:
+            return f"{self.year}年{self.first}月"
+        return f"{self.year}年{self.first}—{self.last}月"
+
+    def dates(self) -> tuple[dt.date, dt.date]:
+        from sanpi.dispatch.rules import month_end
+
+        return dt.date(self.year, self.first, 1), month_end(self.year, self.last)
+
+
+def _in_period(rows: Iterable[dict], period: Period) -> Iterable[dict]:
+    return (
+        r for r in rows if r["year"] == period.year and period.first <= r["month"] <= period.last
+    )
+
+
+# --- the funnel -----------------------------------------------------------------------------
+
+
+@dataclass
+class StageFigure:
+    kind: str
+    n: int = 0
+    investment_wan: Decimal = ZERO
+    next_n: int = 0
+    planned_output_wan: Decimal = ZERO
+    actual_output_wan: Decimal = ZERO
+
+    def add(self, row: dict) -> None:
+        self.n += row["n"]
+        self.investment_wan += row["investment_wan"]
+        self.next_n += row["next_n"]
+        self.planned_output_wan += row["planned_output_wan"]
+        self.actual_output_wan += row["actual_output_wan"]
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "label": STAGE_LABELS[self.kind],
+            "count": self.n,
+            "investment_wan": str(exact_wan(self.investment_wan)),
+        }
+
+
+@dataclass
+class Funnel:
+    period: Period
+    stages: dict[str, StageFigure] = field(default_factory=dict)
+
+    @property
+    def start_rate(self) -> Rate:
+        s = self.stages["signed"]
+        return Rate(s.next_n, s.n)
+
+    @property
+    def production_rate(self) -> Rate:
+        s = self.stages["started"]
+        return Rate(s.next_n, s.n)
+
+    @property
+    def target_rate(self) -> Rate:
+        s = self.stages["produced"]
+        return Rate(exact_wan(s.actual_output_wan), exact_wan(s.planned_output_wan), unit="万元")
+
+    def rates(self) -> dict[str, Rate]:
+        return {
+            "开工率": self.start_rate,
+            "投产率": self.production_rate,
+            "达效率": self.target_rate,
+        }
+
+    def as_json(self) -> dict:
+        return {
+            "period": self.period.text(),
+            "stages": [self.stages[k].as_json() for k in STAGE_LABELS],
+            "rates": {
+                "start_rate": self.start_rate.as_json(),
+                "production_rate": self.production_rate.as_json(),
+                "target_rate": self.target_rate.as_json(as_strings=True),
+            },
+        }
+
+
+def _stage_rows(view: View, years: Iterable[int]) -> list[dict]:
+    fields = ("kind", "year", "month", "n", "investment_wan", "next_n",
+              "planned_output_wan", "actual_output_wan")  # fmt: skip
+    if view.from_tables:
+        return list(
+            view.cells(StageCell)
+            .filter(Q(year__in=list(years)) | Q(kind="reserve"))
+            .values(*fields)
+        )
+    return list(facts.stage_rows(view.projects()))
+
+
+def _funnel(rows: list[dict], period: Period) -> Funnel:
+    out = Funnel(period, {k: StageFigure(k) for k in STAGE_LABELS})
+    for row in rows:
+        if row["kind"] == "reserve":
+            continue
+        if row["year"] == period.year and period.first <= row["month"] <= period.last:
+            out.stages[row["kind"]].add(row)
+    # 储备 is the projects in 储备 now, whenever they were recorded.
+    for row in rows:
+        if row["kind"] == "reserve":
+            out.stages["reserve"].add(row)
+    return out
+
+
+def funnel(view: View, period: Period) -> tuple[Funnel, Funnel]:
+    """储备 → 签约 → 开工 → 投产 → 达效 in the period, and in the same months last year:
+    counts, total investment, and the three rates of the period's cohorts."""
+    rows = _stage_rows(view, (period.year, period.year - 1))
+    return _funnel(rows, period), _funnel(rows, period.last_year())
+
+
+# --- the map ------------------------------------------------------------------------------
+
+
+MEASURES = {
+    "signed_investment": ("签约项目总投资", "亿元"),
+    "signed": ("签约项目数", "个"),
+    "started": ("开工项目数", "个"),
+    "start_rate": ("开工率", "%"),
+    "completed": ("完成投资", "亿元"),
+}
+
+
+def check_measure(measure: str) -> str:
+    if measure not in MEASURES:
+        names = "、".join(f"{k}（{label}）" for k, (label, _) in MEASURES.items())
+        raise ValidationFailed.of("measure", f"不支持的指标“{measure[:30]}”，可选：{names}")
+    return measure
+
+
+def by_county(view: View, period: Period, measure: str) -> dict[int, tuple[Decimal | None, str]]:
+    """Each county's value of `measure` in the period, {county id: (value, text)}; a
+    county outside the user's view is absent."""
+    check_measure(measure)
+    if view.from_tables and view.level == Level.ALL:
+        scope = {"level": Level.COUNTY}
+    elif view.from_tables and view.level == Level.COUNTY:
+        scope = {"level": Level.COUNTY, "unit_id": view.unit}
+    else:
+        return _by_county_direct(view, period, measure)
+    months = {"year": period.year, "month__gte": period.first, "month__lte": period.last}
+    if measure == "completed":
+        rows = (
+            InvestmentCell.objects.filter(**scope, **months)
+            .values("unit_id")
+            .annotate(v=Sum("investment_wan"))
+            .order_by()
+        )
+        return {r["unit_id"]: _money_value(r["v"]) for r in rows}
+    kind = "started" if measure == "started" else "signed"
+    stats: dict[int, StageFigure] = defaultdict(lambda: StageFigure(kind))
+    for row in StageCell.objects.filter(**scope, **months, kind=kind).values(
+        "unit_id", "n", "investment_wan", "next_n", "planned_output_wan", "actual_output_wan"
+    ):
+        stats[row["unit_id"]].add(row)
+    return {unit: _stage_value(s, measure) for unit, s in stats.items()}
+
+
+def _by_county_direct(view, period, measure):
+    out = {}
+    projects = view.projects()
+    for county_id in projects.order_by().values_list("county_id", flat=True).distinct():
+        mine = projects.filter(county_id=county_id)
+        if measure == "completed":
+            reports = MonthlyReport.objects.filter(project__in=mine)
+            total = sum(
+                (r["investment_wan"] for r in _in_period(facts.investment_rows(reports), period)),
+                ZERO,
+            )
+            out[county_id] = _money_value(total)
+            continue
+        kind = "started" if measure == "started" else "signed"
+        s = StageFigure(kind)
+        for row in _in_period(facts.stage_rows(mine), period):
+            if row["kind"] == kind:
+                s.add(row)
+        out[county_id] = _stage_value(s, measure)
+    return out
+
+
+def _money_value(wan) -> tuple[Decimal, str]:
+    from sanpi.core.amounts import yi
+
+    wan = exact_wan(wan)
+    return wan, f"{yi(wan)}亿元"
+
+
+def _stage_value(s: StageFigure, measure: str) -> tuple[Decimal | None, str]:
+    if measure == "signed_investment":
+        return _money_value(s.investment_wan)
+    if measure == "start_rate":
+        rate = Rate(s.next_n, s.n)
+        return rate.pct, str(rate)
+    return Decimal(s.n), f"{s.n}个"
+
+
+# --- investment ----------------------------------------------------------------------------
+
+
+@dataclass
+class InvestmentYear:
+    """The year's completed investment month by month (cumulative) against the plan and
+    against the time (the straight line to the year's plan), by industry group."""
+
+    year: int
+    planned_wan: Decimal
+    months: list[Decimal]  # completed in each month 1..12
+    by_group: dict[str, Decimal]
+
+    def cumulative(self) -> list[Decimal]:
+        out, total = [], ZERO
+        for value in self.months:
+            total += value
+            out.append(total)
+        return out
+
+    def as_json(self) -> dict:
+        cumulative = self.cumulative()
+        return {
+            "year": self.year,
+            "planned_wan": str(self.planned_wan),
+            "months": [
+                {
+                    "month": m,
+                    "completed_wan": str(self.months[m - 1]),
+                    "cumulative_wan": str(cumulative[m - 1]),
+                    "time_line_wan": str(exact_wan(self.planned_wan * m / 12)),
+                    "rate": Rate(cumulative[m - 1], self.planned_wan, unit="万元").as_json(
+                        as_strings=True
+                    ),
+                }
+                for m in range(1, 13)
+            ],
+            "by_group": [
+                {"key": key, "label": label, "completed_wan": str(self.by_group[key])}
+                for key, label in INDUSTRY_GROUPS
+            ],
+        }
+
+
+def investment_year(view: View, year: int) -> InvestmentYear:
+    if view.from_tables:
+        done = (
+            view.cells(InvestmentCell)
+            .filter(year=year)
+            .values("industry", "month", "investment_wan")
+        )
+        planned = view.cells(PlanCell).filter(year=year).aggregate(s=Sum("planned_investment_wan"))
+        planned_wan = exact_wan(planned["s"])
+    else:
+        projects = view.projects()
+        done = [
+            r
+            for r in facts.investment_rows(MonthlyReport.objects.filter(project__in=projects))
+            if r["year"] == year
+        ]
+        planned_wan = sum(
+            (
+                r["planned_investment_wan"]
+                for r in facts.plan_rows(AnnualPlan.objects.filter(project__in=projects))
+                if r["year"] == year
+            ),
+            ZERO,
+        )
+    months = [ZERO] * 12
+    groups = {key: ZERO for key, _ in INDUSTRY_GROUPS}
+    for row in done:
+        months[row["month"] - 1] += row["investment_wan"]
+        groups[industry_group(row["industry"])] += row["investment_wan"]
+    return InvestmentYear(year, exact_wan(planned_wan), months, groups)
+
+
+def investment_by_zone(view: View, year: int, *, limit: int = 15) -> list[dict]:
+    """The zones of the view with the most completed investment in the year (at most
+    `limit`), with their plan."""
+    zones = zone_list(user=view.user)
+    if view.county is not None:
+        zones = zones.filter(county=view.county)
+    if view.zone is not None:
+        zones = zones.filter(pk=view.zone.pk)
+    if view.from_tables:
+        done = dict(
+            InvestmentCell.objects.filter(
+                level=Level.ZONE, year=year, unit_id__in=zones.values("pk")
+            )
+            .values("unit_id")
+            .annotate(s=Sum("investment_wan"))
+            .order_by("-s")
+            .values_list("unit_id", "s")[:limit]
+        )
+    else:
+        projects = view.projects()
+        reports = MonthlyReport.objects.filter(project__in=projects, project__zone__in=zones)
+        done: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for row in facts.investment_rows(reports, by="zone_id"):
+            if row["year"] == year:
+                done[row["unit_id"]] += row["investment_wan"]
+        done = dict(sorted(done.items(), key=lambda kv: -kv[1])[:limit])
+    names = {z.pk: z.short_name or z.name for z in zones.filter(pk__in=list(done))}
+    if view.from_tables:
+        planned = dict(
+            PlanCell.objects.filter(level=Level.ZONE, year=year, unit_id__in=list(done))
+            .values("unit_id")
+            .annotate(s=Sum("planned_investment_wan"))
+            .values_list("unit_id", "s")
+        )
+    else:  # only the user's own projects' plans
+        planned = defaultdict(lambda: ZERO)
+        plans = AnnualPlan.objects.filter(project__in=view.projects(), year=year)
+        for row in facts.plan_rows(plans, by="zone_id"):
+            planned[row["unit_id"]] += row["planned_investment_wan"]
+    return [
+        {
+            "zone": pk,
+            "name": names.get(pk, ""),
+            "completed_wan": str(exact_wan(value)),
+            "planned_wan": str(exact_wan(planned.get(pk))),
+        }
+        for pk, value in done.items()
+    ]

@@ -1,0 +1,255 @@
+"""Building the cockpit's summary tables (models.py) from the ledger, and the aggregate
+functions that define them.
+
+The same functions serve both sides: `refresh` runs them grouped by unit over the whole
+ledger and stores the rows; a reader whose scope has no rows of its own (an enterprise)
+runs them over just its projects (`board`). So a figure has one definition whether it
+comes from the tables or straight from the ledger, and the tests compare the two.
+
+* **Stage cells**: for each stage date (签约, 开工, 投产, 达效), the projects whose date
+  falls in a month, their total investment, how many of them have reached the next stage
+  since (签约 → 开工 …: the numerators of 开工率 and 投产率), and for 投产 their planned
+  and actual annual output (达效率). ``reserve``: the projects in 储备 now, by the month
+  they were recorded.
+* **Investment cells**: accepted monthly reports, by month and industry: completed
+  investment, output, tax.
+* **Plan cells**: annual planned investment, by year and industry.
+
+`refresh` takes the changes the triggers noted (migration 0002), rebuilds the stage and
+plan cells when anything of theirs changed (a few hundred thousand projects: seconds) and
+the investment cells of just the months whose reports changed (closed months never
+change), all in one transaction, one refresh at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from sanpi.core.bulk import bulk_insert
+from sanpi.core.money import exact_wan
+from sanpi.dispatch.models import AnnualPlan, MonthlyReport
+from sanpi.dispatch.rules import Status
+from sanpi.projects.models import Project, Stage
+
+from .models import FactChange, FactsState, InvestmentCell, Level, PlanCell, StageCell
+
+# A stage's date, and the date of the stage after it (None: the last).
+STAGE_DATES: dict[str, tuple[str, str | None]] = {
+    "signed": ("signed_date", "started_date"),
+    "started": ("started_date", "produced_date"),
+    "produced": ("produced_date", "reached_date"),
+    "reached": ("reached_date", None),
+}
+KINDS = ("reserve", *STAGE_DATES)
+RUN = "refresh"  # the FactsState row of the last refresh
+REFRESH_MINUTES = 5  # the schedule (jobs.py); an import refreshes when it finishes
+# How each level groups (None: the whole queryset as one unit, numbered 0).
+GROUPS = {Level.ALL: None, Level.COUNTY: "county_id", Level.ZONE: "zone_id"}
+ZERO = Decimal("0.00")
+
+
+# --- the aggregates ------------------------------------------------------------------------
+
+
+def _unit(prefix: str, by: str | None):
+    return F(f"{prefix}{by}") if by else None
+
+
+def stage_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
+    """The stage cells of these projects, grouped by `by` (county_id, zone_id, or None
+    for one unit 0): dicts of unit, kind, year, month and the sums."""
+    for kind in KINDS:
+        if kind == "reserve":
+            date, after = "created_at", None
+            qs = projects.filter(stage=Stage.RESERVE.value)
+        else:
+            date, after = STAGE_DATES[kind]
+            qs = projects.filter(**{f"{date}__isnull": False})
+        if by:
+            qs = qs.filter(**{f"{by}__isnull": False})
+        keys = {"y": ExtractYear(date), "m": ExtractMonth(date)}
+        if by:
+            keys["unit"] = F(by)
+        sums = {
+            "n": Count("pk"),
+            "investment": Sum("total_investment_wan"),
+        }
+        if after:
+            sums["next_n"] = Count("pk", filter=Q(**{f"{after}__isnull": False}))
+        if kind == "produced":
+            sums["planned"] = Sum("planned_output_wan")
+            sums["actual"] = Sum("actual_output_wan")
+        for row in qs.order_by().values(**keys).annotate(**sums):
+            yield {
+                "unit_id": row.get("unit", 0),
+                "kind": kind,
+                "year": row["y"],
+                "month": row["m"],
+                "n": row["n"],
+                "investment_wan": exact_wan(row["investment"]),
+                "next_n": row.get("next_n", 0),
+                "planned_output_wan": exact_wan(row.get("planned")),
+                "actual_output_wan": exact_wan(row.get("actual")),
+            }
+
+
+def investment_rows(reports: QuerySet, *, by: str | None = None) -> Iterator[dict]:
+    """The investment cells of these monthly reports (accepted ones count), by `by` of
+    their project, industry and month."""
+    qs = reports.filter(status=Status.ACCEPTED.value)
+    keys = {"industry": F("project__industry")}
+    if by:
+        qs = qs.filter(**{f"project__{by}__isnull": False})
+        keys["unit"] = F(f"project__{by}")
+    for row in (
+        qs.order_by()
+        .values("year", "month", **keys)
+        .annotate(
+            reports=Count("pk"),
+            investment=Sum("investment_wan"),
+            output=Sum("output_wan"),
+            tax=Sum("tax_wan"),
+        )
+    ):
+        yield {
+            "unit_id": row.get("unit", 0),
+            "industry": row["industry"],
+            "year": row["year"],
+            "month": row["month"],
+            "reports": row["reports"],
+            "investment_wan": exact_wan(row["investment"]),
+            "output_wan": exact_wan(row["output"]),
+            "tax_wan": exact_wan(row["tax"]),
+        }
+
+
+def plan_rows(plans: QuerySet, *, by: str | None = None) -> Iterator[dict]:
+    """The plan cells of these annual plans, by `by` of their project, industry, year."""
+    qs = plans
+    keys = {"industry": F("project__industry")}
+    if by:
+        qs = qs.filter(**{f"project__{by}__isnull": False})
+        keys["unit"] = F(f"project__{by}")
+    for row in (
+        qs.order_by()
+        .values("year", **keys)
+        .annotate(projects=Count("pk"), planned=Sum("planned_investment_wan"))
+    ):
+        yield {
+            "unit_id": row.get("unit", 0),
+            "industry": row["industry"],
+            "year": row["year"],
+            "projects": row["projects"],
+            "planned_investment_wan": exact_wan(row["planned"]),
+        }
+
+
+# --- the refresh ---------------------------------------------------------------------------
+
+
+@dataclass
+class Refreshed:
+    stages: bool = False
+    plans: bool = False
+    months: int = 0
+    rows: int = 0
+    ms: int = 0
+
+    def text(self) -> str:
+        if not (self.stages or self.plans or self.months):
+            return "没有需要更新的汇总"
+        parts = []
+        if self.stages:
+            parts.append("项目阶段")
+        if self.plans:
+            parts.append("年度计划")
+        if self.months:
+            parts.append(f"{self.months}个月的月报")
+        return f"已更新{'、'.join(parts)}汇总，共{self.rows}行，用时{self.ms}毫秒"
+
+
+def _take_changes() -> list[tuple[str, int | None, int | None]]:
+    """Delete and return the noted changes this transaction can see. A change committed
+    meanwhile stays for the next refresh."""
+    table = FactChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} RETURNING kind, year, month")  # noqa: S608
+        return cursor.fetchall()
+
+
+def _store(model, rows: Iterable[dict], level: str) -> int:
+    objs = [model(level=level, **row) for row in rows]
+    bulk_insert(model, objs, returning=False)
+    return len(objs)
+
+
+def _rebuild(model, source: QuerySet, rows_of, **narrow) -> int:
+    model.objects.filter(**narrow).delete()
+    count = 0
+    for level, by in GROUPS.items():
+        count += _store(model, rows_of(source, by=by), level)
+    return count
+
+
+def pending() -> bool:
+    """Whether the ledger changed since the summaries were built."""
+    return FactChange.objects.exists()
+
+
+def refresh() -> Refreshed:
+    """Rebuild what the noted changes touch, in one transaction, one refresh at a time."""
+    started = time.monotonic()
+    FactsState.objects.get_or_create(name=RUN)
+    done = Refreshed()
+    with transaction.atomic():
+        # One refresh at a time: the second waits here, then finds nothing left to do.
+        FactsState.objects.select_for_update().get(name=RUN)
+        changes = _take_changes()
+        kinds = {kind for kind, _, _ in changes}
+        months: dict[int, set[int]] = {}
+        for kind, year, month in changes:
+            if kind == "investment" and year is not None and month is not None:
+                months.setdefault(year, set()).add(month)
+        if "stages" in kinds:
+            done.stages = True
+            done.rows += _rebuild(StageCell, Project.objects.all(), stage_rows)
+        if "plans" in kinds:
+            done.plans = True
+            done.rows += _rebuild(PlanCell, AnnualPlan.objects.all(), plan_rows)
+        for year, in_year in sorted(months.items()):
+            done.months += len(in_year)
+            reports = MonthlyReport.objects.filter(year=year, month__in=sorted(in_year))
+            done.rows += _rebuild(
+                InvestmentCell, reports, investment_rows, year=year, month__in=sorted(in_year)
+            )
+        done.ms = int((time.monotonic() - started) * 1000)
+        FactsState.objects.filter(name=RUN).update(refreshed_at=timezone.now(), duration_ms=done.ms)
+    return done
+
+
+@dataclass(frozen=True)
+class Freshness:
+    as_of: dt.datetime | None  # the last refresh: the figures are the ledger's as of then
+    pending: bool  # changed since
+
+    def text(self) -> str:
+        if self.as_of is None:
+            return "汇总数据尚未生成"
+        stamp = timezone.localtime(self.as_of).strftime("%Y-%m-%d %H:%M")
+        if self.pending:
+            return f"数据截至{stamp}，其后的变动将在下次汇总（每{REFRESH_MINUTES}分钟）时计入"
+        return f"数据截至{stamp}，与台账一致"
+
+
+def freshness() -> Freshness:
+    state = FactsState.objects.filter(name=RUN).first()
+    return Freshness(as_of=state.refreshed_at if state else None, pending=pending())

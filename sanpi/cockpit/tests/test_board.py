@@ -1,0 +1,106 @@
+"""The cockpit's figures, read from the summary tables, are the reports' figures: after a
+stream of random changes and a refresh, the funnel equals `cohort_rates` and
+`period_figures` computed from the ledger, for every kind of user and narrowing."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from sanpi.cockpit import board, facts
+from sanpi.cockpit.selectors import cohort_rates, period_figures
+from sanpi.cockpit.tests.test_facts import _change
+from sanpi.core.errors import ValidationFailed
+from sanpi.regions.models import County, DevelopmentZone
+
+pytestmark = pytest.mark.django_db
+
+
+def _check(user, period, **narrow):
+    view = board.view_for(user=user, **narrow)
+    now, last = board.funnel(view, period)
+    county = narrow.get("county", "")
+    zone = narrow.get("zone", "")
+    for got, p in ((now, period), (last, period.last_year())):
+        if (p.first, p.last) == (1, 12):
+            rates = cohort_rates(user=user, year=p.year, county=county, zone=zone)
+            assert got.start_rate == rates.start_rate, (user, narrow)
+            assert got.production_rate == rates.production_rate, (user, narrow)
+            assert got.target_rate == rates.target_rate, (user, narrow)
+        date_from, date_to = p.dates()
+        figures = period_figures(
+            user=user, date_from=date_from, date_to=date_to, county=county, zone=zone
+        )
+        for kind in ("signed", "started", "produced"):
+            expected = getattr(figures, kind)
+            assert (got.stages[kind].n, got.stages[kind].investment_wan) == (
+                expected.count,
+                expected.investment_wan,
+            ), (user, narrow, kind)
+    return view
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_funnel_equals_the_reports_figures_for_every_view(world, seed):
+    rng = random.Random(seed)
+    zones = list(DevelopmentZone.objects.select_related("county"))
+    counties = list(County.objects.all())
+    for _ in range(80):
+        _change(rng, world, zones, counties)
+    facts.refresh()
+    kinds = set()
+    for role in ("city_office", "leader", "county", "zone", "enterprise"):
+        user = world.user(role)
+        for period in (board.Period(2025), board.Period(2026, 2, 7)):
+            kinds.add(_check(user, period).from_tables)
+    city = world.user("city_office")
+    for period in (board.Period(2025), board.Period(2024, 3, 3)):
+        _check(city, period, county=world.county_a.code)
+        _check(city, period, zone=str(world.zone_b.pk))
+        _check(world.user("county"), period, zone=str(world.zone_a.pk))
+    assert kinds == {True, False}  # both the tables and the direct path were compared
+
+
+def test_views_by_role_and_narrowing(world):
+    v = board.view_for(user=world.user("city_office"))
+    assert (v.level, v.unit, v.place) == ("all", 0, "全市")
+    v = board.view_for(user=world.user("leader"), county=world.county_b.code)
+    assert (v.level, v.unit, v.place) == ("county", world.county_b.pk, world.county_b.name)
+    v = board.view_for(user=world.user("county"))
+    assert (v.level, v.unit) == ("county", world.county_a.pk)
+    v = board.view_for(user=world.user("zone"))
+    assert (v.level, v.unit) == ("zone", world.zone_a.pk)
+    v = board.view_for(user=world.user("enterprise"))
+    assert v.level is None  # straight from the ledger, over the enterprise's projects
+    # A county officer narrowing to another county sees none of its projects.
+    v = board.view_for(user=world.user("county"), county=world.county_b.code)
+    assert v.level is None and not v.projects().exists()
+
+
+@pytest.mark.parametrize(
+    ("narrow", "message"),
+    [
+        ({"county": "999999"}, "没有行政区划代码为“999999”的县(市、区)"),
+        ({"zone": "abc"}, "开发区不存在或不在您的权限范围内"),
+        ({"zone": "9" * 30}, "开发区不存在或不在您的权限范围内"),
+    ],
+)
+def test_bad_narrowing_is_refused_in_chinese(world, narrow, message):
+    with pytest.raises(ValidationFailed) as info:
+        board.view_for(user=world.user("city_office"), **narrow)
+    assert message in str(info.value.message)
+
+
+def test_a_zone_outside_the_users_scope_is_refused(world):
+    with pytest.raises(ValidationFailed):
+        board.view_for(user=world.user("county"), zone=str(world.zone_b.pk))
+
+
+def test_periods_are_checked():
+    assert board.Period.parse(2025, 3, 5).text() == "2025年3—5月"
+    assert board.Period.parse(2025).text() == "2025年"
+    with pytest.raises(ValidationFailed):
+        board.Period.parse(2025, 6, 2)
+    with pytest.raises(ValidationFailed):
+        board.Period.parse(1800)
