@@ -25,9 +25,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# npm ci, then the county shapes of 吕梁: one file of a package, checked by its sha256
+# (scripts/vendor_geo.py). npm ci empties node_modules, so both run together.
 install-assets: node_modules/.installed
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json scripts/vendor_geo.py
 	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/vendor_geo.py
 	touch $@
 
 install-system:

@@ -285,6 +285,7 @@ def _register_routers() -> None:
     from sanpi.cockpit.api import router as cockpit_router
     from sanpi.core.calendar_api import router as calendar_router
     from sanpi.dispatch.api import router as dispatch_router
+    from sanpi.indicators.api import router as indicators_router
     from sanpi.problems.api import router as problems_router
     from sanpi.projects.api import router as projects_router
     from sanpi.regions.api import router as regions_router
@@ -298,6 +299,7 @@ def _register_routers() -> None:
     api.add_router("", dispatch_router)
     api.add_router("", targets_router)
     api.add_router("", problems_router)
+    api.add_router("", indicators_router)
 
 
 _register_routers()

@@ -42,6 +42,13 @@ Configuration comes from environment variables (see docs/operations.md):
   SANPI_ACTIVITY_NAMING    how activity names write the 批次 (the year's activities counted in
                            date order from its first one): "ci" (default) 2021年第4次, or
                            "qi" 2021年第四期 in Chinese numerals
+  SANPI_AUDIT_RETENTION_DAYS  audit rows kept online at least this many days before they may
+                           be archived and purged (default 180, the least accepted)
+  SANPI_AUDIT_ARCHIVE_KEY  the key that signs audit archives (HMAC); default: derived from
+                           the secret key
+  SANPI_AUDIT_HASH         the audit chain's hash for new seals: "sha256" (default) or "sm3" (国密)
+  SANPI_PASSWORD_HASHER    "default" (Django's PBKDF2-SHA256) or "sm3" (pbkdf2_sm3, 国密)
+  SANPI_PASSWORD_SM3_ITERATIONS  iterations of pbkdf2_sm3 (default 500)
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.conf import global_settings as _global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 from sanpi.accounts.roles import Role as _Role  # pure: no Django
@@ -106,6 +114,7 @@ INSTALLED_APPS = [
     "sanpi.health",
     "sanpi.targets",
     "sanpi.problems",
+    "sanpi.indicators",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +128,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "sanpi.core.middleware.AuditContextMiddleware",
     "sanpi.accounts.middleware.LoginRequiredMiddleware",
     "sanpi.accounts.middleware.PasswordChangeRequiredMiddleware",
@@ -191,6 +201,26 @@ if _unknown_roles:  # a misspelt role would silently go without its second facto
         f"（可用：all, {', '.join(r.value for r in _Role)}）"
     )
 OTP_TOTP_ISSUER = "三批项目平台"
+# How passwords are stored: Django's hashers (PBKDF2-SHA256 first), or with
+# SANPI_PASSWORD_HASHER=sm3 PBKDF2-HMAC-SM3 first (国密, accounts.hashers). Either way the other
+# stays in the list, so existing hashes still verify and are re-hashed at the next sign-in.
+# SM3 is OpenSSL's where Python has it, else gmssl's pure Python, where 500 iterations take
+# about 0.25 s (docs/operations.md §3 says when to raise it).
+_DJANGO_HASHERS = list(_global_settings.PASSWORD_HASHERS)
+_SM3_HASHER = "sanpi.accounts.hashers.PBKDF2SM3PasswordHasher"
+SANPI_PASSWORD_HASHER = os.environ.get("SANPI_PASSWORD_HASHER", "default").strip().lower()
+if SANPI_PASSWORD_HASHER not in ("default", "sm3"):
+    raise ImproperlyConfigured(
+        f"SANPI_PASSWORD_HASHER 须为 default 或 sm3（国密），实为 {SANPI_PASSWORD_HASHER!r}"
+    )
+PASSWORD_HASHERS = (
+    [_SM3_HASHER, *_DJANGO_HASHERS]
+    if SANPI_PASSWORD_HASHER == "sm3"
+    else [*_DJANGO_HASHERS, _SM3_HASHER]
+)
+SANPI_PASSWORD_SM3_ITERATIONS = int(os.environ.get("SANPI_PASSWORD_SM3_ITERATIONS", "500"))
+if SANPI_PASSWORD_SM3_ITERATIONS < 100:
+    raise ImproperlyConfigured("SANPI_PASSWORD_SM3_ITERATIONS 不能小于 100")
 # A password older than this must be changed at the next sign-in (0: never expires).
 SANPI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("SANPI_PASSWORD_MAX_AGE_DAYS", "90"))
 # Hostile uploads: rows of one sheet read at most, and what a zipped workbook may unpack to.
@@ -198,6 +228,22 @@ SANPI_IMPORT_MAX_ROWS = int(os.environ.get("SANPI_IMPORT_MAX_ROWS", "100000"))
 SANPI_UPLOAD_MAX_UNPACKED_MB = int(os.environ.get("SANPI_UPLOAD_MAX_UNPACKED_MB", "200"))
 # `sanpi worker` caps its own memory (address space), so that one file fails its own job.
 SANPI_WORKER_MEMORY_MB = int(os.environ.get("SANPI_WORKER_MEMORY_MB", "3072"))
+# The audit log (docs/operations.md §5): rows stay online at least this many days (the
+# database itself refuses to delete younger than 180, 《网络安全法》第二十一条); archives of
+# older rows are signed with SANPI_AUDIT_ARCHIVE_KEY, or a key derived from SECRET_KEY;
+# new seals of the hash chain use SHA-256 or SM3 (国密).
+SANPI_AUDIT_RETENTION_DAYS = int(os.environ.get("SANPI_AUDIT_RETENTION_DAYS", "180"))
+if SANPI_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"SANPI_AUDIT_RETENTION_DAYS 不能小于 180（审计记录至少在线保存六个月），实为 "
+        f"{SANPI_AUDIT_RETENTION_DAYS}"
+    )
+SANPI_AUDIT_ARCHIVE_KEY = os.environ.get("SANPI_AUDIT_ARCHIVE_KEY", "")
+SANPI_AUDIT_HASH = os.environ.get("SANPI_AUDIT_HASH", "sha256").strip().lower()
+if SANPI_AUDIT_HASH not in ("sha256", "sm3"):
+    raise ImproperlyConfigured(
+        f"SANPI_AUDIT_HASH 须为 sha256 或 sm3（国密），实为 {SANPI_AUDIT_HASH!r}"
+    )
 SANPI_LOGIN_IP_THRESHOLD = int(os.environ.get("SANPI_LOGIN_IP_THRESHOLD", "20"))
 SANPI_LOGIN_IP_MINUTES = int(os.environ.get("SANPI_LOGIN_IP_MINUTES", "15"))
 # Plausibility limits (万元): a project above them needs the user's confirmation (forms,
@@ -213,6 +259,24 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, images and requests from sanpi
+# itself only, no inline script or style attribute anywhere (the templates have none; the
+# Chromium tests fail on any violation), no plugins, no framing, forms post only to sanpi.
+# data: images are Bootstrap's own SVG icons in its CSS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Served over HTTPS (behind the proxy): cookies never travel in clear text, whatever the proxy does.
 if os.environ.get("SANPI_HTTPS", "") == "1":
@@ -238,6 +302,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", REPO_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/bootstrap", REPO_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/echarts", REPO_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/geo", REPO_DIR / "node_modules" / ".sanpi-vendor" / "geo"),  # scripts/vendor_geo.py
 ]
 STATICFILES_DIRS = [
     d for d in STATICFILES_DIRS if Path(d if isinstance(d, Path) else d[1]).exists()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("health/", include("sanpi.health.urls")),
     path("targets/", include("sanpi.targets.urls")),
     path("problems/", include("sanpi.problems.urls")),
+    path("indicators/", include("sanpi.indicators.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),
     path("api/", include("sanpi.api_urls")),
     path("", include("sanpi.core.urls")),  # /audit/, /calendar/

@@ -48,6 +48,7 @@ class Cap(StrEnum):
     EXPORT_LEDGER = "export_ledger"
     VIEW_AUDIT = "view_audit"  # the whole audit log
     EXPORT_AUDIT = "export_audit"  # the audit log (filtered) as .xlsx, itself audited
+    AUDIT_ARCHIVE = "audit_archive"  # archive rows past retention to a signed file (then purge)
     MANAGE_USERS = "manage_users"
     # Approvals (sanpi.approvals). Departments and agents read approvals, not the ledger.
     VIEW_APPROVALS = "view_approvals"  # catalogue, project approvals, overdue lists, reports
@@ -126,7 +127,7 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.ADMIN: frozenset({Cap.MANAGE_USERS, Cap.MANAGE_CALENDAR, Cap.MANAGE_JOBS}),
     # 三员分立: only the audit administrator reads or exports the log, never the system
     # administrator who manages the accounts it records.
-    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT, Cap.EXPORT_AUDIT}),
+    Role.AUDITOR: frozenset({Cap.VIEW_AUDIT, Cap.EXPORT_AUDIT, Cap.AUDIT_ARCHIVE}),
     # A department officer processes their department's items (and the commitments made
     # on them); an agent runs the approvals of the projects that commissioned them.
     # As a responsible unit it works on the problems assigned to it.

@@ -31,7 +31,7 @@ from sanpi.regions.models import County, DevelopmentZone
 from sanpi.regions.selectors import zone_list
 
 from . import facts
-from .models import InvestmentCell, Level, PlanCell, StageCell
+from .models import InvestmentCell, InvestmentYear, Level, PlanCell, StageCell
 
 ZERO = Decimal("0.00")
 STAGE_LABELS = {
@@ -299,16 +299,19 @@ def check_measure(measure: str) -> str:
     return measure
 
 
-def by_county(view: View, period: Period, measure: str) -> dict[int, tuple[Decimal | None, str]]:
-    """Each county's value of `measure` in the period, {county id: (value, text)}; a
-    county outside the user's view is absent."""
+def by_county(
+    view: View, period: Period, measure: str, counties: Iterable[int]
+) -> dict[int, tuple[Decimal | None, str]]:
+    """The value of `measure` in the period of each of `counties` (ids: the map's),
+    {county id: (value, text)}; a county outside the user's view is absent."""
     check_measure(measure)
+    counties = list(counties)
     if view.from_tables and view.level == Level.ALL:
-        scope = {"level": Level.COUNTY}
+        scope = {"level": Level.COUNTY, "unit_id__in": counties}
     elif view.from_tables and view.level == Level.COUNTY:
         scope = {"level": Level.COUNTY, "unit_id": view.unit}
     else:
-        return _by_county_direct(view, period, measure)
+        return _by_county_direct(view, period, measure, counties)
     months = {"year": period.year, "month__gte": period.first, "month__lte": period.last}
     if measure == "completed":
         rows = (
@@ -327,9 +330,9 @@ def by_county(view: View, period: Period, measure: str) -> dict[int, tuple[Decim
     return {unit: _stage_value(s, measure) for unit, s in stats.items()}
 
 
-def _by_county_direct(view, period, measure):
+def _by_county_direct(view, period, measure, counties):
     out = {}
-    projects = view.projects()
+    projects = view.projects().filter(county_id__in=counties)
     for county_id in projects.order_by().values_list("county_id", flat=True).distinct():
         mine = projects.filter(county_id=county_id)
         if measure == "completed":
@@ -369,7 +372,7 @@ def _stage_value(s: StageFigure, measure: str) -> tuple[Decimal | None, str]:
 
 
 @dataclass
-class InvestmentYear:
+class YearInvestment:
     """The year's completed investment month by month (cumulative) against the plan and
     against the time (the straight line to the year's plan), by industry group."""
 
@@ -409,7 +412,7 @@ class InvestmentYear:
         }
 
 
-def investment_year(view: View, year: int) -> InvestmentYear:
+def investment_year(view: View, year: int) -> YearInvestment:
     if view.from_tables:
         done = (
             view.cells(InvestmentCell)
@@ -438,7 +441,7 @@ def investment_year(view: View, year: int) -> InvestmentYear:
     for row in done:
         months[row["month"] - 1] += row["investment_wan"]
         groups[industry_group(row["industry"])] += row["investment_wan"]
-    return InvestmentYear(year, exact_wan(planned_wan), months, groups)
+    return YearInvestment(year, exact_wan(planned_wan), months, groups)
 
 
 def investment_by_zone(view: View, year: int, *, limit: int = 15) -> list[dict]:
@@ -450,14 +453,13 @@ def investment_by_zone(view: View, year: int, *, limit: int = 15) -> list[dict]:
     if view.zone is not None:
         zones = zones.filter(pk=view.zone.pk)
     if view.from_tables:
+        rows = InvestmentYear.objects.filter(level=Level.ZONE, year=year)
+        if not view.user.sees_all or view.county is not None or view.zone is not None:
+            rows = rows.filter(unit_id__in=zones.values("pk"))
         done = dict(
-            InvestmentCell.objects.filter(
-                level=Level.ZONE, year=year, unit_id__in=zones.values("pk")
-            )
-            .values("unit_id")
-            .annotate(s=Sum("investment_wan"))
-            .order_by("-s")
-            .values_list("unit_id", "s")[:limit]
+            rows.order_by("-investment_wan", "unit_id").values_list("unit_id", "investment_wan")[
+                :limit
+            ]
         )
     else:
         projects = view.projects()

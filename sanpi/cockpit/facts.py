@@ -40,7 +40,15 @@ from sanpi.dispatch.models import AnnualPlan, MonthlyReport
 from sanpi.dispatch.rules import Status
 from sanpi.projects.models import Project, Stage
 
-from .models import FactChange, FactsState, InvestmentCell, Level, PlanCell, StageCell
+from .models import (
+    FactChange,
+    FactsState,
+    InvestmentCell,
+    InvestmentYear,
+    Level,
+    PlanCell,
+    StageCell,
+)
 
 # A stage's date, and the date of the stage after it (None: the last).
 STAGE_DATES: dict[str, tuple[str, str | None]] = {
@@ -200,6 +208,30 @@ def _rebuild(model, source: QuerySet, rows_of, **narrow) -> int:
     return count
 
 
+def year_rows(cells: QuerySet) -> Iterator[dict]:
+    """The yearly totals of these investment cells, by level and unit."""
+    for row in (
+        cells.order_by()
+        .values("level", "unit_id", "year")
+        .annotate(n=Sum("reports"), investment=Sum("investment_wan"))
+    ):
+        yield {
+            "level": row["level"],
+            "unit_id": row["unit_id"],
+            "year": row["year"],
+            "reports": row["n"],
+            "investment_wan": exact_wan(row["investment"]),
+        }
+
+
+def _rebuild_year(year: int) -> int:
+    """A year's totals, summed from its monthly cells (read once, in the database)."""
+    InvestmentYear.objects.filter(year=year).delete()
+    objs = [InvestmentYear(**row) for row in year_rows(InvestmentCell.objects.filter(year=year))]
+    bulk_insert(InvestmentYear, objs, returning=False)
+    return len(objs)
+
+
 def pending() -> bool:
     """Whether the ledger changed since the summaries were built."""
     return FactChange.objects.exists()
@@ -231,6 +263,7 @@ def refresh() -> Refreshed:
             done.rows += _rebuild(
                 InvestmentCell, reports, investment_rows, year=year, month__in=sorted(in_year)
             )
+            done.rows += _rebuild_year(year)
         done.ms = int((time.monotonic() - started) * 1000)
         FactsState.objects.filter(name=RUN).update(refreshed_at=timezone.now(), duration_ms=done.ms)
     return done

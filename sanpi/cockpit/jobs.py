@@ -1,13 +1,19 @@
-"""The cockpit's background jobs (core.jobs): the activity bulletin as a Word document."""
+"""The cockpit's background jobs (core.jobs): the activity bulletin as a Word document, and
+the refresh of the summary tables every few minutes (facts.refresh)."""
 
 from __future__ import annotations
 
-from sanpi.core.jobs import FileOutcome, job_kind
+from dataclasses import asdict
+
+from sanpi.core.jobs import Done, FileOutcome, job_kind
+from sanpi.core.schedules import periodic
 from sanpi.projects.selectors import activity_get
 
+from . import facts
 from .io import activity_bulletin_docx
 
 BULLETIN = "cockpit.bulletin"
+FACTS_REFRESH = "cockpit_facts"
 
 
 # Reading and one audit row in the job's transaction: safe to run again.
@@ -17,3 +23,17 @@ def bulletin_job(job, progress):
     progress(0, 0, "生成通报")
     document = activity_bulletin_docx(by=job.user, activity=activity)
     return FileOutcome(f"{activity}通报已生成", {}, document.data, document.filename)
+
+
+# Rebuilding derived rows from the ledger: run again, it rebuilds what is still noted.
+@periodic(
+    FACTS_REFRESH,
+    label="驾驶舱数据汇总",
+    every="minutes",
+    minutes=facts.REFRESH_MINUTES,
+    idempotent=True,
+)
+def facts_job(job, progress):
+    progress(0, 0, "汇总")
+    done = facts.refresh()
+    return Done(done.text(), asdict(done))

@@ -74,6 +74,24 @@ class InvestmentCell(models.Model):
         return f"{self.level}:{self.unit_id} {self.industry} {self.year}-{self.month:02d}"
 
 
+class InvestmentYear(models.Model):
+    """The year's accepted monthly reports at one unit, all industries: what a ranking of
+    units (the zones' panel) reads without summing months."""
+
+    level = models.CharField("层级", max_length=6, choices=Level.choices)
+    unit_id = models.PositiveIntegerField("单位")
+    year = models.PositiveSmallIntegerField("年份")
+    reports = models.PositiveIntegerField("月报数", default=0)
+    investment_wan = models.DecimalField("完成投资(万元)", **MONEY)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "年度投资汇总"
+        indexes = [models.Index(fields=["level", "year", "investment_wan"])]
+
+    def __str__(self) -> str:
+        return f"{self.level}:{self.unit_id} {self.year}"
+
+
 class PlanCell(models.Model):
     """The year's planned investment (年度计划投资) at one unit, by industry."""
 

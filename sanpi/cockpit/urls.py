@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import board_views, map_views, views
 
 app_name = "cockpit"
 urlpatterns = [
     path("", views.home, name="home"),
     path("rates/", views.rates, name="rates"),
+    path("cockpit/", board_views.board_page, name="board"),
+    path("cockpit/data/", board_views.board_data, name="board_data"),
+    path("cockpit/map/", map_views.county_map, name="map"),
+    path("cockpit/map/data/", map_views.county_map_data, name="map_data"),
     path("bulletins/activity/<int:pk>.docx", views.activity_bulletin, name="activity_bulletin"),
 ]

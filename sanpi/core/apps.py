@@ -34,4 +34,4 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(sync_calendar, sender=self, dispatch_uid="sanpi.core.sync_calendar")
 
-        from . import audit_export, periodic  # noqa: F401  (their job kinds and schedules)
+        from . import audit_archive, audit_export, periodic  # noqa: F401  (job kinds, schedules)

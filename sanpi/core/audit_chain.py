@@ -14,8 +14,13 @@ not inside each writer's transaction: a long import must not hold every other au
 write (a login, say) behind one global lock. The window in which a row is written but
 not yet sealed is therefore about five minutes; docs/operations.md says so.
 
-Hash: SHA-256. A seal records its algorithm, so that another (SM3, 国密) can be added
-without breaking the seals made before.
+Hash: SHA-256, or SM3 (国密, GB/T 32905) with ``SANPI_AUDIT_HASH=sm3``. Each seal records
+the algorithm it was made with and `verify` recomputes each with its own, so switching the
+setting mid-chain is safe: older seals keep their SHA-256, newer ones use SM3.
+
+The chain may start after a boundary: once the audit administrator has archived the oldest
+rows to a signed file and they have been purged (core.audit_archive), `AuditPurge` records
+the last seal archived and its hash, and verification starts from there.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 
-from .models import AuditLog, AuditSeal
+from . import sm3
+from .models import AuditLog, AuditPurge, AuditSeal
 
 GENESIS = "0" * 64
 BATCH = 2000
+SM3_BATCH = 200  # gmssl's SM3 is pure Python: smaller batches keep each sealing transaction short
 FIELDS = (
     "id", "at", "user_id", "username", "source", "ip", "request_id", "action",
     "object_type", "object_id", "object_repr", "before", "after", "message",
@@ -39,7 +47,12 @@ FIELDS = (
 _LOCK_KEY = 7_374_653_001  # pg_advisory_xact_lock: one sealer at a time
 
 
-ALGORITHM = "sha256"
+ALGORITHMS = ("sha256", "sm3")
+
+
+def algorithm() -> str:
+    """The algorithm new seals are made with (``SANPI_AUDIT_HASH``)."""
+    return settings.SANPI_AUDIT_HASH
 
 
 def canonical(row: dict) -> bytes:
@@ -54,8 +67,13 @@ def canonical(row: dict) -> bytes:
     return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def seal_hash(prev: str, row: dict) -> str:
-    return hashlib.sha256(prev.encode() + b"\n" + canonical(row)).hexdigest()
+def seal_hash(prev: str, row: dict, algorithm: str = "sha256") -> str:
+    data = prev.encode() + b"\n" + canonical(row)
+    if algorithm == "sha256":
+        return hashlib.sha256(data).hexdigest()
+    if algorithm == "sm3":
+        return sm3.hexdigest(data)
+    raise ValueError(f"unknown audit hash algorithm {algorithm!r}")
 
 
 @dataclass(frozen=True)
@@ -67,12 +85,27 @@ class Head:
         return {"seq": self.seq, "hash": self.hash}
 
 
-def head() -> Head:
-    last = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
+def boundary() -> Head:
+    """Where the online chain starts: the last seal archived and purged (its number and
+    hash), or the genesis before any purge."""
+    last = AuditPurge.objects.order_by("-last_seq").values_list("last_seq", "head_hash").first()
     return Head(*last) if last else Head(0, GENESIS)
 
 
-def _lock() -> None:
+def head() -> Head:
+    """The newest seal; after a purge that left no seal, the boundary."""
+    last = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
+    start = boundary()
+    return Head(*last) if last and last[0] > start.seq else start
+
+
+def head_algorithm() -> str:
+    """The algorithm of the newest seal (what a head written down now was hashed with)."""
+    last = AuditSeal.objects.order_by("-seq").values_list("algorithm", flat=True).first()
+    return last or algorithm()
+
+
+def lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
@@ -82,12 +115,14 @@ def _lock() -> None:
 def seal_pending() -> int:
     """Seal the committed rows that have no seal yet, oldest id first. Returns how many."""
     done = 0
+    using = algorithm()
+    batch = SM3_BATCH if using == "sm3" else BATCH
     while True:
         with transaction.atomic():
-            _lock()
+            lock()
             current = head()
             rows = list(
-                AuditLog.objects.filter(seal__isnull=True).order_by("pk").values(*FIELDS)[:BATCH]
+                AuditLog.objects.filter(seal__isnull=True).order_by("pk").values(*FIELDS)[:batch]
             )
             if not rows:
                 return done
@@ -95,11 +130,9 @@ def seal_pending() -> int:
             prev, seq = current.hash, current.seq
             for row in rows:
                 seq += 1
-                digest = seal_hash(prev, row)
+                digest = seal_hash(prev, row, using)
                 seals.append(
-                    AuditSeal(
-                        seq=seq, entry_id=row["id"], prev=prev, hash=digest, algorithm=ALGORITHM
-                    )
+                    AuditSeal(seq=seq, entry_id=row["id"], prev=prev, hash=digest, algorithm=using)
                 )
                 prev = digest
             AuditSeal.objects.bulk_create(seals)
@@ -111,18 +144,26 @@ class Report:
     rows: int = 0
     sealed: int = 0
     head: Head = field(default_factory=lambda: Head(0, GENESIS))
+    start: Head = field(default_factory=lambda: Head(0, GENESIS))  # the archived boundary
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # said, but not failures
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _chain(chunk: int = BATCH) -> Iterator[tuple[AuditSeal, dict | None]]:
-    """Every seal in order with its row's content (None when the row is gone)."""
-    last = 0
+def chain(
+    chunk: int = BATCH, *, after: int = 0, upto: int | None = None
+) -> Iterator[tuple[AuditSeal, dict | None]]:
+    """Every seal after ``after`` (up to ``upto``) in order with its row's content (None
+    when the row is gone)."""
+    last = after
     while True:
-        seals = list(AuditSeal.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        seals = AuditSeal.objects.filter(seq__gt=last).order_by("seq")
+        if upto is not None:
+            seals = seals.filter(seq__lte=upto)
+        seals = list(seals[:chunk])
         if not seals:
             return
         rows = {
@@ -137,14 +178,54 @@ def _chain(chunk: int = BATCH) -> Iterator[tuple[AuditSeal, dict | None]]:
 MAX_LISTED = 20
 
 
+def _check_purges(report: Report) -> Head:
+    """The purges follow each other (each archive starts where the previous one ended,
+    from the genesis) and agree with their archives; returns the boundary they reach."""
+    start = Head(0, GENESIS)
+    for purge in AuditPurge.objects.select_related("archive").order_by("last_seq"):
+        archive = purge.archive
+        if (archive.first_seq, archive.prev_hash) != (start.seq + 1, start.hash):
+            report.problems.append(
+                f"审计归档清除记录（至第{purge.last_seq}号）与前一次清除不接续：清除记录被伪造或改动"
+            )
+        if (archive.last_seq, archive.head_hash) != (purge.last_seq, purge.head_hash):
+            report.problems.append(
+                f"审计归档清除记录（至第{purge.last_seq}号）与其归档记录不符：清除记录被伪造或改动"
+            )
+        start = Head(purge.last_seq, purge.head_hash)
+    return start
+
+
 def verify(*, against: Iterable[Head] = ()) -> Report:
-    """Recompute the whole chain: seq without gaps from 1, each seal's prev the previous
-    hash, each hash the row's content; every row sealed; and each earlier head given
-    (from a backup, or exported) still in the chain with the same hash."""
+    """Recompute the whole chain from its start (the archived boundary, or the genesis):
+    seq without gaps, each seal's prev the previous hash, each hash the row's content with
+    the seal's own algorithm; every row sealed; and each earlier head given (from a
+    backup, or exported) still in the chain with the same hash. A head in the archived
+    and purged part can only be checked against the archive file (`archive-verify`)."""
     report = Report(rows=AuditLog.objects.count())
-    expected_seq, prev = 1, GENESIS
-    wanted = {h.seq: h.hash for h in against if h.seq}  # head 0: the empty chain
-    for seal, row in _chain():
+    report.start = start = _check_purges(report)
+    expected_seq, prev = start.seq + 1, start.hash
+    wanted = {}
+    purged_heads = dict(AuditPurge.objects.values_list("last_seq", "head_hash"))
+    for h in against:
+        if h.seq > start.seq:
+            wanted[h.seq] = h.hash
+        elif h.seq in purged_heads:
+            if purged_heads[h.seq] != h.hash:
+                report.problems.append(
+                    f"先前记下的链头第{h.seq}号与归档清除时记录的链头不同：链在归档前被整体重写"
+                )
+        elif h.seq:  # head 0: the empty chain
+            report.notes.append(
+                f"链头第{h.seq}号在已归档并清除的范围内（第1至{start.seq}号），"
+                "请用 sanpi audit archive-verify 归档文件 --head 链头 核对"
+            )
+    leftover = AuditSeal.objects.filter(seq__lte=start.seq).count()
+    if leftover:
+        report.problems.append(
+            f"已归档清除的范围（第1至{start.seq}号）内仍有{leftover}条封存记录：清除记录与审计链不符"
+        )
+    for seal, row in chain(after=start.seq):
         report.sealed += 1
         if seal.seq != expected_seq:
             report.problems.append(f"审计链缺号：第{expected_seq}至{seal.seq - 1}号封存记录不见了")
@@ -154,7 +235,9 @@ def verify(*, against: Iterable[Head] = ()) -> Report:
             report.problems.append(
                 f"审计链第{seal.seq}号对应的审计记录（编号{seal.entry_id}）已被删除"
             )
-        elif seal.algorithm != ALGORITHM or seal_hash(seal.prev, row) != seal.hash:
+        elif seal.algorithm not in ALGORITHMS:
+            report.problems.append(f"审计链第{seal.seq}号的算法“{seal.algorithm}”不可识别")
+        elif seal_hash(seal.prev, row, seal.algorithm) != seal.hash:
             report.problems.append(
                 f"审计记录编号{seal.entry_id}（审计链第{seal.seq}号）的内容与封存时不一致：已被改写"
             )

@@ -257,8 +257,26 @@ def run_job(job_id, *, worker: str = "") -> None:
     ):
         fields = _outcome_fields(job, kind, progress, atomic=atomic)
         Job.objects.filter(pk=job_id).update(finished_at=timezone.now(), **fields)
+        _audit_refused(job, fields)
     cache.delete(progress_key(job_id))
     job_finished.send(sender=Job, job=Job.objects.defer(*HEAVY).get(pk=job_id))
+
+
+def _audit_refused(job: Job, fields: dict) -> None:
+    """A refused or failed upload leaves an audit row: who sent which file, and why it
+    was not taken (a successful import is audited by the rows it writes)."""
+    if not job.filename or fields["status"] not in (Job.Status.REJECTED, Job.Status.FAILED):
+        return
+    verdict = "被拒绝" if fields["status"] == Job.Status.REJECTED else "失败"
+    audit.record(
+        user=job.user,
+        action="import",
+        obj=job,
+        object_repr=job.filename,
+        after={"status": fields["status"], "kind": job.kind, "dry_run": job.dry_run},
+        message=f"{kind_label(job.kind)}{verdict}：{job.filename}：{fields['message']}"
+        + (f"首个错误：{fields['errors'][0]}" if fields.get("errors") else ""),
+    )
 
 
 OUT_OF_MEMORY = (

@@ -29,6 +29,9 @@ class AuditLog(models.Model):
         LOGOUT = "logout", "退出"
         LOCKED = "locked", "账号锁定"
         SECURITY = "security", "安全设置"
+        ARCHIVE = "archive", "归档"
+        ARCHIVE_VERIFY = "archive_verify", "核验归档"
+        PURGE = "purge", "清除已归档记录"
 
     class Source(models.TextChoices):
         WEB = "web", "网页"
@@ -113,6 +116,75 @@ class AuditSeal(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("审计链不可删除")
+
+
+class AuditArchive(models.Model):
+    """An archive of the audit log's oldest sealed rows, written to a signed file
+    (core.audit_archive): which seals it holds, the chain hash before its first and at its
+    last, and the SHA-256 of the file, so a purge can tell that the file it is given is
+    one this system wrote. Append-only (migration 0012)."""
+
+    made_at = models.DateTimeField("归档时间", auto_now_add=True)
+    username = models.CharField("归档人", max_length=150)
+    before = models.DateTimeField("归档截止（不含）")
+    first_seq = models.PositiveBigIntegerField("起始序号")
+    last_seq = models.PositiveBigIntegerField("截止序号")
+    first_id = models.PositiveBigIntegerField("起始记录编号")
+    last_id = models.PositiveBigIntegerField("截止记录编号")
+    count = models.PositiveIntegerField("记录条数")
+    oldest_at = models.DateTimeField("最早记录时间")
+    newest_at = models.DateTimeField("最晚记录时间")
+    prev_hash = models.CharField("起点哈希", max_length=64)
+    head_hash = models.CharField("截止链头哈希", max_length=64)
+    digest = models.CharField("文件SHA-256", max_length=64, db_index=True)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "审计归档"
+        verbose_name_plural = "审计归档"
+        ordering = ["-made_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"审计归档 第{self.first_seq}至{self.last_seq}号（{self.count}条）"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("审计归档记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计归档记录不可删除")
+
+
+class AuditPurge(models.Model):
+    """Rows of an archive deleted from the online log. The newest purge is the boundary the
+    online chain starts from (``last_seq``, ``head_hash``); the database lets audit rows and
+    seals be deleted only up to it and only when older than 180 days (migration 0012).
+    Append-only."""
+
+    archive = models.OneToOneField(
+        AuditArchive, verbose_name="审计归档", on_delete=models.PROTECT, related_name="purge"
+    )
+    purged_at = models.DateTimeField("清除时间", auto_now_add=True)
+    username = models.CharField("清除人", max_length=150)
+    last_seq = models.PositiveBigIntegerField("截止序号", unique=True)
+    head_hash = models.CharField("截止链头哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "审计归档清除"
+        verbose_name_plural = "审计归档清除"
+        ordering = ["-last_seq"]
+
+    def __str__(self) -> str:
+        return f"已清除至审计链第{self.last_seq}号"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("审计归档清除记录不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计归档清除记录不可删除")
 
 
 class Job(models.Model):

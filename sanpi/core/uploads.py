@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
+from . import audit
+
 
 def size_text(size: int) -> str:
     """A byte count as people read it: 20MB, 1.5MB, 300字节."""
@@ -37,6 +39,22 @@ def check_upload_size(upload: UploadedFile) -> UploadedFile:
             "请删去文件中无关的工作表、图片后另存再上传，或分成几个文件上传"
         )
     return upload
+
+
+def _audit_oversize(request, name: str, size: int) -> None:
+    """The refused upload's audit row: who sent what, where, and how large it was."""
+    user = getattr(request, "user", None)
+    audit.record(
+        user=user if user is not None and user.is_authenticated else None,
+        action="import",
+        object_type="upload",
+        object_repr=name or "",
+        after={"status": "refused", "size": size, "path": request.path[:200]},
+        message=(
+            f"上传被拒绝：{name}：文件太大（已收到{size_text(size)}，"
+            f"上限{size_text(settings.SANPI_UPLOAD_MAX_BYTES)}）"
+        ),
+    )
 
 
 class OversizeUpload(UploadedFile):
@@ -64,6 +82,8 @@ class LimitedUploadHandler(FileUploadHandler):
     def file_complete(self, file_size: int) -> UploadedFile | None:
         if not self.oversize:
             return None  # the next handler (memory or temporary file) has the whole file
+        if self.request is not None:  # None: a parser run outside a request
+            _audit_oversize(self.request, self.file_name, self.received)
         return OversizeUpload(
             name=self.file_name,
             content_type=self.content_type,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/export/", views.audit_export, name="audit_export"),
     path("audit/chain-head.json", views.audit_head, name="audit_head"),
+    path("audit/archive/", views.audit_archive_start, name="audit_archive"),
     path("jobs/", job_views.job_admin, name="job_admin"),
     path("jobs/schedules/", schedule_list, name="schedules"),
     path("jobs/schedules/<slug:name>/", schedule_edit, name="schedule_edit"),

@@ -13,11 +13,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sanpi.accounts.roles import Cap
 
-from . import audit, audit_chain, jobs
+from . import audit, audit_archive, audit_chain, jobs
 from .audit_export import audit_log_export_check, export_params
 from .errors import ValidationFailed
 from .models import AuditLog
@@ -55,6 +55,10 @@ class AuditFilterForm(BootstrapFormMixin, forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
+class ArchiveForm(BootstrapFormMixin, forms.Form):
+    before = forms.DateField(label="归档此日期以前的记录", required=False, widget=DateInput())
+
+
 @web_view
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
@@ -63,16 +67,47 @@ def audit_log(request):
     page = paginate(request, rows)
     # The export link carries the filters the page applied (as typed), not the page number.
     export_query = urlencode({k: request.GET[k] for k in form.fields if k in filters})
-    return render(
-        request,
-        "core/audit_log.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": describe_audit(page.object_list),
-            "export_query": export_query,
-        },
+    context = {
+        "form": form,
+        "page": page,
+        "rows": describe_audit(page.object_list),
+        "export_query": export_query,
+    }
+    if request.user.can(Cap.AUDIT_ARCHIVE):
+        retention = audit_archive.retention_state(user=request.user)
+        context |= {
+            "archives": audit_archive.archive_list(user=request.user),
+            "retention": retention,
+            "archive_form": ArchiveForm(initial={"before": retention.latest_before}),
+            "archive_max_rows": audit_archive.WEB_MAX_ROWS,
+        }
+    return render(request, "core/audit_log.html", context)
+
+
+@require_POST
+@web_view
+def audit_archive_start(request):
+    """Archive the rows past retention to a signed file, as a background job whose page
+    offers the file (at most WEB_MAX_ROWS rows at a time). Purging is the operator's
+    `sanpi audit purge`, on the server."""
+    require_cap(request.user, Cap.AUDIT_ARCHIVE)
+    form = ArchiveForm(request.POST)
+    back = reverse("core:audit_log") + "#audit-archives"
+    if not form.is_valid():
+        messages.error(request, "归档截止日期有误（应为 YYYY-MM-DD），未归档")
+        return redirect(back)
+    before = form.cleaned_data["before"]
+    try:
+        plan = audit_archive.archive_plan(
+            by=request.user, before=before, max_rows=audit_archive.WEB_MAX_ROWS, seal=False
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    job = jobs.job_start(
+        user=request.user, kind="core.audit_archive", params={"before": plan.before.isoformat()}
     )
+    return redirect("core:job", pk=job.pk)
 
 
 @require_GET
@@ -109,7 +144,7 @@ def audit_head(request):
     require_cap(request.user, Cap.EXPORT_AUDIT)
     head = audit_chain.head()
     now = timezone.localtime()
-    body = {**head.as_dict(), "algorithm": audit_chain.ALGORITHM, "at": now.isoformat()}
+    body = {**head.as_dict(), "algorithm": audit_chain.head_algorithm(), "at": now.isoformat()}
     audit.record(
         user=request.user,
         action="export",

@@ -74,8 +74,16 @@ def page(browser, live_server, transactional_db):
     )
     context.set_default_timeout(20_000)
     page = context.new_page()
+    # Every page every test opens is also a Content-Security-Policy check: Chromium reports
+    # a refused inline script or style attribute on the console, and the test fails on it.
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield page
     context.close()
+    assert not refused, "Content-Security-Policy violations:\n" + "\n".join(refused)
 
 
 @pytest.fixture

@@ -97,6 +97,11 @@ def project_list(request):
         response["HX-Push-Url"] = request.path + (f"?{query}" if query else "")
         return response
     context["filter_form"] = ProjectFilterForm(request.GET or None, user=user)
+    # The cockpit's drill-down (a stage reached in a period): kept, shown, removable.
+    context["reached_text"] = filters.reached_text()
+    context["reached_params"] = {
+        k: getattr(filters, k) for k in ("reached", "date_from", "date_to") if getattr(filters, k)
+    }
     context["can_write"] = user.can(Cap.CHANGE_LEDGER)
     return render(request, "projects/list.html", context)
 

@@ -15,10 +15,8 @@ from django.views.decorators.http import require_GET
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs
 from sanpi.core.audit import history_for
-from sanpi.core.errors import NotFound, ServiceError
-from sanpi.core.imports import ImportRejected
+from sanpi.core.errors import NotFound
 from sanpi.core.web import (
-    add_service_error,
     describe_audit,
     errors_text,
     require_cap,
@@ -29,7 +27,7 @@ from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import io, rules, selectors, services
 from .forms import ImportForm, MonthForm, SchemeForm, TargetForm, YearForm
-from .jobs import BULLETIN
+from .jobs import BULLETIN, IMPORT
 from .rules import INDICATORS
 
 
@@ -186,28 +184,21 @@ def _url(name: str, **kwargs) -> str:
 
 @web_view
 def target_import(request, year: int):
+    """The year's targets from a workbook: checked here for size, read in a job."""
     user = request.user
     require_cap(user, Cap.MANAGE_TARGETS)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-    rejected = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            summary = io.targets_import(
-                by=user, year=year, data=upload.read(), filename=PurePath(upload.name).name
-            )
-        except ImportRejected as exc:
-            rejected = exc
-        except ServiceError as exc:
-            add_service_error(form, exc)
-        else:
-            messages.success(request, summary.text())
-            return redirect("targets:target_list", year=year)
-    return render(
-        request,
-        "targets/target_import.html",
-        {"form": form, "year": year, "rejected": rejected},
-    )
+        job = jobs.job_start(
+            user=user,
+            kind=IMPORT,
+            filename=PurePath(upload.name or "目标.xlsx").name,
+            source=upload.read(),
+            params={"year": year},
+        )
+        return redirect("core:job", pk=job.pk)
+    return render(request, "targets/target_import.html", {"form": form, "year": year})
 
 
 @require_GET

@@ -14,7 +14,14 @@ from decimal import Decimal
 import pytest
 
 from sanpi.cockpit import facts
-from sanpi.cockpit.models import FactChange, InvestmentCell, Level, PlanCell, StageCell
+from sanpi.cockpit.models import (
+    FactChange,
+    InvestmentCell,
+    InvestmentYear,
+    Level,
+    PlanCell,
+    StageCell,
+)
 from sanpi.core.bulk import bulk_insert
 from sanpi.dispatch.models import AnnualPlan, MonthlyReport
 from sanpi.projects.models import Industry, Project
@@ -62,6 +69,24 @@ def assert_facts_equal_the_ledger():
     for model in CELL_FIELDS:
         for level, unit in units:
             assert _stored(model, level, unit) == _fresh(model, level, unit), (model, level, unit)
+    for level, unit in units:
+        assert _stored_years(level, unit) == _fresh_years(level, unit), (level, unit)
+
+
+def _stored_years(level: str, unit: int) -> dict:
+    rows = InvestmentYear.objects.filter(level=level, unit_id=unit)
+    return {r.year: (r.reports, r.investment_wan) for r in rows}
+
+
+def _fresh_years(level: str, unit: int) -> dict:
+    """Each year's totals of the unit's accepted reports, from the fresh monthly rows."""
+    years: dict[int, tuple[int, Decimal]] = {}
+    for (_industry, year, _month, reports, investment, *_), times in _fresh(
+        InvestmentCell, level, unit
+    ).items():
+        n, total = years.get(year, (0, Decimal("0.00")))
+        years[year] = (n + reports * times, total + investment * times)
+    return years
 
 
 def _day(rng: random.Random) -> dt.date:
@@ -226,3 +251,17 @@ def test_freshness_says_when_and_whether_changes_wait(world):
     assert fresh.text().endswith("与台账一致")
     ProjectFactory(county=world.county_a, enterprise=world.enterprise_a)
     assert "其后的变动将在下次汇总" in facts.freshness().text()
+
+
+def test_the_refresh_runs_as_a_scheduled_job(world):
+    from sanpi.cockpit.jobs import FACTS_REFRESH
+    from sanpi.core import jobs
+    from sanpi.core.models import Job
+    from sanpi.core.schedules import PERIODIC
+
+    assert PERIODIC[FACTS_REFRESH].minutes == facts.REFRESH_MINUTES
+    job = jobs.job_start(user=None, kind=FACTS_REFRESH)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.message.startswith("已更新项目阶段、年度计划汇总")
+    assert job.summary["stages"] is True and not facts.pending()

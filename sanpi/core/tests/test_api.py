@@ -87,6 +87,8 @@ OPERATIONS = {
     ("GET", "/leaders/{id}/projects"),
     ("GET", "/visits"),
     ("POST", "/visits"),
+    ("GET", "/indicators"),
+    ("PUT", "/indicators/{id}/values/{year}"),
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from sanpi.approvals.tests.factories import approvals_world
 from sanpi.core.tests.api import BASE, ApiClient, assert_error, openapi_document
+from sanpi.indicators.tests import walk as indicators_walk
 from sanpi.regions.tests.factories import make_credit_code
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,7 @@ def _valid_body(world, path: str) -> dict:
         **_approval_bodies(world),
         **_dispatch_bodies(world),
         **_problem_bodies(world),
+        **indicators_walk.API_BODIES,
     }[path]
 
 
@@ -183,6 +185,8 @@ def _empty_month(world) -> tuple[int, int]:
 
 
 def _ids(world, path: str) -> str:
+    if path.startswith("/indicators"):
+        return indicators_walk.api_path(path)
     if path.startswith(("/problem", "/liaisons", "/leaders")):
         from sanpi.problems.tests.api_world import api_world
 
@@ -302,6 +306,7 @@ WRITE_PATHS = [
     ("POST", "/liaisons"),
     ("POST", "/liaisons/{id}/end"),
     ("POST", "/visits"),
+    ("PUT", "/indicators/{id}/values/{year}"),
 ]
 
 

@@ -4,6 +4,7 @@ PostgreSQL alike; the audit administrators are told."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -13,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from sanpi.accounts.tests.factories import UserFactory
-from sanpi.core import audit, audit_chain
+from sanpi.core import audit, audit_chain, sm3
 from sanpi.core.audit import audit_context
 from sanpi.core.models import AuditLog, AuditSeal
 from sanpi.core.tests.test_audit import _fire_deferred_constraints
@@ -179,3 +180,55 @@ def test_the_audit_administrator_downloads_the_chain_head_and_that_is_audited(wo
     assert row.action == "export" and row.after == {"seq": body["seq"], "hash": body["hash"]}
     # Nobody else may take it (the page walk covers every role).
     assert login(world.user("admin")).get("/audit/chain-head.json").status_code == 403
+
+
+# --- SM3 (国密): SANPI_AUDIT_HASH=sm3 ----------------------------------------------------------
+
+
+def test_an_sm3_chain_is_sealed_with_sm3_and_verifies(settings):
+    settings.SANPI_AUDIT_HASH = "sm3"
+    (row, *_) = _rows(3)
+    audit_chain.seal_pending()
+    seals = list(AuditSeal.objects.order_by("seq"))
+    assert {s.algorithm for s in seals} == {"sm3"}
+    values = AuditLog.objects.filter(pk=row.pk).values(*audit_chain.FIELDS).get()
+    data = audit_chain.GENESIS.encode() + b"\n" + audit_chain.canonical(values)
+    assert seals[0].hash == sm3.hexdigest(data) != hashlib.sha256(data).hexdigest()
+    assert "逐条重算一致" in _verify()
+
+
+def test_a_chain_that_switched_to_sm3_midway_verifies_and_still_finds_a_rewrite(settings):
+    sha_rows = _rows(2)
+    audit_chain.seal_pending()
+    settings.SANPI_AUDIT_HASH = "sm3"
+    sm3_rows = _rows(2)
+    audit_chain.seal_pending()
+    assert list(AuditSeal.objects.order_by("seq").values_list("algorithm", flat=True)) == [
+        "sha256", "sha256", "sm3", "sm3",
+    ]  # fmt: skip
+    settings.SANPI_AUDIT_HASH = "sha256"  # and back: every seal keeps its own algorithm
+    _rows(1)
+    audit_chain.seal_pending()
+    assert "逐条重算一致" in _verify()
+    _tamper("UPDATE core_auditlog SET message = %s WHERE id = %s", ["改", sm3_rows[1].pk])
+    _tamper("UPDATE core_auditlog SET message = %s WHERE id = %s", ["改", sha_rows[0].pk])
+    with pytest.raises(CommandError) as exc:
+        _verify()
+    assert f"审计记录编号{sm3_rows[1].pk}（审计链第4号）的内容与封存时不一致" in str(exc.value)
+    assert f"审计记录编号{sha_rows[0].pk}（审计链第1号）的内容与封存时不一致" in str(exc.value)
+
+
+def test_a_seal_of_an_unknown_algorithm_is_reported():
+    _rows(1)
+    audit_chain.seal_pending()
+    _tamper("UPDATE core_auditseal SET algorithm = %s", ["md5"])
+    with pytest.raises(CommandError, match="审计链第1号的算法“md5”不可识别"):
+        _verify()
+
+
+def test_the_chain_head_file_names_the_newest_seals_algorithm(world, login, settings):
+    settings.SANPI_AUDIT_HASH = "sm3"
+    _rows(1)
+    audit_chain.seal_pending()
+    body = json.loads(login(world.user("auditor")).get("/audit/chain-head.json").content)
+    assert body["algorithm"] == "sm3"

@@ -159,3 +159,24 @@ def test_the_worker_caps_its_own_memory():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     ).stdout.split()
     assert out == ["refused", "still", "working"]
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_leaves_an_audit_row(world, settings):
+    """Bad input → what it gets: a zip bomb uploaded as a ledger is refused by its job, and
+    the audit log says who sent which file and why it was not taken."""
+    from sanpi.core import jobs
+    from sanpi.core.models import AuditLog, Job
+    from sanpi.projects.jobs import LEDGER_IMPORT
+
+    settings.SANPI_UPLOAD_MAX_UNPACKED_MB = 200
+    user = world.user("city_office")
+    data = _with_member("xl/sharedStrings2.xml", b"A" * (12 * 1024 * 1024))
+    job = jobs.job_start(user=user, kind=LEDGER_IMPORT, filename="炸弹.xlsx", source=data)
+    job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED
+    row = AuditLog.objects.get(action="import", object_type="core.job", object_id=str(job.pk))
+    assert (row.username, row.object_repr) == (user.username, "炸弹.xlsx")
+    assert row.after == {"status": "rejected", "kind": LEDGER_IMPORT, "dry_run": False}
+    assert row.message.startswith("台账导入被拒绝：炸弹.xlsx：文件有1处错误")
+    assert "首个错误：" in row.message and "压缩比异常" in row.message

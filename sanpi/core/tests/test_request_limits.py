@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sanpi.core import uploads
-from sanpi.core.models import Job
+from sanpi.core.models import AuditLog, Job
 from sanpi.core.tests.test_settings import _settings
 from sanpi.projects.models import Project
 
@@ -199,6 +199,12 @@ def test_an_oversize_workbook_is_refused_before_it_is_parsed(world, login, setti
     assert "文件太大：不能超过64KB（此文件200KB），未导入" in html
     assert "删去文件中无关的工作表" in html
     assert not Job.objects.exists()
+    # The refusal is audited: who sent which file, where, how large.
+    row = AuditLog.objects.get(action="import", object_type="upload")
+    assert row.username == world.user("city_office").username
+    assert row.object_repr == "台账.xlsx"
+    assert row.after == {"status": "refused", "size": 200 * 1024 + 4, "path": "/ledger/import/"}
+    assert "上传被拒绝：台账.xlsx：文件太大" in row.message
 
 
 def test_size_text():

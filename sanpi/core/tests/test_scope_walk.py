@@ -21,6 +21,7 @@ from sanpi.accounts.models import User
 from sanpi.approvals.tests.factories import approvals_state
 from sanpi.core.models import AuditLog, CalendarDay, CalendarYear
 from sanpi.core.tests.test_views import POST_ONLY, ROLES, _route_names
+from sanpi.indicators.tests import walk as indicators_walk
 from sanpi.problems.tests.factories import problems_state
 from sanpi.projects.models import ActivityEntry, PlannedEntry, Project
 from sanpi.projects.services import activity_add_project
@@ -260,6 +261,8 @@ WRITES = {
         lambda w: {},
         {"admin"},
     ),
+    # Archiving the audit log: the audit administrator's alone (core/tests/test_audit_archive.py).
+    "core:audit_archive": (None, lambda w: {"before": ""}, {"auditor"}),
     # The official calendar: the city office and the system administrator keep it.
     "core:calendar_days_set": (
         None,
@@ -407,6 +410,10 @@ WRITES.update(
         ),
     }
 )
+
+
+# The city's main indicators: a year's value, the city office's (sanpi/indicators/tests/walk.py).
+WRITES.update(indicators_walk.WRITES)
 
 
 def _liaison_b(w) -> dict:
@@ -647,6 +654,12 @@ def test_every_write_route_is_walked():
         "problems:detail",
         "problems:attachment",
         "problems:policies",
+        # The cockpit reads summary tables and the ledger (cockpit/tests/test_board_views.py
+        # walks every role and narrowing).
+        "cockpit:board",
+        "cockpit:board_data",
+        "cockpit:map",
+        "cockpit:map_data",
     }
     # enterprise_create is walked in test_enterprise_create_is_scoped below; the ledger
     # upload (ledger:import) row by row in projects/tests/test_io*.py (rows outside the
@@ -656,6 +669,7 @@ def test_every_write_route_is_walked():
         | OWN_ACCOUNT
         | NOT_WRITES
         | get_only
+        | indicators_walk.READ_ONLY
         | {"regions:enterprise_create", "ledger:import", "ledger:remap", "core:job_retry"}
         | {"dispatch:sheet_upload"}  # row by row in dispatch/tests/test_sheets.py
         # a report's photos: added and removed only within scope (dispatch/tests/test_photos.py)

@@ -14,6 +14,7 @@ from sanpi.core.audit import audit_context
 from sanpi.core.models import AuditLog
 from sanpi.core.rates import Rate
 from sanpi.core.tests.api import EVERY_ROLE
+from sanpi.indicators.tests.walk import PAGES as INDICATOR_PAGES
 
 ROLES = EVERY_ROLE
 READERS = {"city_office", "leader", "county", "zone", "enterprise"}
@@ -298,6 +299,10 @@ PAGES = [
     ("health:project", lambda w: {"pk": w.project_a.pk}, READERS, None),
     ("health:project", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
     ("cockpit:rates", None, READERS, None),
+    ("cockpit:board", None, READERS, None),
+    ("cockpit:board_data", None, READERS, None),
+    ("cockpit:map", None, READERS, None),
+    ("cockpit:map_data", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
     ("projects:create", None, WRITERS, None),
@@ -340,6 +345,7 @@ PAGES = [
     *APPROVAL_PAGES,
     *PROBLEM_SERVICE_PAGES,
     *PROBLEM_PAGES,
+    *INDICATOR_PAGES,  # sanpi/indicators/tests/walk.py
     ("core:calendar", None, ALL, None),  # every role may compute working days
 ]
 # POST-only routes, exercised by the app tests (named here so the walk below knows them).
@@ -372,6 +378,7 @@ POST_ONLY = {
     "core:calendar_day_remove",
     "core:calendar_year_set",
     "core:job_retry",
+    "core:audit_archive",  # the audit administrator's: core/tests/test_audit_archive.py
     "dispatch:close",
     "dispatch:deadline",
     "dispatch:review",
@@ -413,6 +420,7 @@ UI_NAMESPACES = (
     "health",
     "targets",
     "problems",
+    "indicators",
 )
 
 
@@ -575,11 +583,12 @@ def test_audit_log_query_count_does_not_grow_with_rows(world, login, django_asse
             )
 
     add(5)
-    # 11: the page's own, plus the auditor's second-factor device (django-otp, per request).
-    with django_assert_max_num_queries(11):
+    # 14: the page's own, plus the auditor's second-factor device (django-otp, per request),
+    # plus three for the archive section (its list, the chain's boundary, the oldest row).
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("core:audit_log")).status_code == 200
     add(60)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         html = client.get(reverse("core:audit_log")).content.decode()
     assert "孝义经济开发区" in html and "山西乙装备有限公司" in html
 

@@ -2,9 +2,10 @@
 
 ``TransactionTestCase`` (pytest-django's ``transactional_db`` and ``live_server``) ends
 each test by emptying every table: DELETE on SQLite, TRUNCATE on PostgreSQL. The
-append-only triggers of migration ``core.0002`` refuse both, as they should in
-production. Around that flush only, the triggers are suspended and then put back
-exactly as the migration defines them. Nothing outside the test suite uses this.
+append-only triggers of migrations ``core.0002``, ``0011`` and ``0012`` refuse both, as
+they should in production. Around that flush only, the triggers are suspended and then put
+back exactly as they were (on SQLite: dropped and created again from their own SQL in the
+schema). Nothing outside the test suite uses this.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from collections.abc import Iterable, Iterator
 
 from django.db import connections
 
-_MIGRATION = importlib.import_module("sanpi.core.migrations.0002_audit_append_only")
-_SEALS = importlib.import_module("sanpi.core.migrations.0011_audit_seal_append_only")
+# The append-only tables of the audit log (core.models): the log, its chain, its archives.
+TABLES = ("core_auditlog", "core_auditseal", "core_auditarchive", "core_auditpurge")
 
 
 def _table_exists(connection) -> bool:
@@ -26,35 +27,44 @@ def _table_exists(connection) -> bool:
 
 @contextlib.contextmanager
 def audit_triggers_suspended(aliases: Iterable[str]) -> Iterator[None]:
-    suspended = []
+    suspended: list[tuple[object, list[str], list[str]]] = []
     for alias in aliases:
         connection = connections[alias]
         if connection.vendor not in ("sqlite", "postgresql") or not _table_exists(connection):
             continue
+        tables = [t for t in TABLES if t in connection.introspection.table_names()]
+        created: list[str] = []
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("ALTER TABLE core_auditlog DISABLE TRIGGER USER")
-                cursor.execute("ALTER TABLE core_auditseal DISABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             else:
-                for statement in [*_MIGRATION.SQLITE_REVERSE, *_SEALS.SQLITE_REVERSE]:
-                    cursor.execute(statement)
-        suspended.append(connection)
+                marks = ", ".join(["%s"] * len(tables))
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master "
+                    f"WHERE type = 'trigger' AND tbl_name IN ({marks}) ORDER BY name",
+                    tables,
+                )
+                for name, sql in cursor.fetchall():
+                    cursor.execute(f"DROP TRIGGER {name}")
+                    created.append(sql)
+        suspended.append((connection, tables, created))
     try:
         yield
     finally:
-        for connection in suspended:
+        for connection, tables, created in suspended:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
-                    cursor.execute("ALTER TABLE core_auditlog ENABLE TRIGGER USER")
-                    cursor.execute("ALTER TABLE core_auditseal ENABLE TRIGGER USER")
+                    for table in tables:
+                        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
                 else:
-                    for statement in [*_MIGRATION.SQLITE, *_SEALS.SQLITE]:
-                        cursor.execute(statement)
+                    for sql in created:
+                        cursor.execute(sql)
 
 
 def reseed_reference_data(aliases: Iterable[str]) -> None:
     """The flush also empties the reference data that migrations seed (the 13 counties,
-    the problems' default SLA policies); put it back so the next test on this database
+    the problems' default SLA policies, the approval presets, the city's indicators); put it back so the next test on this database
     finds it, as after `migrate`."""
     from django.apps import apps
 
@@ -67,6 +77,15 @@ def reseed_reference_data(aliases: Iterable[str]) -> None:
         )
     if "default" in aliases:
         importlib.import_module("sanpi.problems.migrations.0002_default_policies").seed(apps, None)
+        # The approval presets (their tracks and catalogue) and the city's 34 indicators.
+        from sanpi.approvals.models import Track
+
+        if not Track.objects.exists():
+            importlib.import_module("sanpi.approvals.migrations.0002_presets").load(apps, None)
+        from sanpi.indicators.models import Indicator
+
+        if not Indicator.objects.exists():
+            importlib.import_module("sanpi.indicators.migrations.0002_seed").seed(apps, None)
 
 
 def install_flush_patch() -> None:

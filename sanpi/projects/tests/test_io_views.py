@@ -165,7 +165,15 @@ def test_bad_file_lists_every_error_and_offers_the_marked_copy(world, login):
         "台账.xlsx",
         False,
     )
-    assert (Project.objects.count(), AuditLog.objects.count()) == before
+    # No project written; one audit row, the refusal: who sent which file and why.
+    assert (Project.objects.count(), AuditLog.objects.count()) == (before[0], before[1] + 1)
+    refused = AuditLog.objects.latest("id")
+    assert (refused.action, refused.object_id, refused.username) == (
+        "import",
+        str(job.pk),
+        world.user("county").username,
+    )
+    assert refused.message.startswith("台账导入被拒绝：台账.xlsx：文件有2处错误")
 
     page = client.get(job_url(job)).content.decode()
     assert "文件有2处错误，未导入任何数据，请改正后重新导入。" in page
@@ -282,7 +290,7 @@ def test_progress_fragment_polls_until_the_job_is_done(world, login):
     assert fragment.lstrip().startswith('<div id="job-status"')
     assert "<html" not in fragment
     assert 'hx-trigger="every 500ms"' in fragment
-    assert 'aria-valuenow="25"' in fragment and "width: 25%" in fragment
+    assert 'aria-valuenow="25"' in fragment and 'data-percent="25"' in fragment
     assert "正在校验" in fragment and "2500 / 10000" in fragment
 
     # A file that doesn't say how many rows it has: rows counted, no percentage.

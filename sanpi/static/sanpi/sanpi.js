@@ -46,7 +46,24 @@
       g.hidden = !g.querySelector("option:not([hidden])");
     });
   }
+  // A job's progress bar: its width comes from data-percent, set here through the CSSOM
+  // because the Content-Security-Policy allows no style attribute in the markup.
+  function showPercent(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-percent]"), function (bar) {
+      bar.style.width = bar.getAttribute("data-percent") + "%";
+    });
+  }
+  // A form that asks before it posts (closing a month, removing an entry): the question
+  // is its data-confirm, since the Content-Security-Policy runs no inline onsubmit.
+  document.addEventListener("submit", function (e) {
+    var question = e.target.getAttribute && e.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) e.preventDefault();
+  });
+  document.addEventListener("htmx:load", function (e) {
+    showPercent(e.target);
+  });
   document.addEventListener("DOMContentLoaded", function () {
+    showPercent(document);
     syncRoleFields();
     syncStageDates();
     Array.prototype.forEach.call(document.querySelectorAll("select[data-person]"), syncPersons);

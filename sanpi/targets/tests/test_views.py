@@ -187,7 +187,12 @@ def test_the_import_page_shows_every_error_or_imports(world, login):
     client = login(world.user("city_office"))
     url = reverse("targets:target_import", args=[2025])
     bad = workbook([("县(市、区)", "火星县", 1), ("县(市、区)", "离石区", -1)])
-    html = _html(client.post(url, {"file": SimpleUploadedFile("目标.xlsx", bad)}))
+    # Read in a background job (run at once here), never in the web request.
+    response = client.post(url, {"file": SimpleUploadedFile("目标.xlsx", bad)})
+    job = Job.objects.get(kind="targets.import")
+    assert response.url == reverse("core:job", args=[job.pk])
+    assert (job.status, job.params) == (Job.Status.REJECTED, {"year": 2025})
+    html = _html(client.get(response.url))
     assert "文件有2处错误，未导入任何数据，请改正后重新导入。" in html
     assert "第2行 单位名称（B列）: 没有名为“火星县”的县(市、区)" in html
     assert "第3行 固定资产投资目标(万元)（C列）: 不能为负数" in html

@@ -1,0 +1,130 @@
+"""The cockpit page and its JSON for every role: who may open it, what each sees, and
+what bad input gets (a Chinese 400, never a 500)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from sanpi.cockpit import facts
+from sanpi.projects.models import Project
+from sanpi.projects.selectors import ProjectFilter
+
+pytestmark = pytest.mark.django_db
+READERS = ("city_office", "leader", "county", "zone", "enterprise")
+PANELS = ("funnel", "map", "investment", "zones", "freshness")
+
+
+def _signed(world):
+    Project.objects.filter(pk=world.project_a.pk).update(
+        stage="signed", signed_date="2026-03-05", total_investment_wan=12000
+    )
+    Project.objects.filter(pk=world.project_b.pk).update(
+        stage="started", signed_date="2026-01-10", started_date="2026-04-01",
+        total_investment_wan=5000,
+    )  # fmt: skip
+    facts.refresh()
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_every_reader_opens_the_cockpit_and_its_panels(world, login, role):
+    _signed(world)
+    client = login(world.user(role))
+    html = client.get(reverse("cockpit:board"), {"year": 2026}).content.decode()
+    assert "领导驾驶舱" in html and 'id="county-map"' in html
+    assert "“十四五”主要指标（2026年）" in html and "已录入实际值 0/34 项" in html
+    for panel in PANELS:
+        response = client.get(reverse("cockpit:board_data"), {"panel": panel, "year": 2026})
+        assert response.status_code == 200, (role, panel)
+
+
+@pytest.mark.parametrize("role", ["admin", "auditor", "department", "agent"])
+def test_roles_without_the_ledger_may_not(world, login, role):
+    client = login(world.user(role))
+    assert client.get(reverse("cockpit:board")).status_code == 403
+    assert client.get(reverse("cockpit:board_data"), {"panel": "funnel"}).status_code == 403
+
+
+def _funnel(client, **params):
+    body = client.get(reverse("cockpit:board_data"), {"panel": "funnel", "year": 2026, **params})
+    return {s["kind"]: (s["count"], s["investment_wan"]) for s in body.json()["stages"]}
+
+
+def test_each_scope_sees_its_own_figures(world, login):
+    _signed(world)
+    city = _funnel(login(world.user("city_office")))
+    assert city["signed"] == (2, "17000.00") and city["started"] == (1, "5000.00")
+    for role in ("county", "zone", "enterprise"):
+        assert _funnel(login(world.user(role)))["signed"] == (1, "12000.00"), role
+    # The county officer's map: their county's figure, nulls elsewhere.
+    body = (
+        login(world.user("county"))
+        .get(reverse("cockpit:board_data"), {"panel": "map", "year": 2026, "measure": "signed"})
+        .json()
+    )
+    values = {c["code"]: c["value"] for c in body["counties"]}
+    assert values[world.county_a.code] == "1"
+    assert values[world.county_b.code] is None
+    assert len(values) == 13
+
+
+def test_a_county_click_narrows_the_city_office_view(world, login):
+    _signed(world)
+    client = login(world.user("city_office"))
+    assert _funnel(client, county=world.county_b.code)["signed"] == (1, "5000.00")
+    html = client.get(reverse("cockpit:board"), {"year": 2026, "county": world.county_b.code})
+    assert f"领导驾驶舱 · {world.county_b.name} · 2026年" in html.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"panel": "pie"}, "未知的数据面板“pie”"),
+        ({"panel": "map", "measure": "x" * 500}, "地图指标："),
+        ({"panel": "funnel", "year": "abc"}, "年度："),
+        ({"panel": "funnel", "year": "1800"}, "年度："),
+        ({"panel": "funnel", "first": "6", "last": "2"}, "截止月（2月）早于起始月（6月）"),
+        ({"panel": "funnel", "county": "999999"}, "没有行政区划代码为“999999”的县(市、区)"),
+        ({"panel": "funnel", "zone": "99999999999999999"}, "开发区不存在或不在您的权限范围内"),
+        ({"panel": "funnel", "zone": "9" * 40}, "开发区：确保该变量包含不超过 20 字符"),
+    ],
+)
+def test_bad_input_gets_a_chinese_400(world, login, params, message):
+    response = login(world.user("city_office")).get(reverse("cockpit:board_data"), params)
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+
+
+def test_another_countys_zone_is_refused_to_a_county_officer(world, login):
+    client = login(world.user("county"))
+    response = client.get(reverse("cockpit:board_data"), {"zone": world.zone_b.pk})
+    assert response.status_code == 400
+    assert "开发区不存在或不在您的权限范围内" in response.json()["error"]["message"]
+
+
+def test_the_page_shows_a_bad_filter_next_to_its_field(world, login):
+    html = (
+        login(world.user("city_office"))
+        .get(reverse("cockpit:board"), {"first": "6", "last": "2"})
+        .content.decode()
+    )
+    assert "截止月（2月）早于起始月（6月）" in html
+
+
+def test_a_funnel_number_drills_down_to_its_projects(world, login):
+    _signed(world)
+    filters = ProjectFilter(reached="signed", date_from="2026-03-01", date_to="2026-03-31")
+    assert list(filters.apply(Project.objects.all())) == [world.project_a]
+    assert filters.reached_text() == "签约日期在2026-03-01至2026-03-31的项目"
+    # An unreadable date is ignored like an unknown sort, never an error.
+    assert (
+        ProjectFilter(reached="signed", date_from="2026-13-01").apply(Project.objects.all()).count()
+        == 2
+    )
+    html = (
+        login(world.user("city_office"))
+        .get(reverse("projects:list"), filters.as_params())
+        .content.decode()
+    )
+    assert "只看签约日期在2026-03-01至2026-03-31的项目" in html
+    assert world.project_a.name in html and world.project_b.name not in html
