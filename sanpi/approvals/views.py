@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound, ServiceError
 from sanpi.core.web import (
     add_service_error,
+    attachment,
     describe_audit,
     paginate,
     require_cap,
@@ -52,12 +52,6 @@ def _note(rows) -> str:
     for row in rows:
         years.update(getattr(row, "clock", row).uncovered_years)
     return provisional_note(years)
-
-
-def _file(data: bytes, filename: str, content_type: str) -> FileResponse:
-    return FileResponse(
-        BytesIO(data), as_attachment=True, filename=filename, content_type=content_type
-    )
 
 
 # --- items ---------------------------------------------------------------------------------
@@ -280,7 +274,7 @@ def credit_export(request):
     user = request.user
     county = (request.GET.get("county") or "").strip()
     export = io.credit_export(by=user, county=county)
-    return _file(export.data, export.filename, io.XLSX)
+    return attachment(export.data, export.filename, io.XLSX)
 
 
 # --- projects -------------------------------------------------------------------------------
@@ -395,9 +389,9 @@ def project_notice(request, pk: int, fmt: str):
 def _notice(request, title: str, items, fmt: str) -> HttpResponse:
     notice = selectors.notice_for(items)
     if fmt == "docx":
-        return _file(io.notice_docx(title, notice), f"{title}.docx", io.DOCX)
+        return attachment(io.notice_docx(title, notice), f"{title}.docx", io.DOCX)
     if fmt == "xlsx":
-        return _file(io.notice_xlsx(title, notice), f"{title}.xlsx", io.XLSX)
+        return attachment(io.notice_xlsx(title, notice), f"{title}.xlsx", io.XLSX)
     raise NotFound()
 
 

@@ -9,6 +9,7 @@ answers 403, never a 500.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,10 +17,11 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 
 from .errors import NotFound, PermissionDenied, ServiceError
 from .services import require
+from .xlsx import XLSX_CONTENT_TYPE
 
 T = TypeVar("T")
 
@@ -41,6 +43,13 @@ def web_view(view: Callable) -> Callable:
             raise DjangoPermissionDenied(exc.message) from None
 
     return wrapper
+
+
+def attachment(data: bytes, filename: str, content_type: str = XLSX_CONTENT_TYPE) -> FileResponse:
+    """A generated file (a workbook by default) as a download, named for people."""
+    return FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type
+    )
 
 
 # Refuse a page early (403) when the role may not use it at all: the services' own check.

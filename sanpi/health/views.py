@@ -3,18 +3,15 @@ thresholds, and a project's evaluation with its overrides. Thin: parse, call, re
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import ValidationFailed
-from sanpi.core.web import paginate, require_cap, submit, web_view
-from sanpi.core.xlsx import XLSX_CONTENT_TYPE
+from sanpi.core.web import attachment, paginate, require_cap, submit, web_view
 from sanpi.projects.models import Health
 from sanpi.projects.selectors import project_get
 
@@ -65,12 +62,7 @@ def list_export(request, key: str):
     done = health_io.list_export(
         by=request.user, key=key, filters=selectors.ListFilter.from_params(request.GET)
     )
-    return FileResponse(
-        io.BytesIO(done.data),
-        as_attachment=True,
-        filename=done.filename,
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return attachment(done.data, done.filename)
 
 
 @web_view

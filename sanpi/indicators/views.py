@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.audit import history_for
 from sanpi.core.errors import Conflict
-from sanpi.core.web import describe_audit, require_cap, submit, web_view
-from sanpi.core.xlsx import XLSX_CONTENT_TYPE
+from sanpi.core.web import attachment, describe_audit, require_cap, submit, web_view
 
 from . import io, rules, selectors, services
 from .forms import ValueForm, YearForm
@@ -61,12 +58,7 @@ def export(request):
     require_cap(user, Cap.EXPORT_LEDGER)
     _form, year = _year(request)
     document = io.table_export(by=user, year=year)
-    return FileResponse(
-        BytesIO(document.data),
-        as_attachment=True,
-        filename=document.filename,
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return attachment(document.data, document.filename)
 
 
 @require_GET

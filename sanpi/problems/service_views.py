@@ -10,11 +10,9 @@ who also read the ledger (their projects' stage and health); liaison the city of
 
 from __future__ import annotations
 
-from io import BytesIO
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs
 from sanpi.core.errors import ValidationFailed
-from sanpi.core.web import add_service_error, paginate, require_cap, submit, web_view
+from sanpi.core.web import add_service_error, attachment, paginate, require_cap, submit, web_view
 from sanpi.core.word import DOCX_CONTENT_TYPE
 
 from . import figures as fig
@@ -111,9 +109,7 @@ def notice(request, pk: int):
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("problems:detail", pk=problem.pk)
-    return FileResponse(
-        BytesIO(doc.data), as_attachment=True, filename=doc.filename, content_type=DOCX_CONTENT_TYPE
-    )
+    return attachment(doc.data, doc.filename, DOCX_CONTENT_TYPE)
 
 
 # --- leaders' liaison ------------------------------------------------------------------------

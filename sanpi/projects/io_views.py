@@ -4,11 +4,10 @@ call the services in `sanpi.projects.io` and `sanpi.core.imports`."""
 
 from __future__ import annotations
 
-import io
 from pathlib import PurePath
 
 from django import forms
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,8 +15,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import imports, jobs, uploads
 from sanpi.core.middleware import passive
 from sanpi.core.models import Job
-from sanpi.core.web import require_cap, web_view
-from sanpi.core.xlsx import XLSX_CONTENT_TYPE
+from sanpi.core.web import attachment, require_cap, web_view
 
 from .io import LEDGER
 from .jobs import LEDGER_EXPORT, LEDGER_IMPORT
@@ -153,12 +151,6 @@ def job_progress(request, pk):
     return render(request, "ledger/_job_status.html", _status_context(job))
 
 
-def _xlsx_response(data: bytes, filename: str) -> FileResponse:
-    return FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
-    )
-
-
 @require_GET
 @web_view
 def marked_file(request, pk):
@@ -166,14 +158,14 @@ def marked_file(request, pk):
     if not job.marked_file:
         raise Http404("没有标注错误的文件")
     stem = PurePath(job.filename).stem or "台账"
-    return _xlsx_response(bytes(job.marked_file), f"{stem}-错误标注.xlsx")
+    return attachment(bytes(job.marked_file), f"{stem}-错误标注.xlsx")
 
 
 @require_GET
 @web_view
 def template_file(request):
     require_cap(request.user, Cap.IMPORT_LEDGER)
-    return _xlsx_response(ledger_template(), "项目台账导入模板.xlsx")
+    return attachment(ledger_template(), "项目台账导入模板.xlsx")
 
 
 @require_GET

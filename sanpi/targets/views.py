@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import PurePath
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,13 +15,13 @@ from sanpi.core import jobs
 from sanpi.core.audit import history_for
 from sanpi.core.errors import NotFound
 from sanpi.core.web import (
+    attachment,
     describe_audit,
     errors_text,
     require_cap,
     submit,
     web_view,
 )
-from sanpi.core.xlsx import XLSX_CONTENT_TYPE
 
 from . import io, rules, selectors, services
 from .forms import ImportForm, MonthForm, SchemeForm, TargetForm, YearForm
@@ -205,12 +203,7 @@ def target_import(request, year: int):
 @web_view
 def target_template(request, year: int):
     document = io.targets_template(by=request.user, year=year)
-    return FileResponse(
-        BytesIO(document.data),
-        as_attachment=True,
-        filename=document.filename,
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return attachment(document.data, document.filename)
 
 
 # --- weights ---------------------------------------------------------------------------------
