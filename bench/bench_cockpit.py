@@ -232,16 +232,14 @@ def _users():
         .order_by("-n").first()
     )  # fmt: skip
     common = {"must_change_password": False, "password_changed_at": timezone.now()}
+    specs = {
+        "全国（不限范围）": ("bench_city", {"role": "city_office"}),
+        "一个县": ("bench_county", {"role": "county", "county_id": busiest["county_id"]}),
+        "一个开发区": ("bench_zone", {"role": "zone", "zone_id": busiest["zone_id"]}),
+    }
     return {
-        "全国（不限范围）": User.objects.create(
-            username="bench_city", role="city_office", **common
-        ),
-        "一个县": User.objects.create(
-            username="bench_county", role="county", county_id=busiest["county_id"], **common
-        ),
-        "一个开发区": User.objects.create(
-            username="bench_zone", role="zone", zone_id=busiest["zone_id"], **common
-        ),
+        label: User.objects.update_or_create(username=name, defaults={**fields, **common})[0]
+        for label, (name, fields) in specs.items()
     }
 
 

@@ -31,7 +31,7 @@ from sanpi.regions.models import County, DevelopmentZone
 from sanpi.regions.selectors import zone_list
 
 from . import facts
-from .models import InvestmentCell, InvestmentYear, Level, PlanCell, StageCell
+from .models import InvestmentCell, InvestmentYear, Level, PlanCell, RankCell, StageCell
 
 ZERO = Decimal("0.00")
 STAGE_LABELS = {
@@ -491,3 +491,63 @@ def investment_by_zone(view: View, year: int, *, limit: int = 15) -> list[dict]:
         }
         for pk, value in done.items()
     ]
+
+
+# --- the monthly ranking's trend -------------------------------------------------------------
+
+
+def _ranked_units(view: View) -> dict[str, list[int] | None]:
+    """Whose places the trend shows, per kind: the view's own county and zones, or (None)
+    the best of all. Rankings are published: the same for every reader."""
+    if view.zone is not None:
+        return {"county": [view.zone.county_id], "zone": [view.zone.pk]}
+    county = view.county.pk if view.county is not None else None
+    if county is None and view.level == Level.COUNTY:
+        county = view.unit
+    if county is not None:
+        zones = list(DevelopmentZone.objects.filter(county_id=county).values_list("pk", flat=True))
+        return {"county": [county], "zone": zones}
+    if view.level == Level.ZONE:
+        zone = DevelopmentZone.objects.filter(pk=view.unit).first()
+        return {"county": [zone.county_id] if zone else [], "zone": [view.unit]}
+    return {"county": None, "zone": None}
+
+
+def ranking_trend(view: View, year: int, *, limit: int = 10) -> dict:
+    """Each shown unit's place in every ranked month of `year` (from the stored rankings,
+    `facts.refresh_rankings`): {kind: {"of", "months", "units": [{"name", "ranks"}]}}."""
+    out = {}
+    for kind, units in _ranked_units(view).items():
+        cells = RankCell.objects.filter(kind=kind, year=year)
+        last = cells.order_by("-month").values_list("month", flat=True).first()
+        if last is None:
+            out[kind] = {"of": 0, "months": [], "units": []}
+            continue
+        latest = cells.filter(month=last)
+        if units is None:
+            units = list(
+                latest.filter(rank__isnull=False)
+                .order_by("rank", "unit_id")
+                .values_list("unit_id", flat=True)[:limit]
+            )
+        units = units[:limit]
+        model = County if kind == "county" else DevelopmentZone
+        names = {
+            u.pk: getattr(u, "short_name", "") or u.name for u in model.objects.filter(pk__in=units)
+        }
+        ranks: dict[int, dict[int, int | None]] = defaultdict(dict)
+        for unit_id, month, rank in cells.filter(unit_id__in=units).values_list(
+            "unit_id", "month", "rank"
+        ):
+            ranks[unit_id][month] = rank
+        months = list(range(1, last + 1))
+        out[kind] = {
+            "of": latest.filter(rank__isnull=False).count(),
+            "months": months,
+            "units": [
+                {"name": names.get(u, ""), "ranks": [ranks[u].get(m) for m in months]}
+                for u in units
+                if u in names
+            ],
+        }
+    return out

@@ -150,6 +150,7 @@ def board_page(request):
     now, last = board.funnel(view, period)
     investment = board.investment_year(view, period.year)
     zones = board.investment_by_zone(view, period.year)
+    trend = board.ranking_trend(view, period.year)
     screen = request.GET.get("screen") == "1"
     # The city's main indicators (专栏1-2): a year of the plan, at most this one.
     indicator_year = min(max(period.year, 2021), timezone.localdate().year)
@@ -177,6 +178,17 @@ def board_page(request):
             "map_url": reverse("cockpit:board_data") + "?" + _query(p, panel="map"),
             "click_url": "?" + _query(p, county="") + "&county={code}",
             "freshness": facts.freshness(),
+            "rank_panels": [
+                (
+                    kind,
+                    label,
+                    {
+                        **trend[kind],
+                        "json": json.dumps({"type": "ranks", **trend[kind]}, ensure_ascii=False),
+                    },
+                )
+                for kind, label in (("county", "县(市、区)"), ("zone", "开发区"))
+            ],  # fmt: skip
             "indicators": indicators,
             "screen": screen,
             "screen_refresh": SCREEN_REFRESH_SECONDS,
@@ -217,7 +229,7 @@ def _json(body: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-PANELS = ("funnel", "map", "investment", "zones", "freshness")
+PANELS = ("funnel", "map", "investment", "zones", "ranking", "freshness")
 
 
 @web_view
@@ -247,6 +259,8 @@ def board_data(request):
             body = board.investment_year(view, period.year).as_json()
         elif panel == "zones":
             body = {"zones": board.investment_by_zone(view, period.year)}
+        elif panel == "ranking":
+            body = board.ranking_trend(view, period.year)
         else:
             fresh = facts.freshness()
             body = {

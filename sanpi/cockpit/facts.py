@@ -34,6 +34,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
+from sanpi.accounts.actors import SystemActor
 from sanpi.core.bulk import bulk_insert
 from sanpi.core.money import exact_wan
 from sanpi.dispatch.models import AnnualPlan, MonthlyReport
@@ -47,6 +48,7 @@ from .models import (
     InvestmentYear,
     Level,
     PlanCell,
+    RankCell,
     StageCell,
 )
 
@@ -286,3 +288,40 @@ class Freshness:
 def freshness() -> Freshness:
     state = FactsState.objects.filter(name=RUN).first()
     return Freshness(as_of=state.refreshed_at if state else None, pending=pending())
+
+
+# --- the monthly rankings' trend ------------------------------------------------------------
+
+RANKING_ACTOR = SystemActor(name="system:cockpit")
+RANK_KINDS = ("county", "zone")
+
+
+def ranked_months(today: dt.date) -> list[tuple[int, int]]:
+    """The months whose rankings the trend shows: this year's before this month (in
+    January, last year's twelve)."""
+    if today.month == 1:
+        return [(today.year - 1, m) for m in range(1, 13)]
+    return [(today.year, m) for m in range(1, today.month)]
+
+
+def refresh_rankings(today: dt.date | None = None) -> int:
+    """Rank every county and every zone for each month of `ranked_months` with the
+    ranking's own selector (`targets.selectors.ranking`, one definition) and store the
+    places; a month's old places are replaced in the same transaction. Returns rows."""
+    from sanpi.targets.selectors import ranking
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    rows = []
+    for year, month in ranked_months(today):
+        for kind in RANK_KINDS:
+            for unit in ranking(user=RANKING_ACTOR, year=year, month=month, kind=kind).units:
+                rows.append(
+                    RankCell(kind=kind, unit_id=unit.pk, year=year, month=month,
+                             rank=unit.rank, score=unit.score, computed_at=now)
+                )  # fmt: skip
+    with transaction.atomic():
+        for year, month in ranked_months(today):
+            RankCell.objects.filter(year=year, month=month).delete()
+        bulk_insert(RankCell, rows, returning=False)
+    return len(rows)

@@ -1,5 +1,6 @@
-"""The cockpit's background jobs (core.jobs): the activity bulletin as a Word document, and
-the refresh of the summary tables every few minutes (facts.refresh)."""
+"""The cockpit's background jobs (core.jobs): the activity bulletin as a Word document, the
+refresh of the summary tables every few minutes (facts.refresh), and each night the
+places of the year's monthly rankings (facts.refresh_rankings)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .io import activity_bulletin_docx
 
 BULLETIN = "cockpit.bulletin"
 FACTS_REFRESH = "cockpit_facts"
+RANKINGS_REFRESH = "cockpit_rankings"
 
 
 # Reading and one audit row in the job's transaction: safe to run again.
@@ -37,3 +39,11 @@ def facts_job(job, progress):
     progress(0, 0, "汇总")
     done = facts.refresh()
     return Done(done.text(), asdict(done))
+
+
+# Replaces the months' stored places in one transaction: safe to run again.
+@periodic(RANKINGS_REFRESH, label="驾驶舱排名走势汇总", every="daily", at="02:30", idempotent=True)
+def rankings_job(job, progress):
+    progress(0, 0, "排名")
+    rows = facts.refresh_rankings()
+    return Done(f"已汇总各月排名，共{rows}条", {"rows": rows})

@@ -139,3 +139,28 @@ class FactChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.year}-{self.month}"
+
+
+class RankCell(models.Model):
+    """A unit's place in a month's ranking (月调度排名, `targets.selectors.ranking`), kept
+    for the cockpit's trend lines: rebuilt each night for the months of the year
+    (`facts.refresh_rankings`), so the screen never ranks a whole country per request."""
+
+    kind = models.CharField("单位类别", max_length=6)  # county | zone
+    unit_id = models.PositiveIntegerField("单位")
+    year = models.PositiveSmallIntegerField("年份")
+    month = models.PositiveSmallIntegerField("月份")
+    rank = models.PositiveIntegerField("名次", null=True)
+    score = models.DecimalField("得分", max_digits=9, decimal_places=4, null=True)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度排名汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "year", "month", "unit_id"], name="rank_cell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.unit_id} {self.year}-{self.month:02d} #{self.rank}"

@@ -55,6 +55,8 @@ def test_the_cockpit_for_the_city_and_for_a_county(page, log_in, demo, tmp_path)
     assert "与台账一致" in page.locator("#board-freshness").inner_text()
     rates = page.locator("#board-rates").inner_text()
     assert re.search(r"开工率\s+\S+%（\d+/\d+）", rates), rates
+    # The year's ranking trend, from the places stored by the nightly job (the demo ran it).
+    assert page.locator("#board-rank-county tbody tr").count() == 10
     _not_blank(_shot(page, tmp_path, "cockpit-city.png", full_page=True))
 
     # A click on 孝义市 filters the whole screen to it.
@@ -93,6 +95,7 @@ def test_the_cockpit_for_the_city_and_for_a_county(page, log_in, demo, tmp_path)
     page.emulate_media(media="print")
     _not_blank(_shot(page, tmp_path, "cockpit-print.png"))
     pdf = page.pdf(landscape=True, format="A4", print_background=True)
+    (Path(SHOTS or tmp_path) / "cockpit.pdf").write_bytes(pdf)
     assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
 
     page.emulate_media(media="screen")

@@ -12,6 +12,7 @@ from sanpi.cockpit import board, facts
 from sanpi.cockpit.selectors import cohort_rates, period_figures
 from sanpi.cockpit.tests.test_facts import _change
 from sanpi.core.errors import ValidationFailed
+from sanpi.projects.models import Project
 from sanpi.regions.models import County, DevelopmentZone
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,46 @@ def test_periods_are_checked():
         board.Period.parse(2025, 6, 2)
     with pytest.raises(ValidationFailed):
         board.Period.parse(1800)
+
+
+def test_the_ranking_trend_reads_the_stored_places(world):
+    """Each night's job stores the year's monthly places with the ranking's own selector;
+    the trend shows the best counties, or the view's own county and zones."""
+    import datetime as dt
+
+    from sanpi.cockpit.models import RankCell
+    from sanpi.regions.models import County
+    from sanpi.targets.models import UnitTarget
+    from sanpi.targets.selectors import ranking
+
+    # Two counties with a target are ranked; the others have no score and no place.
+    for county in (world.county_a, world.county_b):
+        UnitTarget.objects.create(year=2026, county=county, signed_count=4)
+    Project.objects.filter(pk=world.project_b.pk).update(stage="signed", signed_date="2026-02-03")
+    rows = facts.refresh_rankings(today=dt.date(2026, 6, 15))
+    counties, zones = County.objects.count(), 2
+    assert rows == 5 * (counties + zones) == RankCell.objects.count()
+    march = ranking(user=world.user("city_office"), year=2026, month=3, kind="county")
+    stored = dict(
+        RankCell.objects.filter(kind="county", year=2026, month=3).values_list("unit_id", "rank")
+    )
+    assert stored == {u.pk: u.rank for u in march.units}
+    # Run again: the months are replaced, not added to.
+    assert facts.refresh_rankings(today=dt.date(2026, 6, 15)) == rows == RankCell.objects.count()
+
+    city = board.ranking_trend(board.view_for(user=world.user("city_office")), 2026)
+    assert city["county"]["months"] == [1, 2, 3, 4, 5]
+    assert [u["name"] for u in city["county"]["units"]] == [
+        world.county_b.name,
+        world.county_a.name,
+    ]
+    assert city["county"]["of"] == 2
+    # Tied in January (nothing signed), apart from February (county B signed one).
+    assert [u["ranks"] for u in city["county"]["units"]] == [[1, 1, 1, 1, 1], [1, 2, 2, 2, 2]]
+    county = board.ranking_trend(board.view_for(user=world.user("county")), 2026)
+    assert [u["name"] for u in county["county"]["units"]] == [world.county_a.name]
+    assert [u["name"] for u in county["zone"]["units"]] == [world.zone_a.short_name]
+    assert len(county["county"]["units"][0]["ranks"]) == 5
+    assert board.ranking_trend(board.view_for(user=world.user("zone")), 2025)["zone"] == {
+        "of": 0, "months": [], "units": []
+    }  # fmt: skip

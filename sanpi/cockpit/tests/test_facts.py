@@ -265,3 +265,18 @@ def test_the_refresh_runs_as_a_scheduled_job(world):
     assert job.status == Job.Status.DONE
     assert job.message.startswith("已更新项目阶段、年度计划汇总")
     assert job.summary["stages"] is True and not facts.pending()
+
+
+def test_the_rankings_are_stored_each_night_by_a_job(world):
+    from sanpi.cockpit.jobs import RANKINGS_REFRESH
+    from sanpi.cockpit.models import RankCell
+    from sanpi.core import jobs
+    from sanpi.core.models import Job
+    from sanpi.core.schedules import PERIODIC
+
+    assert PERIODIC[RANKINGS_REFRESH].at.hour == 2
+    job = jobs.job_start(user=None, kind=RANKINGS_REFRESH)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.summary["rows"] == RankCell.objects.count()
+    assert job.message == f"已汇总各月排名，共{job.summary['rows']}条"

@@ -151,6 +151,30 @@
     },
   };
 
+  // {"type": "ranks", "of", "months": [1..], "units": [{"name", "ranks": [..]}]}: places
+  // month by month, first place on top.
+  BUILDERS.ranks = function (data, t) {
+    var option = base(t);
+    option.xAxis = Object.assign(
+      {
+        type: "category",
+        data: data.months.map(function (m) {
+          return m + "月";
+        }),
+      },
+      axisStyle(t)
+    );
+    option.yAxis = Object.assign(
+      { type: "value", name: "名次", inverse: true, min: 1, minInterval: 1 },
+      axisStyle(t)
+    );
+    option.legend.type = "scroll";
+    option.series = data.units.map(function (u) {
+      return { name: u.name, type: "line", connectNulls: false, data: u.ranks };
+    });
+    return option;
+  };
+
   var charts = [];
 
   function draw(el) {
