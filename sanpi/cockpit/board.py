@@ -551,3 +551,129 @@ def ranking_trend(view: View, year: int, *, limit: int = 10) -> dict:
             ],
         }
     return out
+
+
+# --- what needs attention: health lists, open problems, approvals past their limit, key
+# projects with their leaders --------------------------------------------------------------
+
+
+def health_lists(view: View) -> list[dict]:
+    """The three lists (正常推进 / 进度滞后 / 长期停缓建) now: count and investment of each,
+    from the stage cells' ``health:`` rows (or the user's own projects)."""
+    from sanpi.health.selectors import LISTS
+
+    if view.from_tables:
+        rows = view.cells(StageCell).filter(kind__startswith="health:", year=0)
+        rows = rows.values("kind", "n", "investment_wan")
+    else:
+        rows = facts.health_rows(view.projects())
+    by_health: dict[str, tuple[int, Decimal]] = {}
+    for row in rows:
+        n, total = by_health.get(row["kind"].removeprefix("health:"), (0, ZERO))
+        by_health[row["kind"].removeprefix("health:")] = (
+            n + row["n"],
+            total + row["investment_wan"],
+        )
+    out = []
+    for key, item in LISTS.items():
+        n = sum(by_health.get(h, (0, ZERO))[0] for h in item.healths)
+        total = sum((by_health.get(h, (0, ZERO))[1] for h in item.healths), ZERO)
+        out.append(
+            {"key": key, "label": item.title, "count": n, "investment_wan": exact_wan(total)}
+        )
+    return out
+
+
+def open_problems(view: View) -> dict | None:
+    """Open problems of the view's projects by level, and how many are out of time; None
+    for a user who may not see problems. Reads only open problems (their state index)."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from sanpi.problems.rules import LEVEL_LABELS
+    from sanpi.problems.selectors import OPEN, overdue_q, problems
+
+    if not view.user.can(Cap.VIEW_PROBLEMS):
+        return None
+    qs = problems(user=view.user).filter(state__in=OPEN)
+    if view.county is not None:
+        qs = qs.filter(project__county=view.county)
+    if view.zone is not None:
+        qs = qs.filter(project__zone=view.zone)
+    now = timezone.now()
+    agg = qs.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue_q(now)),
+        **{f"level_{level}": Count("pk", filter=Q(level=level)) for level in LEVEL_LABELS},
+    )
+    return {
+        "total": agg["total"],
+        "overdue": agg["overdue"],
+        "levels": [
+            {"level": str(level), "label": label, "count": agg[f"level_{level}"]}
+            for level, label in LEVEL_LABELS.items()
+        ],
+    }
+
+
+def approvals_overdue(view: View, *, limit: int = 5) -> dict | None:
+    """Approval items past their time limit on the official calendar: how many, and the
+    `limit` longest overdue; None for a user who may not see approvals."""
+    from sanpi.approvals.selectors import ItemFilter, overdue_rows
+
+    if not view.user.can(Cap.VIEW_APPROVALS):
+        return None
+    filters = ItemFilter(
+        county=view.county.code if view.county is not None else "",
+        zone=str(view.zone.pk) if view.zone is not None else "",
+    )
+    rows = overdue_rows(user=view.user, filters=filters)
+    return {
+        "count": len(rows),
+        "items": [
+            {
+                "project": r.item.project.name,
+                "item": r.item.catalogue_item.name if r.item.catalogue_item_id else str(r.item),
+                "days": r.clock.overdue_days,
+                "pk": r.item.pk,
+            }
+            for r in rows[:limit]
+        ],
+    }
+
+
+def key_projects(view: View, *, limit: int = 8) -> list[dict]:
+    """The view's largest provincial and city key projects, with the leaders who liaise
+    with them now (包联) and their stage."""
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from sanpi.problems.models import Liaison
+
+    today = timezone.localdate()
+    current = (
+        Liaison.objects.filter(since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("leader")
+    )
+    projects = (
+        view.projects()
+        .filter(Q(is_provincial_key=True) | Q(is_city_key=True))
+        .select_related("county")
+        .prefetch_related(Prefetch("liaisons", queryset=current, to_attr="current_liaisons"))
+        .order_by("-total_investment_wan", "pk")[:limit]
+    )
+    return [
+        {
+            "pk": p.pk,
+            "name": p.name,
+            "county": p.county.name,
+            "level": "省重点" if p.is_provincial_key else "市重点",
+            "stage": p.get_stage_display(),
+            "investment_wan": p.total_investment_wan,
+            "leaders": "、".join(
+                (link.leader.full_name or link.leader.username) for link in p.current_liaisons
+            ),
+        }
+        for p in projects
+    ]

@@ -151,6 +151,12 @@ def board_page(request):
     investment = board.investment_year(view, period.year)
     zones = board.investment_by_zone(view, period.year)
     trend = board.ranking_trend(view, period.year)
+    narrow = {}
+    if view.county is not None:
+        narrow["county"] = view.county.code
+    if view.zone is not None:
+        narrow["zone"] = view.zone.pk
+    narrow_query = urlencode(narrow)
     screen = request.GET.get("screen") == "1"
     # The city's main indicators (专栏1-2): a year of the plan, at most this one.
     indicator_year = min(max(period.year, 2021), timezone.localdate().year)
@@ -178,6 +184,11 @@ def board_page(request):
             "map_url": reverse("cockpit:board_data") + "?" + _query(p, panel="map"),
             "click_url": "?" + _query(p, county="") + "&county={code}",
             "freshness": facts.freshness(),
+            "health_lists": board.health_lists(view),
+            "problems": board.open_problems(view),
+            "approvals": board.approvals_overdue(view),
+            "key_projects": board.key_projects(view),
+            "narrow_query": narrow_query,
             "rank_panels": [
                 (
                     kind,
@@ -229,7 +240,7 @@ def _json(body: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-PANELS = ("funnel", "map", "investment", "zones", "ranking", "freshness")
+PANELS = ("funnel", "map", "investment", "zones", "ranking", "attention", "freshness")
 
 
 @web_view
@@ -261,6 +272,19 @@ def board_data(request):
             body = {"zones": board.investment_by_zone(view, period.year)}
         elif panel == "ranking":
             body = board.ranking_trend(view, period.year)
+        elif panel == "attention":
+            body = {
+                "health_lists": [
+                    {**h, "investment_wan": str(h["investment_wan"])}
+                    for h in board.health_lists(view)
+                ],
+                "problems": board.open_problems(view),
+                "approvals": board.approvals_overdue(view),
+                "key_projects": [
+                    {**k, "investment_wan": str(k["investment_wan"])}
+                    for k in board.key_projects(view)
+                ],
+            }
         else:
             fresh = facts.freshness()
             body = {

@@ -10,7 +10,8 @@ comes from the tables or straight from the ledger, and the tests compare the two
   falls in a month, their total investment, how many of them have reached the next stage
   since (签约 → 开工 …: the numerators of 开工率 and 投产率), and for 投产 their planned
   and actual annual output (达效率). ``reserve``: the projects in 储备 now, by the month
-  they were recorded.
+  they were recorded. ``health:<value>``: the projects in each 推进状态 now (the health
+  lists' counts).
 * **Investment cells**: accepted monthly reports, by month and industry: completed
   investment, output, tax.
 * **Plan cells**: annual planned investment, by year and industry.
@@ -70,10 +71,6 @@ ZERO = Decimal("0.00")
 # --- the aggregates ------------------------------------------------------------------------
 
 
-def _unit(prefix: str, by: str | None):
-    return F(f"{prefix}{by}") if by else None
-
-
 def stage_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
     """The stage cells of these projects, grouped by `by` (county_id, zone_id, or None
     for one unit 0): dicts of unit, kind, year, month and the sums."""
@@ -110,6 +107,35 @@ def stage_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
                 "planned_output_wan": exact_wan(row.get("planned")),
                 "actual_output_wan": exact_wan(row.get("actual")),
             }
+    yield from health_rows(projects, by=by)
+
+
+def health_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
+    """How many projects on their way to production (signed or started: the health lists'
+    projects, `health.selectors.LIST_STAGES`) are in each 推进状态 now (kind
+    ``health:<value>``, year and month 0), with their total investment."""
+    from sanpi.health.selectors import LIST_STAGES
+
+    qs = projects.filter(stage__in=LIST_STAGES)
+    if by:
+        qs = qs.filter(**{f"{by}__isnull": False})
+    keys = {"unit": F(by)} if by else {}
+    for row in (
+        qs.order_by()
+        .values("health", **keys)
+        .annotate(n=Count("pk"), investment=Sum("total_investment_wan"))
+    ):
+        yield {
+            "unit_id": row.get("unit", 0),
+            "kind": f"health:{row['health']}",
+            "year": 0,
+            "month": 0,
+            "n": row["n"],
+            "investment_wan": exact_wan(row["investment"]),
+            "next_n": 0,
+            "planned_output_wan": ZERO,
+            "actual_output_wan": ZERO,
+        }
 
 
 def investment_rows(reports: QuerySet, *, by: str | None = None) -> Iterator[dict]:

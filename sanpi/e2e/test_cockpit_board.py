@@ -57,6 +57,10 @@ def test_the_cockpit_for_the_city_and_for_a_county(page, log_in, demo, tmp_path)
     assert re.search(r"开工率\s+\S+%（\d+/\d+）", rates), rates
     # The year's ranking trend, from the places stored by the nightly job (the demo ran it).
     assert page.locator("#board-rank-county tbody tr").count() == 10
+    # What needs attention: the health lists, open problems, approvals past their limit.
+    assert page.locator("#board-health li").count() == 3
+    assert "超时未办结" in page.locator("#board-problems").inner_text()
+    assert page.locator("#approvals-title").inner_text().startswith("审批超时")
     _not_blank(_shot(page, tmp_path, "cockpit-city.png", full_page=True))
 
     # A click on 孝义市 filters the whole screen to it.

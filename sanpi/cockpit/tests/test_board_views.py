@@ -128,3 +128,46 @@ def test_a_funnel_number_drills_down_to_its_projects(world, login):
     )
     assert "只看签约日期在2026-03-01至2026-03-31的项目" in html
     assert world.project_a.name in html and world.project_b.name not in html
+
+
+def test_what_needs_attention_for_each_scope(world, login):
+    """The health lists from the summary rows equal the health pages' own counts; open
+    problems are counted within the view; key projects show their liaising leaders."""
+
+    from sanpi.health.selectors import list_count_expressions
+    from sanpi.problems.models import Liaison
+    from sanpi.problems.tests.factories import problems_state
+    from sanpi.projects.selectors import project_list
+
+    Project.objects.filter(pk=world.project_a.pk).update(
+        stage="signed", signed_date="2026-03-05", health="lagging", is_city_key=True
+    )
+    Project.objects.filter(pk=world.project_b.pk).update(
+        stage="started", signed_date="2026-01-10", started_date="2026-04-01", health="stalled"
+    )
+    problems_state(world)
+    Liaison.objects.create(leader=world.user("leader"), project=world.project_a, since="2026-01-01")
+    facts.refresh()
+    for role in ("city_office", "county", "zone", "enterprise"):
+        user = world.user(role)
+        body = login(user).get(reverse("cockpit:board_data"), {"panel": "attention"}).json()
+        expected = project_list(user=user).aggregate(**list_count_expressions())
+        assert {h["key"]: h["count"] for h in body["health_lists"]} == {
+            key.removeprefix("list_"): n for key, n in expected.items()
+        }, role
+        if role == "county":
+            assert body["problems"]["total"] == 1  # county A's, not county B's
+        key = [k["name"] for k in body["key_projects"]]
+        assert key == [world.project_a.name], role
+        assert body["key_projects"][0]["leaders"] == (
+            world.user("leader").full_name or world.user("leader").username
+        )
+    city = (
+        login(world.user("city_office"))
+        .get(reverse("cockpit:board_data"), {"panel": "attention"})
+        .json()
+    )
+    assert (
+        city["problems"]["total"] == 2 and sum(x["count"] for x in city["problems"]["levels"]) == 2
+    )
+    assert city["approvals"] == {"count": 0, "items": []}
