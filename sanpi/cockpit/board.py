@@ -677,3 +677,43 @@ def key_projects(view: View, *, limit: int = 8) -> list[dict]:
         }
         for p in projects
     ]
+
+
+# --- the early warning -----------------------------------------------------------------------
+
+
+def start_warnings(view: View, *, limit: int = 10) -> dict:
+    """The signed projects of the view least likely to start, highest score first, with
+    their reasons and the rules the score is made of (`cockpit.rules`)."""
+    from . import rules
+    from .models import StartRisk
+
+    qs = StartRisk.objects.filter(score__gt=0)
+    if view.level == Level.COUNTY:
+        qs = qs.filter(county_id=view.unit)
+    elif view.level == Level.ZONE:
+        qs = qs.filter(zone_id=view.unit)
+    elif view.level is None:
+        qs = qs.filter(project__in=view.projects().values("pk"))
+    rows = list(
+        qs.select_related("project", "project__county").order_by(
+            "-score", "-project__total_investment_wan", "project_id"
+        )[:limit]
+    )
+    computed = rows[0].computed_at if rows else None
+    return {
+        "computed_at": computed,
+        "rules": [{"label": r.label, "points": r.points} for r in rules.START_RISK_RULES],
+        "projects": [
+            {
+                "pk": r.project_id,
+                "name": r.project.name,
+                "county": r.project.county.name,
+                "signed_date": r.project.signed_date,
+                "investment_wan": r.project.total_investment_wan,
+                "score": r.score,
+                "reasons": r.reasons,
+            }
+            for r in rows
+        ],
+    }

@@ -188,6 +188,7 @@ def board_page(request):
             "problems": board.open_problems(view),
             "approvals": board.approvals_overdue(view),
             "key_projects": board.key_projects(view),
+            "warnings": board.start_warnings(view),
             "narrow_query": narrow_query,
             "rank_panels": [
                 (
@@ -240,7 +241,7 @@ def _json(body: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-PANELS = ("funnel", "map", "investment", "zones", "ranking", "attention", "freshness")
+PANELS = ("funnel", "map", "investment", "zones", "ranking", "attention", "warning", "freshness")
 
 
 @web_view
@@ -272,6 +273,17 @@ def board_data(request):
             body = {"zones": board.investment_by_zone(view, period.year)}
         elif panel == "ranking":
             body = board.ranking_trend(view, period.year)
+        elif panel == "warning":
+            found = board.start_warnings(view)
+            body = {
+                "computed_at": found["computed_at"].isoformat() if found["computed_at"] else None,
+                "rules": found["rules"],
+                "projects": [
+                    {**w, "signed_date": w["signed_date"].isoformat(),
+                     "investment_wan": str(w["investment_wan"])}
+                    for w in found["projects"]
+                ],
+            }  # fmt: skip
         elif panel == "attention":
             body = {
                 "health_lists": [

@@ -351,3 +351,85 @@ def refresh_rankings(today: dt.date | None = None) -> int:
             RankCell.objects.filter(year=year, month=month).delete()
         bulk_insert(RankCell, rows, returning=False)
     return len(rows)
+
+
+# --- the early warning ----------------------------------------------------------------------
+
+
+def refresh_start_risks(today: dt.date | None = None) -> int:
+    """Score every signed, not yet started project (not withdrawn) by the early-warning
+    rules (`cockpit.rules`) and store the scores with their reasons, replacing the last
+    ones in one transaction. A few grouped queries whatever the number of projects; the
+    approvals' clocks run on the official calendar. Returns the projects scored."""
+    from sanpi.approvals.models import ProjectApproval
+    from sanpi.approvals.rules import ClockState
+    from sanpi.approvals.selectors import with_clocks
+    from sanpi.problems.models import Problem
+    from sanpi.problems.selectors import OPEN, overdue_q
+
+    from . import rules
+    from .models import StartRisk
+
+    today = today or timezone.localdate()
+    now = timezone.now()
+    candidates = Project.objects.filter(stage=Stage.SIGNED.value, signed_date__isnull=False)
+    candidates = candidates.exclude(health="withdrawn")
+    ids = candidates.values("pk")
+
+    open_items = ProjectApproval.objects.filter(project__in=ids, decided_on__isnull=True)
+    approvals_open: dict[int, int] = {}
+    approvals_overdue: dict[int, int] = {}
+    for row in with_clocks(open_items.only(
+        "pk", "project_id", "applied_on", "accepted_on", "decided_on", "committed_days",
+        "outcome",
+    ), today=today):  # fmt: skip
+        pid = row.item.project_id
+        approvals_open[pid] = approvals_open.get(pid, 0) + 1
+        if row.clock.state == ClockState.OVERDUE:
+            approvals_overdue[pid] = approvals_overdue.get(pid, 0) + 1
+    problems = {
+        r["project_id"]: r
+        for r in Problem.objects.filter(project__in=ids, state__in=OPEN)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("pk"), late=Count("pk", filter=overdue_q(now)))
+    }
+    invested = set(
+        MonthlyReport.objects.filter(
+            project__in=ids, status=Status.ACCEPTED.value, investment_wan__gt=0
+        ).values_list("project_id", flat=True)
+    )
+    county_rate = {}
+    for row in (
+        StageCell.objects.filter(level=Level.COUNTY, kind="signed")
+        .values("unit_id")
+        .annotate(n=Sum("n"), started=Sum("next_n"))
+        .order_by()
+    ):
+        county_rate[row["unit_id"]] = (row["started"] or 0, row["n"] or 0)
+
+    scored = []
+    for pk, county_id, zone_id, signed in candidates.values_list(
+        "pk", "county_id", "zone_id", "signed_date"
+    ):
+        started, total = county_rate.get(county_id, (0, 0))
+        problem = problems.get(pk, {})
+        signs = rules.Signs(
+            months=rules.months_between(signed.year, signed.month, signed.day, today),
+            approvals_open=approvals_open.get(pk, 0),
+            approvals_overdue=approvals_overdue.get(pk, 0),
+            problems_open=problem.get("n", 0),
+            problems_overdue=problem.get("late", 0),
+            no_investment=int(pk not in invested),
+            county_below_50=int(bool(total) and started * 2 < total),
+            county_below_30=int(bool(total) and started * 10 < total * 3),
+        )
+        risk = rules.start_risk(signs)
+        scored.append(
+            StartRisk(project_id=pk, county_id=county_id, zone_id=zone_id, score=risk.score,
+                      reasons=risk.reasons, computed_at=now)
+        )  # fmt: skip
+    with transaction.atomic():
+        StartRisk.objects.all().delete()
+        bulk_insert(StartRisk, scored, returning=False)
+    return len(scored)

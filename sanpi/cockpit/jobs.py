@@ -1,6 +1,7 @@
 """The cockpit's background jobs (core.jobs): the activity bulletin as a Word document, the
 refresh of the summary tables every few minutes (facts.refresh), and each night the
-places of the year's monthly rankings (facts.refresh_rankings)."""
+places of the year's monthly rankings and the early warning's scores
+(facts.refresh_rankings, facts.refresh_start_risks)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,14 @@ def facts_job(job, progress):
 
 
 # Replaces the months' stored places in one transaction: safe to run again.
-@periodic(RANKINGS_REFRESH, label="驾驶舱排名走势汇总", every="daily", at="02:30", idempotent=True)
+@periodic(
+    RANKINGS_REFRESH, label="驾驶舱排名走势与开工预警", every="daily", at="02:30", idempotent=True
+)
 def rankings_job(job, progress):
     progress(0, 0, "排名")
     rows = facts.refresh_rankings()
-    return Done(f"已汇总各月排名，共{rows}条", {"rows": rows})
+    progress(0, 0, "开工预警")
+    scored = facts.refresh_start_risks()
+    return Done(
+        f"已汇总各月排名，共{rows}条；开工预警评分{scored}个项目", {"rows": rows, "scored": scored}
+    )

@@ -164,3 +164,28 @@ class RankCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.unit_id} {self.year}-{self.month:02d} #{self.rank}"
+
+
+class StartRisk(models.Model):
+    """A signed, not yet started project's early-warning score and its reasons
+    (cockpit.rules), computed each night (`facts.refresh_start_risks`)."""
+
+    project = models.OneToOneField(
+        "projects.Project", verbose_name="项目", on_delete=models.CASCADE, related_name="+"
+    )
+    county_id = models.PositiveIntegerField("县(市、区)")
+    zone_id = models.PositiveIntegerField("开发区", null=True)
+    score = models.PositiveIntegerField("预警分")
+    reasons = models.JSONField("原因", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "开工预警"
+        indexes = [
+            models.Index(fields=["-score"], name="start_risk_score"),
+            models.Index(fields=["county_id", "-score"], name="start_risk_county"),
+            models.Index(fields=["zone_id", "-score"], name="start_risk_zone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.score}"

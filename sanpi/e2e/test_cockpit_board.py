@@ -61,6 +61,9 @@ def test_the_cockpit_for_the_city_and_for_a_county(page, log_in, demo, tmp_path)
     assert page.locator("#board-health li").count() == 3
     assert "超时未办结" in page.locator("#board-problems").inner_text()
     assert page.locator("#approvals-title").inner_text().startswith("审批超时")
+    # The early warning: scored signed projects with their reasons, and the rules shown.
+    assert page.locator("#board-warning tbody tr").count() >= 1
+    assert "签约已满6个月仍未开工 +20" in page.locator("#warning-rules").inner_text()
     _not_blank(_shot(page, tmp_path, "cockpit-city.png", full_page=True))
 
     # A click on 孝义市 filters the whole screen to it.

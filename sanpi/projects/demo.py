@@ -477,10 +477,11 @@ def _load(rng: random.Random) -> dict[str, str]:
     from sanpi.problems.demo import load_problems_demo
 
     load_problems_demo()  # after the logins: problems are raised and handled by people
-    from sanpi.cockpit.facts import refresh, refresh_rankings
+    from sanpi.cockpit.facts import refresh, refresh_rankings, refresh_start_risks
 
     refresh()  # the cockpit's summaries, ready before the first page is opened
     refresh_rankings()
+    refresh_start_risks()
     return logins
 
 

@@ -148,3 +148,29 @@ def test_the_ranking_trend_reads_the_stored_places(world):
     assert board.ranking_trend(board.view_for(user=world.user("zone")), 2025)["zone"] == {
         "of": 0, "months": [], "units": []
     }  # fmt: skip
+
+
+def test_the_early_warning_scores_signed_projects_and_keeps_to_the_view(world):
+    import datetime as dt
+
+    from sanpi.problems.tests.factories import problems_state
+
+    Project.objects.filter(pk=world.project_a.pk).update(stage="signed", signed_date="2025-05-10")
+    Project.objects.filter(pk=world.project_b.pk).update(stage="signed", signed_date="2026-05-01")
+    problems_state(world)  # one open problem on each project
+    facts.refresh()
+    assert facts.refresh_start_risks(today=dt.date(2026, 6, 15)) == 2
+    city = board.start_warnings(board.view_for(user=world.user("city_office")))
+    assert [w["name"] for w in city["projects"]] == [world.project_a.name, world.project_b.name]
+    a = city["projects"][0]
+    # 13 months since signing (6 and 12), an open problem, never any investment; both
+    # counties started nothing of what they signed (开工率 0%: below 50% and 30%).
+    assert a["score"] == 20 + 20 + 10 + 15 + 10 + 10
+    assert "签约已满12个月仍未开工（已13个月，+20分）" in a["reasons"]
+    assert "有尚未解决的问题（1个，+10分）" in a["reasons"]
+    assert city["projects"][1]["score"] == 10 + 15 + 10 + 10  # a month old: no month signs
+    assert len(city["rules"]) == 9
+    county = board.start_warnings(board.view_for(user=world.user("county")))
+    assert [w["name"] for w in county["projects"]] == [world.project_a.name]
+    enterprise = board.start_warnings(board.view_for(user=world.user("enterprise")))
+    assert [w["name"] for w in enterprise["projects"]] == [world.project_a.name]

@@ -12,7 +12,7 @@ from sanpi.projects.selectors import ProjectFilter
 
 pytestmark = pytest.mark.django_db
 READERS = ("city_office", "leader", "county", "zone", "enterprise")
-PANELS = ("funnel", "map", "investment", "zones", "ranking", "freshness")
+PANELS = ("funnel", "map", "investment", "zones", "ranking", "attention", "warning", "freshness")
 
 
 def _signed(world):

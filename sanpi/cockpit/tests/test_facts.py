@@ -279,4 +279,6 @@ def test_the_rankings_are_stored_each_night_by_a_job(world):
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
     assert job.summary["rows"] == RankCell.objects.count()
-    assert job.message == f"已汇总各月排名，共{job.summary['rows']}条"
+    assert job.message == (
+        f"已汇总各月排名，共{job.summary['rows']}条；开工预警评分{job.summary['scored']}个项目"
+    )
