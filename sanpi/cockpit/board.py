@@ -717,3 +717,54 @@ def start_warnings(view: View, *, limit: int = 10) -> dict:
             for r in rows
         ],
     }
+
+
+# --- a "三个一批" activity as the period -------------------------------------------------------
+
+
+def activity_funnel(view: View, activity) -> tuple[Funnel, Funnel | None]:
+    """The funnel of an activity's batches (by 批次 attribution, `selectors.activity_figures`
+    and `cohort_rates`: the bulletin's own figures), and of the same activity a year
+    earlier (the same 批次 of the year before) where there was one. 储备 and 达效 are not
+    batches of an activity: they stay empty."""
+    from sanpi.projects.models import Activity
+
+    from .selectors import activity_figures, cohort_rates
+
+    def one(act) -> Funnel:
+        narrow = {
+            "county": view.county.code if view.county is not None else "",
+            "zone": str(view.zone.pk) if view.zone is not None else "",
+        }
+        figures = activity_figures(user=view.user, activity=act, **narrow)
+        rates = cohort_rates(user=view.user, activity=act, **narrow)
+        out = Funnel(ActivityPeriod(act), {k: StageFigure(k) for k in STAGE_LABELS})
+        for kind, batch, rate in (
+            ("signed", figures.signed, rates.start_rate),
+            ("started", figures.started, rates.production_rate),
+            ("produced", figures.produced, None),
+        ):
+            stage = out.stages[kind]
+            stage.n, stage.investment_wan = batch.count, batch.investment_wan
+            stage.next_n = rate.num if rate is not None else 0
+        produced = out.stages["produced"]
+        produced.actual_output_wan = rates.target_rate.num
+        produced.planned_output_wan = rates.target_rate.den
+        return out
+
+    before = Activity.objects.filter(year=activity.year - 1, sequence=activity.sequence).first()
+    return one(activity), (one(before) if before is not None else None)
+
+
+@dataclass(frozen=True)
+class ActivityPeriod:
+    """An activity standing where a Period stands in a Funnel."""
+
+    activity: object
+
+    @property
+    def year(self) -> int:
+        return self.activity.year
+
+    def text(self) -> str:
+        return str(self.activity)

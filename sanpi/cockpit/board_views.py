@@ -22,6 +22,7 @@ from sanpi.accounts.roles import Cap, pinned_dimensions
 from sanpi.core.errors import ServiceError, ValidationFailed
 from sanpi.core.web import BootstrapFormMixin, require_cap, web_view
 from sanpi.indicators.selectors import indicator_summary
+from sanpi.projects.selectors import activity_list
 from sanpi.regions.forms import county_choices
 from sanpi.regions.models import County
 from sanpi.regions.rules import COUNTIES
@@ -41,6 +42,8 @@ class BoardForm(BootstrapFormMixin, forms.Form):
     last = forms.TypedChoiceField(label="截止月", choices=MONTHS, coerce=int, required=False)
     county = forms.ChoiceField(label="县(市、区)", required=False)
     zone = forms.ChoiceField(label="开发区", required=False)
+    activity = forms.TypedChoiceField(label="“三个一批”活动", required=False, coerce=int,
+                                      empty_value=None)  # fmt: skip
     measure = forms.ChoiceField(
         label="地图指标",
         required=False,
@@ -62,6 +65,10 @@ class BoardForm(BootstrapFormMixin, forms.Form):
                      lambda: zone_list(user=user).order_by("name"),
                      lambda z: (str(z.pk), z.short_name or z.name)),
         }  # fmt: skip
+        self.fields["activity"].choices = [
+            ("", "不按活动（按年度、月份）"),
+            *((a.pk, str(a)) for a in activity_list(user=user)[:LIST_MAX]),
+        ]
         for name, (everything, hint, listing, option) in units.items():
             if name not in self.fields:
                 continue
@@ -93,6 +100,7 @@ def _params(request, *, lists: bool = True) -> tuple[BoardForm, dict]:
         "county": data.get("county") or "",
         "zone": data.get("zone") or "",
         "measure": data.get("measure") or "signed_investment",
+        "activity": data.get("activity") or "",
     }
 
 
@@ -147,7 +155,12 @@ def board_page(request):
         return render(
             request, "400.html", {"heading": "请求有误（400）", "message": exc.message}, status=400
         )
-    now, last = board.funnel(view, period)
+    activity = _activity(request.user, p["activity"])
+    if activity is not None:
+        now, last = board.activity_funnel(view, activity)
+        period = board.Period(activity.year)
+    else:
+        now, last = board.funnel(view, period)
     investment = board.investment_year(view, period.year)
     zones = board.investment_by_zone(view, period.year)
     trend = board.ranking_trend(view, period.year)
@@ -162,7 +175,7 @@ def board_page(request):
     indicator_year = min(max(period.year, 2021), timezone.localdate().year)
     indicators = indicator_summary(user=request.user, year=indicator_year)
     map_figures = map_json(view, period, p["measure"])
-    drill = _drill_links(view, period)
+    drill = _drill_links(view, period, activity)
     return render(
         request,
         "cockpit/board.html",
@@ -173,8 +186,15 @@ def board_page(request):
             "period": period,
             "funnel": now,
             "funnel_last": last,
-            "stages": [(now.stages[k], last.stages[k], drill[k]) for k in board.STAGE_LABELS],
-            "rates": [(name, rate, last.rates()[name]) for name, rate in now.rates().items()],
+            "period_label": now.period.text(),
+            "stages": [
+                (now.stages[k], last.stages[k] if last else None, drill[k])
+                for k in board.STAGE_LABELS
+            ],
+            "rates": [
+                (name, rate, last.rates()[name] if last else None)
+                for name, rate in now.rates().items()
+            ],
             "investment": investment,
             "cumulative": list(
                 zip(range(1, 13), investment.cumulative(), investment.months, strict=True)
@@ -208,7 +228,8 @@ def board_page(request):
             "normal_url": "?" + _query(p),
             "charts": {
                 "funnel": json.dumps(
-                    {"type": "funnel", **now.as_json(), "last": last.as_json()}, ensure_ascii=False
+                    {"type": "funnel", **now.as_json(), "last": last.as_json() if last else None},
+                    ensure_ascii=False,
                 ),
                 "investment": json.dumps(
                     {"type": "months", **investment.as_json()}, ensure_ascii=False
@@ -219,8 +240,9 @@ def board_page(request):
     )
 
 
-def _drill_links(view: board.View, period: board.Period) -> dict[str, str]:
-    """Each funnel count's list of projects in the ledger (which exports to .xlsx)."""
+def _drill_links(view: board.View, period: board.Period, activity=None) -> dict[str, str]:
+    """Each funnel count's list of projects in the ledger (which exports to .xlsx): by
+    stage date in the period, or by action in the activity."""
     base = reverse("projects:list")
     date_from, date_to = period.dates()
     narrow = {}
@@ -229,12 +251,26 @@ def _drill_links(view: board.View, period: board.Period) -> dict[str, str]:
     if view.zone is not None:
         narrow["zone"] = view.zone.pk
     links = {"reserve": f"{base}?{urlencode({**narrow, 'stage': 'reserve'})}"}
+    if activity is not None:
+        for kind, action in (("signed", "sign"), ("started", "start"), ("produced", "produce")):
+            links[kind] = f"{base}?" + urlencode(
+                {**narrow, "activity": activity.pk, "action": action}
+            )
+        links["reached"] = ""
+        return links
     for kind in ("signed", "started", "produced", "reached"):
         links[kind] = f"{base}?" + urlencode(
             {**narrow, "reached": kind, "date_from": date_from.isoformat(),
              "date_to": date_to.isoformat()}
         )  # fmt: skip
     return links
+
+
+def _activity(user, pk):
+    """The chosen activity (the form only offers the user's), or None."""
+    if not pk:
+        return None
+    return activity_list(user=user).filter(pk=pk).first()
 
 
 def _json(body: dict, status: int = 200) -> JsonResponse:
@@ -263,8 +299,12 @@ def board_data(request):
         view = board.view_for(user=request.user, county=p["county"], zone=p["zone"])
         period = board.Period.parse(p["year"], p["first"], p["last"])
         if panel == "funnel":
-            now, last = board.funnel(view, period)
-            body = {**now.as_json(), "last": last.as_json()}
+            activity = _activity(request.user, p["activity"])
+            if activity is not None:
+                now, last = board.activity_funnel(view, activity)
+            else:
+                now, last = board.funnel(view, period)
+            body = {**now.as_json(), "last": last.as_json() if last else None}
         elif panel == "map":
             body = map_json(view, period, board.check_measure(p["measure"]))
         elif panel == "investment":

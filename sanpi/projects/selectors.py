@@ -21,7 +21,7 @@ from sanpi.core.services import require
 from sanpi.regions.models import Enterprise
 
 from .models import Activity, ActivityEntry, PlannedEntry, Project
-from .rules import STAGE_ORDER
+from .rules import STAGE_ORDER, Action
 
 
 def _stage_rank() -> BaseExpression:
@@ -87,6 +87,7 @@ class ProjectFilter:
     industry: str = ""
     key: str = ""  # "province" | "city"
     activity: str = ""  # activity id: projects in it with any action
+    action: str = ""  # with activity: only those with this action in it (sign/start/produce)
     # The projects that reached a stage (signed, started, produced, reached) between two
     # days, both included: the cockpit's drill-down from a count of a period.
     reached: str = ""
@@ -137,11 +138,10 @@ class ProjectFilter:
         elif self.key == "city":
             qs = qs.filter(is_city_key=True)
         if self.activity.isdigit():
-            qs = qs.filter(
-                pk__in=ActivityEntry.objects.filter(activity_id=int(self.activity)).values(
-                    "project_id"
-                )
-            )
+            entries = ActivityEntry.objects.filter(activity_id=int(self.activity))
+            if self.action in {a.value for a in Action}:
+                entries = entries.filter(action=self.action)
+            qs = qs.filter(pk__in=entries.values("project_id"))
         if self.reached in REACHED_DATES:
             field = REACHED_DATES[self.reached]
             qs = qs.filter(**{f"{field}__isnull": False})

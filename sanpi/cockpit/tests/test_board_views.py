@@ -171,3 +171,43 @@ def test_what_needs_attention_for_each_scope(world, login):
         city["problems"]["total"] == 2 and sum(x["count"] for x in city["problems"]["levels"]) == 2
     )
     assert city["approvals"] == {"count": 0, "items": []}
+
+
+def test_an_activity_as_the_period(world, login):
+    """Chosen as the period, a "三个一批" activity's funnel is its bulletin's figures (by
+    批次 attribution), against the same 批次 a year before; each count drills down to the
+    projects with that action in the activity."""
+    from sanpi.cockpit.selectors import activity_figures
+    from sanpi.projects.services import activity_add_project
+    from sanpi.projects.tests.factories import ActivityFactory
+
+    city = world.user("city_office")
+    now = ActivityFactory(year=2026, sequence=2)
+    before = ActivityFactory(year=2025, sequence=2)
+    activity_add_project(by=city, activity=before, project=world.project_b, action="sign",
+                         sign_mode="onsite")  # fmt: skip
+    activity_add_project(by=city, activity=now, project=world.project_a, action="sign",
+                         sign_mode="onsite")  # fmt: skip
+    activity_add_project(by=city, activity=now, project=world.project_b, action="start")
+    client = login(city)
+    body = client.get(reverse("cockpit:board_data"), {"panel": "funnel", "activity": now.pk})
+    body = body.json()
+    stages = {s["kind"]: s["count"] for s in body["stages"]}
+    figures = activity_figures(user=city, activity=now)
+    assert (stages["signed"], stages["started"]) == (figures.signed.count, figures.started.count)
+    assert (stages["signed"], stages["started"]) == (1, 1)
+    assert body["period"] == str(now)
+    assert {s["kind"]: s["count"] for s in body["last"]["stages"]}["signed"] == 1
+    html = client.get(reverse("cockpit:board"), {"activity": now.pk}).content.decode()
+    assert f"领导驾驶舱 · 全市 · {now}" in html
+    assert f"activity={now.pk}&amp;action=sign" in html
+    listed = client.get(reverse("projects:list"), {"activity": now.pk, "action": "start"})
+    listed = listed.content.decode()
+    assert world.project_b.name in listed and world.project_a.name not in listed
+    # A county officer's funnel of the same activity: their county's entries only.
+    county = (
+        login(world.user("county"))
+        .get(reverse("cockpit:board_data"), {"panel": "funnel", "activity": now.pk})
+        .json()
+    )
+    assert {s["kind"]: s["count"] for s in county["stages"]}["started"] == 0
