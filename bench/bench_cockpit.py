@@ -15,7 +15,8 @@ each answers.
    defaults), each signed project's annual plan per year, --problems problems (10% open),
    ``ANALYZE``. The cockpit's triggers fire as they would for any bulk load.
 2. The summary tables' refresh: everything (as after the load), then the refresh after
-   one monthly report changes (what the 5-minute schedule does in service).
+   one monthly report changes (what the 5-minute schedule does in service); the nightly
+   work: the year's monthly rankings and the early warning's scores.
 3. Every panel of /cockpit/data/ and the page /cockpit/, through the whole Django stack
    (test client: middleware, session, view, template), as the city office (the whole
    nation: unscoped), a county officer and a zone officer: p50 and p95 over --repeat
@@ -289,6 +290,14 @@ def run(args, say) -> None:
     done = facts.refresh()
     say(f"refresh after one report changed: {time.perf_counter() - started:.2f} s "
         f"({done.text()})")  # fmt: skip
+    started = time.perf_counter()
+    rows = facts.refresh_rankings()
+    say(f"nightly: the year's monthly rankings stored in {time.perf_counter() - started:.1f} s "
+        f"({rows:,} places)")  # fmt: skip
+    started = time.perf_counter()
+    scored = facts.refresh_start_risks()
+    say(f"nightly: the early warning scored in {time.perf_counter() - started:.1f} s "
+        f"({scored:,} signed projects)")  # fmt: skip
     with connection.cursor() as c:
         c.execute("ANALYZE")
 
@@ -307,7 +316,9 @@ def run(args, say) -> None:
             scope, pscope = f"zone_id = {user.zone_id}", f"p.zone_id = {user.zone_id}"
         else:
             scope = pscope = "true"
-        for panel in ("funnel", "map", "investment", "zones", "freshness", "page"):
+        panels = ("funnel", "map", "investment", "zones", "ranking", "attention", "warning",
+                  "freshness", "page")  # fmt: skip
+        for panel in panels:
             url = "/cockpit/" if panel == "page" else f"/cockpit/data/?panel={panel}"
             url += ("&" if "?" in url else "?") + f"year={year}"
             client.get(url)  # warm

@@ -289,6 +289,8 @@ MEASURES = {
     "started": ("开工项目数", "个"),
     "start_rate": ("开工率", "%"),
     "completed": ("完成投资", "亿元"),
+    "rank_score": ("月度排名得分", "分"),
+    "overdue_problems": ("超时未办结问题", "个"),
 }
 
 
@@ -306,6 +308,10 @@ def by_county(
     {county id: (value, text)}; a county outside the user's view is absent."""
     check_measure(measure)
     counties = list(counties)
+    if measure == "rank_score":
+        return _rank_scores(view, period, counties)
+    if measure == "overdue_problems":
+        return _overdue_problems(view, counties)
     if view.from_tables and view.level == Level.ALL:
         scope = {"level": Level.COUNTY, "unit_id__in": counties}
     elif view.from_tables and view.level == Level.COUNTY:
@@ -328,6 +334,58 @@ def by_county(
     ):
         stats[row["unit_id"]].add(row)
     return {unit: _stage_value(s, measure) for unit, s in stats.items()}
+
+
+def empty_value(measure: str) -> tuple[Decimal | None, str]:
+    """A county in the view with nothing to count for `measure`."""
+    if measure in ("completed", "signed_investment"):
+        return _money_value(0)
+    if measure == "rank_score":
+        return None, "未参与排名"
+    if measure == "overdue_problems":
+        return Decimal(0), "0个"
+    return _stage_value(StageFigure("signed"), measure)
+
+
+def _rank_scores(view: View, period: Period, counties: list[int]) -> dict:
+    """Each county's score and place in the last stored ranking of the period's months
+    (rankings are published: the same for every reader of the ledger)."""
+    cells = RankCell.objects.filter(
+        kind="county", year=period.year, month__gte=period.first, month__lte=period.last
+    )
+    month = cells.order_by("-month").values_list("month", flat=True).first()
+    if month is None:
+        return {}
+    return {
+        unit: (score, f"{period.year}年{month}月第{rank}名，{score}分" if rank else "未参与排名")
+        for unit, score, rank in cells.filter(month=month, unit_id__in=counties).values_list(
+            "unit_id", "score", "rank"
+        )
+    }
+
+
+def _overdue_problems(view: View, counties: list[int]) -> dict:
+    """Each county's open problems out of time, of the problems the user may see."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from sanpi.problems.selectors import OPEN, overdue_q, problems
+
+    if not view.user.can(Cap.VIEW_PROBLEMS):
+        return {}
+    qs = (
+        problems(user=view.user)
+        .filter(state__in=OPEN, project__county_id__in=counties)
+        .filter(overdue_q(timezone.now()))
+    )
+    if view.county is not None:
+        qs = qs.filter(project__county=view.county)
+    if view.zone is not None:
+        qs = qs.filter(project__zone=view.zone)
+    return {
+        row["project__county_id"]: (Decimal(row["n"]), f"{row['n']}个")
+        for row in qs.order_by().values("project__county_id").annotate(n=Count("pk"))
+    }
 
 
 def _by_county_direct(view, period, measure, counties):
@@ -696,7 +754,7 @@ def start_warnings(view: View, *, limit: int = 10) -> dict:
     elif view.level is None:
         qs = qs.filter(project__in=view.projects().values("pk"))
     rows = list(
-        qs.select_related("project", "project__county").order_by(
+        qs.select_related("project", "project__county", "project__zone").order_by(
             "-score", "-project__total_investment_wan", "project_id"
         )[:limit]
     )
@@ -709,6 +767,9 @@ def start_warnings(view: View, *, limit: int = 10) -> dict:
                 "pk": r.project_id,
                 "name": r.project.name,
                 "county": r.project.county.name,
+                "zone": (r.project.zone.short_name or r.project.zone.name)
+                if r.project.zone_id
+                else "",
                 "signed_date": r.project.signed_date,
                 "investment_wan": r.project.total_investment_wan,
                 "score": r.score,

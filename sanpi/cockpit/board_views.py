@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 
 from sanpi.accounts.roles import Cap, pinned_dimensions
 from sanpi.core.errors import ServiceError, ValidationFailed
-from sanpi.core.web import BootstrapFormMixin, require_cap, web_view
+from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, web_view
 from sanpi.indicators.selectors import indicator_summary
 from sanpi.projects.selectors import activity_list
 from sanpi.regions.forms import county_choices
@@ -28,7 +28,7 @@ from sanpi.regions.models import County
 from sanpi.regions.rules import COUNTIES
 from sanpi.regions.selectors import zone_list
 
-from . import board, facts
+from . import board, facts, io
 
 SCREEN_REFRESH_SECONDS = 300
 MAP_CODES = [code for code, _name in COUNTIES]  # the counties the map draws (吕梁's 13)
@@ -124,11 +124,7 @@ def map_json(view: board.View, period: board.Period, measure: str) -> dict:
             or (view.user.scope_dimension == "county" and view.user.scope_value == county.pk)
         )
         if value is None and visible:
-            value = (
-                board._stage_value(board.StageFigure("signed"), measure)
-                if measure != "completed"
-                else board._money_value(0)
-            )  # noqa: SLF001
+            value = board.empty_value(measure)
         counties.append(
             {
                 "code": county.code,
@@ -209,6 +205,9 @@ def board_page(request):
             "approvals": board.approvals_overdue(view),
             "key_projects": board.key_projects(view),
             "warnings": board.start_warnings(view),
+            "warnings_url": reverse("cockpit:warnings_export")
+            + (f"?{narrow_query}" if narrow_query else ""),
+            "can_export": request.user.can(Cap.EXPORT_LEDGER),
             "narrow_query": narrow_query,
             "rank_panels": [
                 (
@@ -235,6 +234,10 @@ def board_page(request):
                     {"type": "months", **investment.as_json()}, ensure_ascii=False
                 ),
                 "zones": json.dumps({"type": "zones", "zones": zones}, ensure_ascii=False),
+                "groups": json.dumps(
+                    {"type": "groups", "groups": investment.as_json()["by_group"]},
+                    ensure_ascii=False,
+                ),
             },  # fmt: skip
         },
     )
@@ -347,3 +350,18 @@ def board_data(request):
     except ServiceError as exc:
         return _json(exc.as_dict(), status=exc.status)
     return _json(body)
+
+
+@web_view
+def warnings_export(request):
+    """The early-warning list of the view (its county and zone narrowing) as .xlsx."""
+    require_cap(request.user, Cap.EXPORT_LEDGER)
+    form, p = _params(request, lists=False)
+    try:
+        view = board.view_for(user=request.user, county=p["county"], zone=p["zone"])
+    except ValidationFailed as exc:
+        return render(
+            request, "400.html", {"heading": "请求有误（400）", "message": exc.message}, status=400
+        )
+    document = io.warnings_xlsx(by=request.user, view=view)
+    return attachment(document.data, document.filename)

@@ -92,3 +92,46 @@ def activity_bulletin_docx(*, by, activity: Activity) -> Document:
         )
     stamp = timezone.localdate().strftime("%Y%m%d")
     return Document(data, f"{activity.name}三个一批活动通报-{stamp}.docx")
+
+
+# --- the early warning as a workbook --------------------------------------------------------
+
+WARNING_HEADERS = (
+    ("预警分", 8), ("项目名称", 36), ("县(市、区)", 12), ("开发区", 16), ("签约日期", 12),
+    ("总投资(万元)", 14), ("原因", 80),
+)  # fmt: skip
+WARNING_MAX = 5000  # rows of one export; the ledger's own export lists any number
+
+
+def warnings_xlsx(*, by, view) -> Document:
+    """The view's early-warning list, highest score first, with every reason and the
+    rules. Audited (action "export")."""
+    from sanpi.core import xlsx
+
+    from . import rules
+    from .board import start_warnings
+
+    require(by, Cap.EXPORT_LEDGER)
+    found = start_warnings(view, limit=WARNING_MAX)
+    rows = [
+        (w["score"], w["name"], w["county"], w.get("zone", ""), w["signed_date"],
+         w["investment_wan"], "；".join(w["reasons"]))
+        for w in found["projects"]
+    ]  # fmt: skip
+    rules_text = "；".join(f"{r.label} +{r.points}" for r in rules.START_RISK_RULES)
+    stamp = found["computed_at"]
+    when = timezone.localtime(stamp).strftime("%Y-%m-%d %H:%M") if stamp else "尚未评分"
+    title = f"{view.place}开工预警项目"
+    data = xlsx.report_workbook(
+        title, WARNING_HEADERS, rows, note=f"评分于{when}。评分规则（各项相加）：{rules_text}"
+    )
+    with transaction.atomic():
+        audit.record(
+            user=by,
+            action="export",
+            object_type="cockpit.startrisk",
+            object_repr=title,
+            after={"count": len(rows), "place": view.place},
+            message=f"导出{title}（{len(rows)}个）",
+        )
+    return Document(data, f"开工预警-{view.place}-{timezone.localdate():%Y%m%d}.xlsx")

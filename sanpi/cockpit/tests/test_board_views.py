@@ -211,3 +211,31 @@ def test_an_activity_as_the_period(world, login):
         .json()
     )
     assert {s["kind"]: s["count"] for s in county["stages"]}["started"] == 0
+
+
+def test_the_map_shows_ranking_scores_and_overdue_problems(world, login):
+    import datetime as dt
+
+    from sanpi.problems.models import Problem
+    from sanpi.problems.tests.factories import problems_state
+    from sanpi.targets.models import UnitTarget
+
+    UnitTarget.objects.create(year=2026, county=world.county_a, signed_count=2)
+    _signed(world)
+    facts.refresh_rankings(today=dt.date(2026, 6, 15))
+    state = problems_state(world)
+    Problem.objects.filter(pk=state.a.pk).update(light="red")  # out of time
+    client = login(world.user("city_office"))
+
+    def county_values(measure):
+        body = client.get(
+            reverse("cockpit:board_data"), {"panel": "map", "year": 2026, "measure": measure}
+        ).json()
+        return {c["code"]: (c["value"], c["text"]) for c in body["counties"]}
+
+    scores = county_values("rank_score")
+    assert scores[world.county_a.code][1].startswith("2026年5月第1名，")
+    assert scores[world.county_b.code] == (None, "未参与排名")
+    overdue = county_values("overdue_problems")
+    assert overdue[world.county_a.code] == ("1", "1个")
+    assert overdue[world.county_b.code] == ("0", "0个")

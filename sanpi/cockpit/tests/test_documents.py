@@ -78,3 +78,34 @@ def test_the_demo_bulletins_state_the_published_figures_in_writer(db):
         in text
     )
     assert "开工率：本批签约项目中已开工的项目数 ÷ 本批签约项目数" in text
+
+
+def test_the_early_warning_exports_as_a_workbook_libreoffice_opens(world, login):
+    """Every scored project of the view, with its reasons, and the rules in the note;
+    the export is audited; a name like a formula stays text."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from sanpi.cockpit import facts
+    from sanpi.core.models import AuditLog
+    from sanpi.projects.models import Project
+
+    Project.objects.filter(pk=world.project_a.pk).update(
+        stage="signed", signed_date="2025-05-10", name='=HYPERLINK("x")'
+    )
+    facts.refresh()
+    facts.refresh_start_risks(today=dt.date(2026, 6, 15))
+    response = login(world.user("county")).get(reverse("cockpit:warnings_export"))
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    text = office.to_csv(data)
+    table = office.rows(text)
+    assert table[0][0] == "离石区开工预警项目"
+    assert "评分规则（各项相加）：签约已满6个月仍未开工 +20" in table[1][0]
+    assert table[2][:3] == ["预警分", "项目名称", "县(市、区)"]
+    assert table[3][1] == '=HYPERLINK("x")' and table[3][2] == "离石区"
+    assert "签约已满12个月仍未开工（已13个月，+20分）" in table[3][6]
+    assert len(table) == 4  # county B's project is not the county officer's
+    row = AuditLog.objects.get(action="export", object_type="cockpit.startrisk")
+    assert row.message == "导出离石区开工预警项目（1个）"

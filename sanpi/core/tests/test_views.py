@@ -301,6 +301,7 @@ PAGES = [
     ("cockpit:rates", None, READERS, None),
     ("cockpit:board", None, READERS, None),
     ("cockpit:board_data", None, READERS, None),
+    ("cockpit:warnings_export", None, READERS, None),
     ("cockpit:map", None, READERS, None),
     ("cockpit:map_data", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),

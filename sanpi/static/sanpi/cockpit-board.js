@@ -175,6 +175,35 @@
     return option;
   };
 
+  // {"type": "groups", "groups": [{"label", "completed_wan"}]}: completed investment by
+  // industry group (六新, 战略性新兴产业, 传统产业).
+  BUILDERS.groups = function (data, t) {
+    var option = base(t);
+    option.legend.show = false;
+    option.grid.top = 8;
+    option.yAxis = Object.assign(
+      {
+        type: "category",
+        data: data.groups.map(function (g) {
+          return g.label;
+        }),
+      },
+      axisStyle(t)
+    );
+    option.xAxis = Object.assign({ type: "value", name: "亿元" }, axisStyle(t));
+    option.series = [
+      {
+        name: "完成投资",
+        type: "bar",
+        label: { show: true, position: "right", color: t.text },
+        data: data.groups.map(function (g) {
+          return yi(g.completed_wan);
+        }),
+      },
+    ];
+    return option;
+  };
+
   var charts = [];
 
   function draw(el) {
