@@ -365,23 +365,16 @@ def _rank_scores(view: View, period: Period, counties: list[int]) -> dict:
 
 
 def _overdue_problems(view: View, counties: list[int]) -> dict:
-    """Each county's open problems out of time, of the problems the user may see."""
+    """Each county's open problems out of time, of the view's projects."""
     from django.db.models import Count
     from django.utils import timezone
 
-    from sanpi.problems.selectors import OPEN, overdue_q, problems
+    from sanpi.problems.selectors import overdue_q
 
     if not view.user.can(Cap.VIEW_PROBLEMS):
         return {}
-    qs = (
-        problems(user=view.user)
-        .filter(state__in=OPEN, project__county_id__in=counties)
-        .filter(overdue_q(timezone.now()))
-    )
-    if view.county is not None:
-        qs = qs.filter(project__county=view.county)
-    if view.zone is not None:
-        qs = qs.filter(project__zone=view.zone)
+    qs = _open_problems(view).filter(project__county_id__in=counties)
+    qs = qs.filter(overdue_q(timezone.now()))
     return {
         row["project__county_id"]: (Decimal(row["n"]), f"{row['n']}个")
         for row in qs.order_by().values("project__county_id").annotate(n=Count("pk"))
@@ -642,6 +635,28 @@ def health_lists(view: View) -> list[dict]:
     return out
 
 
+def _open_problems(view: View):
+    """The open problems of the view's projects. A view of the summary tables' units (the
+    whole ledger, a county, a zone: `view_for` gives those only to users whose scope
+    covers them) filters by the project's place directly, on the state index; any other
+    view goes through the user's scope."""
+    from sanpi.problems.models import Problem
+    from sanpi.problems.selectors import OPEN, problems
+
+    if view.level == Level.ALL:
+        return Problem.objects.filter(state__in=OPEN)
+    if view.level == Level.COUNTY:
+        return Problem.objects.filter(state__in=OPEN, project__county_id=view.unit)
+    if view.level == Level.ZONE:
+        return Problem.objects.filter(state__in=OPEN, project__zone_id=view.unit)
+    qs = problems(user=view.user).filter(state__in=OPEN)
+    if view.county is not None:
+        qs = qs.filter(project__county=view.county)
+    if view.zone is not None:
+        qs = qs.filter(project__zone=view.zone)
+    return qs
+
+
 def open_problems(view: View) -> dict | None:
     """Open problems of the view's projects by level, and how many are out of time; None
     for a user who may not see problems. Reads only open problems (their state index)."""
@@ -649,15 +664,11 @@ def open_problems(view: View) -> dict | None:
     from django.utils import timezone
 
     from sanpi.problems.rules import LEVEL_LABELS
-    from sanpi.problems.selectors import OPEN, overdue_q, problems
+    from sanpi.problems.selectors import overdue_q
 
     if not view.user.can(Cap.VIEW_PROBLEMS):
         return None
-    qs = problems(user=view.user).filter(state__in=OPEN)
-    if view.county is not None:
-        qs = qs.filter(project__county=view.county)
-    if view.zone is not None:
-        qs = qs.filter(project__zone=view.zone)
+    qs = _open_problems(view)
     now = timezone.now()
     agg = qs.order_by().aggregate(
         total=Count("pk"),
@@ -719,7 +730,7 @@ def key_projects(view: View, *, limit: int = 8) -> list[dict]:
         .filter(Q(is_provincial_key=True) | Q(is_city_key=True))
         .select_related("county")
         .prefetch_related(Prefetch("liaisons", queryset=current, to_attr="current_liaisons"))
-        .order_by("-total_investment_wan", "pk")[:limit]
+        .order_by("-total_investment_wan", "id")[:limit]
     )
     return [
         {

@@ -186,6 +186,12 @@ class Project(models.Model):
             # The ledger's order inside a county: its deep pages read this range
             # (core.paging.GroupedRows) instead of sorting the whole table.
             models.Index(fields=["county", "name", "id"], name="project_county_name_id"),
+            # The cockpit's largest key projects: read from the top, not sorted per request.
+            models.Index(
+                fields=["-total_investment_wan", "id"],
+                name="project_key_by_investment",
+                condition=Q(is_provincial_key=True) | Q(is_city_key=True),
+            ),
         ]
 
     def __str__(self) -> str:
