@@ -766,7 +766,7 @@ def start_warnings(view: View, *, limit: int = 10) -> dict:
         qs = qs.filter(project__in=view.projects().values("pk"))
     rows = list(
         qs.select_related("project", "project__county", "project__zone").order_by(
-            "-score", "-project__total_investment_wan", "project_id"
+            "-score", "-investment_wan", "project_id"
         )[:limit]
     )
     computed = rows[0].computed_at if rows else None

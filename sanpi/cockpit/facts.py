@@ -409,8 +409,8 @@ def refresh_start_risks(today: dt.date | None = None) -> int:
         county_rate[row["unit_id"]] = (row["started"] or 0, row["n"] or 0)
 
     scored = []
-    for pk, county_id, zone_id, signed in candidates.values_list(
-        "pk", "county_id", "zone_id", "signed_date"
+    for pk, county_id, zone_id, signed, investment in candidates.values_list(
+        "pk", "county_id", "zone_id", "signed_date", "total_investment_wan"
     ):
         started, total = county_rate.get(county_id, (0, 0))
         problem = problems.get(pk, {})
@@ -427,7 +427,7 @@ def refresh_start_risks(today: dt.date | None = None) -> int:
         risk = rules.start_risk(signs)
         scored.append(
             StartRisk(project_id=pk, county_id=county_id, zone_id=zone_id, score=risk.score,
-                      reasons=risk.reasons, computed_at=now)
+                      investment_wan=investment, reasons=risk.reasons, computed_at=now)
         )  # fmt: skip
     with transaction.atomic():
         StartRisk.objects.all().delete()

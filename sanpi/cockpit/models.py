@@ -176,15 +176,24 @@ class StartRisk(models.Model):
     county_id = models.PositiveIntegerField("县(市、区)")
     zone_id = models.PositiveIntegerField("开发区", null=True)
     score = models.PositiveIntegerField("预警分")
+    # The project's total investment when scored: equal scores go to the larger project,
+    # and the list is read from the index in that order.
+    investment_wan = models.DecimalField("总投资(万元)", **MONEY)
     reasons = models.JSONField("原因", default=list)
     computed_at = models.DateTimeField("计算时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "开工预警"
         indexes = [
-            models.Index(fields=["-score"], name="start_risk_score"),
-            models.Index(fields=["county_id", "-score"], name="start_risk_county"),
-            models.Index(fields=["zone_id", "-score"], name="start_risk_zone"),
+            models.Index(fields=["-score", "-investment_wan", "project"], name="start_risk_order"),
+            models.Index(
+                fields=["county_id", "-score", "-investment_wan", "project"],
+                name="start_risk_county_order",
+            ),
+            models.Index(
+                fields=["zone_id", "-score", "-investment_wan", "project"],
+                name="start_risk_zone_order",
+            ),
         ]
 
     def __str__(self) -> str:
