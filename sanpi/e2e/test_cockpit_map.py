@@ -39,6 +39,16 @@ def city(transactional_db):
     return user
 
 
+def _wait_until(page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll `expression` with page.evaluate. Not page.wait_for_function: its polling
+    evaluates a string with eval, which the site's CSP (no 'unsafe-eval') refuses."""
+    waited = 0
+    while not page.evaluate(expression):
+        assert waited < timeout_ms, f"waited {timeout_ms} ms for {expression}"
+        page.wait_for_timeout(50)
+        waited += 50
+
+
 def _shot(locator, tmp_path: Path, name: str) -> Image.Image:
     path = Path(SHOTS or tmp_path) / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,8 +81,8 @@ def test_the_map_draws_13_counties_and_a_click_filters_to_one(page, log_in, city
     # The map follows the window's size.
     width = page.evaluate("document.querySelector('#county-map canvas').clientWidth")
     page.set_viewport_size({"width": 900, "height": 900})
-    page.wait_for_function(f"document.querySelector('#county-map canvas').clientWidth < {width}")
-    page.wait_for_function(f"window.sanpiMap.points['141181'][0] !== {points['141181'][0]}")
+    _wait_until(page, f"document.querySelector('#county-map canvas').clientWidth < {width}")
+    _wait_until(page, f"window.sanpiMap.points['141181'][0] !== {points['141181'][0]}")
     points = page.evaluate("window.sanpiMap.points")
 
     # Hovering shows the tooltip, drawn on the canvas: no style attribute for the CSP to

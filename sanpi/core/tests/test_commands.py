@@ -68,7 +68,9 @@ def _served(tmp_path: Path, *args: str, database_url: str = "") -> Iterator[str]
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=20)
+            # Longer than serve gives its worker to finish a job (60 s): killed sooner,
+            # serve would leave its worker running on the test database.
+            proc.wait(timeout=90)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
