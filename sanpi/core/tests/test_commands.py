@@ -36,8 +36,11 @@ from sanpi.core.tests import processes
 
 
 @contextlib.contextmanager
-def _served(tmp_path: Path, *args: str, database_url: str = "") -> Iterator[str]:
-    """Run `sanpi serve --port 0 ARGS` (on the test database by default); yield its URL."""
+def _served(
+    tmp_path: Path, *args: str, database_url: str = "", stop: int = signal.SIGINT
+) -> Iterator[str]:
+    """Run `sanpi serve --port 0 ARGS` (on the test database by default), started with
+    SIGINT ignored as a shell's background job is; yield its URL; stop it with `stop`."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url or processes.database_url(),
@@ -50,6 +53,7 @@ def _served(tmp_path: Path, *args: str, database_url: str = "") -> Iterator[str]
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
@@ -66,7 +70,7 @@ def _served(tmp_path: Path, *args: str, database_url: str = "") -> Iterator[str]
                 break
         yield match.group(0)
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         try:
             # Longer than serve gives its worker to finish a job (60 s): killed sooner,
             # serve would leave its worker running on the test database.
@@ -101,9 +105,11 @@ def _post_login(base: str, *, headers: dict[str, str]) -> tuple[int, str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_serve_with_worker_runs_queued_jobs_and_stops_it(tmp_path, settings):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_serve_with_worker_runs_queued_jobs_and_stops_it(tmp_path, settings, stop):
     """The demo's `serve --with-worker`: a worker beside the web server takes the queued
-    jobs, and stops with the server."""
+    jobs, and stops with the server, on Ctrl+C or a service manager's SIGTERM, even when
+    started where SIGINT was ignored."""
     import time
 
     from sanpi.core import jobs
@@ -111,7 +117,7 @@ def test_serve_with_worker_runs_queued_jobs_and_stops_it(tmp_path, settings):
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     job = jobs.job_start(user=None, kind="core.ping")
-    with _served(tmp_path, "--with-worker"):
+    with _served(tmp_path, "--with-worker", stop=stop):
         deadline = time.monotonic() + 60
         while Job.objects.get(pk=job.pk).status != "done":
             assert time.monotonic() < deadline, "the worker beside the server ran nothing"

@@ -80,20 +80,44 @@ class Command(BaseCommand):
         if worker is not None:
             self.stdout.write(f"后台处理进程已随网页服务启动（进程号 {worker.pid}）")
         self.stdout.flush()
+        # Ctrl+C and a service manager's SIGTERM both stop the server (and its worker),
+        # even where the shell that started it left SIGINT ignored (a background job).
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _interrupt)
         try:
             server.run()
         except KeyboardInterrupt:
             pass
         finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):  # stopping: let it finish
+                signal.signal(signum, signal.SIG_IGN)
             server.close()
             if worker is not None:
                 _stop_worker(worker)
         self.stdout.write("网页服务已停止")
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """In the worker, before it runs: on Linux, SIGTERM it when the server process ends,
+    however it ends (killed too), so no worker is left behind (prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _start_worker() -> subprocess.Popen:
     """`sanpi worker` beside the web server, on the same database and data directory."""
-    return subprocess.Popen([sys.executable, "-m", "sanpi.cli", "worker"], env=dict(os.environ))
+    return subprocess.Popen(
+        [sys.executable, "-m", "sanpi.cli", "worker"],
+        env=dict(os.environ),
+        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads started yet that could deadlock
+    )
 
 
 def _stop_worker(worker: subprocess.Popen) -> None:
