@@ -382,25 +382,24 @@ def _overdue_problems(view: View, counties: list[int]) -> dict:
 
 
 def _by_county_direct(view, period, measure, counties):
-    out = {}
+    """The same figures over the user's own projects, grouped by county in one pass of
+    the summary tables' own aggregate functions."""
     projects = view.projects().filter(county_id__in=counties)
-    for county_id in projects.order_by().values_list("county_id", flat=True).distinct():
-        mine = projects.filter(county_id=county_id)
-        if measure == "completed":
-            reports = MonthlyReport.objects.filter(project__in=mine)
-            total = sum(
-                (r["investment_wan"] for r in _in_period(facts.investment_rows(reports), period)),
-                ZERO,
-            )
-            out[county_id] = _money_value(total)
-            continue
-        kind = "started" if measure == "started" else "signed"
-        s = StageFigure(kind)
-        for row in _in_period(facts.stage_rows(mine), period):
-            if row["kind"] == kind:
-                s.add(row)
-        out[county_id] = _stage_value(s, measure)
-    return out
+    # The counties where the user has projects count, with nothing in the period too.
+    theirs = set(projects.order_by().values_list("county_id", flat=True).distinct())
+    out = {unit: empty_value(measure) for unit in theirs}
+    if measure == "completed":
+        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        reports = MonthlyReport.objects.filter(project__in=projects)
+        for row in _in_period(facts.investment_rows(reports, by="county_id"), period):
+            totals[row["unit_id"]] += row["investment_wan"]
+        return out | {unit: _money_value(total) for unit, total in totals.items()}
+    kind = "started" if measure == "started" else "signed"
+    stats: dict[int, StageFigure] = defaultdict(lambda: StageFigure(kind))
+    for row in _in_period(facts.stage_rows(projects, by="county_id"), period):
+        if row["kind"] == kind:
+            stats[row["unit_id"]].add(row)
+    return out | {unit: _stage_value(s, measure) for unit, s in stats.items()}
 
 
 def _money_value(wan) -> tuple[Decimal, str]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board_views, map_views, views
+from . import board_views, views
 
 app_name = "cockpit"
 urlpatterns = [
@@ -9,7 +9,5 @@ urlpatterns = [
     path("cockpit/", board_views.board_page, name="board"),
     path("cockpit/data/", board_views.board_data, name="board_data"),
     path("cockpit/warnings.xlsx", board_views.warnings_export, name="warnings_export"),
-    path("cockpit/map/", map_views.county_map, name="map"),
-    path("cockpit/map/data/", map_views.county_map_data, name="map_data"),
     path("bulletins/activity/<int:pk>.docx", views.activity_bulletin, name="activity_bulletin"),
 ]

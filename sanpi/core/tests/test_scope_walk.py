@@ -659,8 +659,6 @@ def test_every_write_route_is_walked():
         "cockpit:board",
         "cockpit:board_data",
         "cockpit:warnings_export",  # audited (action "export"), writes nothing else
-        "cockpit:map",
-        "cockpit:map_data",
     }
     # enterprise_create is walked in test_enterprise_create_is_scoped below; the ledger
     # upload (ledger:import) row by row in projects/tests/test_io*.py (rows outside the

@@ -302,8 +302,6 @@ PAGES = [
     ("cockpit:board", None, READERS, None),
     ("cockpit:board_data", None, READERS, None),
     ("cockpit:warnings_export", None, READERS, None),
-    ("cockpit:map", None, READERS, None),
-    ("cockpit:map_data", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
     ("projects:create", None, WRITERS, None),
