@@ -4,7 +4,7 @@ each answers.
 
     .venv/bin/python bench/bench_cockpit.py --database-url "$(bash scripts/pg.sh url)"
         [--cities 300] [--zones 3000] [--projects 300000] [--years 5]
-        [--problems 200000] [--repeat 30] [--keep] [--reuse]
+        [--problems 200000] [--approvals 4] [--repeat 30] [--keep] [--reuse]
 
 1. A fresh database ``sanpi_bench_cockpit`` on the server of --database-url (dropped
    afterwards unless --keep), migrated, then the nation written by SQL in the server
@@ -13,6 +13,7 @@ each answers.
    stage (signed within --years years), one monthly report per month for every signed
    project from its signing to last month (90% accepted: about 10 million rows at the
    defaults), each signed project's annual plan per year, --problems problems (10% open),
+   --approvals approval items per signed project (open ones past their limit among them),
    ``ANALYZE``. The cockpit's triggers fire as they would for any bulk load.
 2. The summary tables' refresh: everything (as after the load), then the refresh after
    one monthly report changes (what the 5-minute schedule does in service); the nightly
@@ -95,7 +96,8 @@ def generate(args, say) -> None:
         say(f"  units: {n_counties:,} counties, {args.zones:,} zones, {n_enterprises:,} "
             f"enterprises in {t:.1f} s")  # fmt: skip
         # Stage level 0..4 (储备 15%, 签约 25%, 开工 35%, 投产 18%, 达效 7%); dates in order,
-        # none after today; 85% of projects in their county's first zone.
+        # none after today, signings skewed towards the earlier years (as a ledger that has
+        # run for years is); 85% of projects in their county's first zone.
         t = _sql(
             c,
             """
@@ -109,7 +111,7 @@ def generate(args, say) -> None:
                  s AS (SELECT g.*, e.id AS enterprise_id, e.county_id,
                               CASE WHEN r1 < 0.15 THEN 0 WHEN r1 < 0.40 THEN 1
                                    WHEN r1 < 0.75 THEN 2 WHEN r1 < 0.93 THEN 3 ELSE 4 END AS lvl,
-                              (%(today)s::date - (r2 * %(days)s)::int) AS signed
+                              (%(today)s::date - (sqrt(r2) * %(days)s)::int) AS signed
                        FROM g JOIN e ON e.k = 1 + (g.g - 1) %% %(ne)s),
                  d AS (SELECT s.*,
                               least(%(today)s::date, signed + 20 + (r3 * 280)::int) AS started,
@@ -210,9 +212,73 @@ def generate(args, say) -> None:
             [args.problems, raiser, policy],
         )
         say(f"  problems: {args.problems:,} in {t:.1f} s")
+    generate_approvals(args, say)
     with connection.cursor() as c:
         t = _sql(c, "ANALYZE")
     say(f"  ANALYZE in {t:.1f} s")
+
+
+def generate_approvals(args, say) -> None:
+    """--approvals items per signed project (the first of the 全代办 catalogue), applied
+    and accepted within two months of signing; open (accepted, not decided) for half of
+    the projects not yet started and 3% of the others. Their stored deadlines are computed
+    on the official calendar for each distinct (accepted_on, committed_days) and set in
+    one UPDATE, as the application stores them."""
+    from django.db import connection, transaction
+
+    from sanpi.approvals.rules import due_date
+    from sanpi.core.calendar import official_calendar
+
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT setseed(0.2022)")
+        t = _sql(
+            c,
+            """WITH ci AS (SELECT i.id, i.committed_days, i.statutory_days
+                           FROM approvals_catalogueitem i
+                           JOIN approvals_track t ON t.id = i.track_id
+                           WHERE t.code = 'full_agency' ORDER BY i.id LIMIT %(k)s),
+                    x AS (SELECT p.id AS pid, ci.*, p.started_date,
+                                 least(%(today)s::date,
+                                       p.signed_date + (random() * 60)::int) AS acc,
+                                 random() AS r
+                          FROM projects_project p CROSS JOIN ci
+                          WHERE p.signed_date IS NOT NULL),
+                    y AS (SELECT x.*, (started_date IS NULL AND r < 0.5) OR r < 0.03 AS open
+                          FROM x)
+               INSERT INTO approvals_projectapproval (
+                   project_id, catalogue_item_id, statutory_days, committed_days, handler,
+                   applied_on, accepted_on, decided_on, outcome, notes, created_at, updated_at)
+               SELECT pid, id, statutory_days, committed_days, '', acc - 1, acc,
+                      CASE WHEN NOT open
+                           THEN least(%(today)s::date, acc + (r * committed_days * 3)::int) END,
+                      CASE WHEN open THEN 'pending' ELSE 'approved' END, '', now(), now()
+               FROM y""",
+            {"k": args.approvals, "today": TODAY},
+        )
+        c.execute(
+            "SELECT DISTINCT accepted_on, committed_days FROM approvals_projectapproval"
+            " WHERE accepted_on IS NOT NULL"
+        )
+        calendar = official_calendar()
+        dues = [(a, d, due_date(calendar, a, d)) for a, d in c.fetchall()]
+        c.execute("CREATE TEMP TABLE due (a date, d int, due date) ON COMMIT DROP")
+        with c.copy("COPY due (a, d, due) FROM STDIN") as copy:
+            for row in dues:
+                copy.write_row(row)
+        t += _sql(
+            c,
+            """UPDATE approvals_projectapproval i SET due_on = due.due FROM due
+               WHERE i.accepted_on = due.a AND i.committed_days = due.d""",
+        )
+        c.execute(
+            "SELECT count(*), count(*) FILTER (WHERE decided_on IS NULL),"
+            " count(*) FILTER (WHERE decided_on IS NULL AND due_on < %s)"
+            " FROM approvals_projectapproval",
+            [TODAY],
+        )
+        n, still_open, overdue = c.fetchone()
+    say(f"  approval items: {n:,} ({still_open:,} open, {overdue:,} past their limit) "
+        f"in {t:.1f} s")  # fmt: skip
 
 
 def _stats(samples: list[float]) -> tuple[float, float]:
@@ -351,6 +417,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--projects", type=int, default=300_000)
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--problems", type=int, default=200_000)
+    parser.add_argument(
+        "--approvals", type=int, default=4, help="approval items per signed project"
+    )
     parser.add_argument("--repeat", type=int, default=30)
     add_database_args(parser)
     args = parser.parse_args(argv)
@@ -381,6 +450,10 @@ def main(argv: list[str] | None = None) -> None:
         call_command("migrate", verbosity=0, interactive=False)
         if reuse:
             say(f"data: reused the kept database ({url.split('@')[-1]})")
+            from sanpi.approvals.models import ProjectApproval
+
+            if not ProjectApproval.objects.exists():  # kept from before approvals were made
+                generate_approvals(args, say)
         else:
             started = time.perf_counter()
             say("data (generated in the server):")

@@ -23,6 +23,7 @@ from .rules import (
     ApprovalStage,
     BuildingUse,
     Outcome,
+    due_date,
 )
 
 StageChoices = models.TextChoices(
@@ -256,6 +257,13 @@ class ProjectApproval(models.Model):
         "办理结果", max_length=10, choices=OutcomeChoices.choices, default=Outcome.PENDING.value
     )
     notes = models.CharField("备注", max_length=300, blank=True)
+    # The committed deadline on the official calendar, kept so that "past its limit" is a
+    # query on an index, not a clock computed for every open item (the cockpit counts them
+    # nationally). Derived, never entered: set on every save from accepted_on and
+    # committed_days (`save`), and recomputed for the open items when the calendar changes
+    # (`selectors.refresh_due_dates`). The clock (`rules.clock`) stays the definition; a
+    # test checks the two agree.
+    due_on = models.DateField("承诺办结期限", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -296,10 +304,25 @@ class ProjectApproval(models.Model):
         indexes = [
             models.Index(fields=["decided_on"]),
             models.Index(fields=["accepted_on"]),
+            # The open items by deadline: the overdue ones are a range of it.
+            models.Index(
+                fields=["due_on"],
+                name="approval_open_due",
+                condition=Q(decided_on__isnull=True, due_on__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.project} · {self.catalogue_item.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        from sanpi.core.calendar import official_calendar
+
+        self.due_on = due_date(official_calendar(), self.accepted_on, self.committed_days)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"accepted_on", "committed_days"} & set(fields):
+            kwargs["update_fields"] = {*fields, "due_on"}
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

@@ -279,6 +279,16 @@ def deadline(calendar: WorkCalendar, accepted_on: dt.date, committed_days: int) 
     return calendar.add(accepted_on, committed_days)
 
 
+def due_date(
+    calendar: WorkCalendar, accepted_on: dt.date | None, committed_days: int | None
+) -> dt.date | None:
+    """The committed deadline of an accepted item (None before acceptance): the date the
+    clock counts against, as stored on the item for queries."""
+    if accepted_on is None or not committed_days or committed_days <= 0:
+        return None
+    return deadline(calendar, accepted_on, committed_days).value
+
+
 def clock(
     calendar: WorkCalendar,
     *,

@@ -53,6 +53,7 @@ from .rules import (
     clock,
     date_warnings,
     deadline,
+    due_date,
     on_time_rate,
     one_time_notice,
     planned_total,
@@ -276,9 +277,17 @@ def with_clocks(items, *, today: dt.date | None = None) -> list[ItemRow]:
 def item_rows(
     *, user, filters: ItemFilter | None = None, today: dt.date | None = None
 ) -> list[ItemRow]:
-    """The items with their clocks, filtered by clock state when asked."""
-    rows = with_clocks(item_list(user=user, filters=filters), today=today)
+    """The items with their clocks, filtered by clock state when asked. Running and
+    overdue items are first narrowed by their stored deadline (due_on, on an index), so
+    only those are clocked; the clock still decides."""
+    on = _today(today)
     state = filters.state if filters else ""
+    items = item_list(user=user, filters=filters)
+    if state == ClockState.OVERDUE:
+        items = items.filter(due_on__lt=on)
+    elif state == ClockState.RUNNING:
+        items = items.filter(due_on__gte=on)
+    rows = with_clocks(items, today=on)
     if state in {s.value for s in ClockState}:
         rows = [r for r in rows if r.clock.state == state]
     return rows
@@ -292,6 +301,19 @@ def overdue_rows(
     open_filter = ItemFilter(**{**base.__dict__, "state": ClockState.OVERDUE.value})
     rows = item_rows(user=user, filters=open_filter, today=today)
     return sorted(rows, key=lambda r: (-r.clock.overdue_days, r.item.pk))
+
+
+def overdue_items(*, user, filters: ItemFilter | None = None, today: dt.date | None = None):
+    """The open items past their deadline as a query (stored deadline before `today`),
+    longest overdue first: for a count and a first page without clocking every item
+    (the cockpit). `overdue_rows` gives the same items with their clocks."""
+    base = filters or ItemFilter()
+    open_filter = ItemFilter(**{**base.__dict__, "state": ClockState.OVERDUE.value})
+    return (
+        item_list(user=user, filters=open_filter)
+        .filter(due_on__lt=_today(today))
+        .order_by("due_on", "pk")
+    )
 
 
 @dataclass
@@ -629,6 +651,24 @@ def credit_record_list(
 
 
 # --- the calendar's deadline source -----------------------------------------------------------
+
+
+def refresh_due_dates(calendar: WorkCalendar) -> int:
+    """Recompute the stored deadline (due_on) of every open item on `calendar`; how many
+    moved. Run inside a calendar edit's transaction (core.calendar listeners)."""
+    moved = []
+    open_items = ProjectApproval.objects.filter(
+        accepted_on__isnull=False, decided_on__isnull=True
+    ).only("pk", "accepted_on", "committed_days", "due_on")
+    for item in open_items.order_by("pk").iterator(chunk_size=2000):
+        due = due_date(calendar, item.accepted_on, item.committed_days)
+        if due != item.due_on:
+            item.due_on = due
+            moved.append(item)
+    # bulk_update, not save(): save() would read the calendar in force, which this very
+    # transaction is changing.
+    ProjectApproval.objects.bulk_update(moved, ["due_on"], batch_size=1000)
+    return len(moved)
 
 
 def moved_item_deadlines(old: WorkCalendar, new: WorkCalendar) -> list[MovedDeadline]:

@@ -607,29 +607,103 @@ def ranking_trend(view: View, year: int, *, limit: int = 10) -> dict:
 # projects with their leaders --------------------------------------------------------------
 
 
-def health_lists(view: View) -> list[dict]:
-    """The three lists (正常推进 / 进度滞后 / 长期停缓建) now: count and investment of each,
-    from the stage cells' ``health:`` rows (or the user's own projects)."""
-    from sanpi.health.selectors import LISTS
-
+def _now_rows(view: View) -> list[dict]:
+    """The view's projects as they stand now (the stage cells' ``now:`` rows, or computed
+    over the user's own projects), each with its stage, health and key flags parsed."""
     if view.from_tables:
-        rows = view.cells(StageCell).filter(kind__startswith="health:", year=0)
+        rows = view.cells(StageCell).filter(kind__startswith=f"{facts.NOW}:", year=0)
         rows = rows.values("kind", "n", "investment_wan")
     else:
-        rows = facts.health_rows(view.projects())
-    by_health: dict[str, tuple[int, Decimal]] = {}
-    for row in rows:
-        n, total = by_health.get(row["kind"].removeprefix("health:"), (0, ZERO))
-        by_health[row["kind"].removeprefix("health:")] = (
-            n + row["n"],
-            total + row["investment_wan"],
-        )
+        rows = facts.now_rows(view.projects())
     out = []
+    for row in rows:
+        stage, health, provincial, city = facts.parse_now_kind(row["kind"])
+        out.append({**row, "stage": stage, "health": health,
+                    "provincial_key": provincial, "city_key": city})  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """The view's projects now: how many, their total investment, the key projects, and
+    the counts by stage, by 推进状态 and in each health list (the home page)."""
+
+    total: int
+    investment_wan: Decimal
+    provincial_key: int
+    city_key: int
+    stages: dict[str, int]
+    healths: dict[str, int]
+    lists: dict[str, tuple[int, Decimal]]
+
+
+def ledger_totals(view: View) -> LedgerTotals:
+    from sanpi.health.selectors import LIST_STAGES, LISTS
+    from sanpi.projects.models import Health, StageChoices
+
+    rows = _now_rows(view)
+    stages = dict.fromkeys(StageChoices.values, 0)
+    healths = dict.fromkeys(Health.values, 0)
+    lists = {}
+    for row in rows:
+        stages[row["stage"]] = stages.get(row["stage"], 0) + row["n"]
+        healths[row["health"]] = healths.get(row["health"], 0) + row["n"]
     for key, item in LISTS.items():
-        n = sum(by_health.get(h, (0, ZERO))[0] for h in item.healths)
-        total = sum((by_health.get(h, (0, ZERO))[1] for h in item.healths), ZERO)
-        out.append(
-            {"key": key, "label": item.title, "count": n, "investment_wan": exact_wan(total)}
+        on_list = [r for r in rows if r["stage"] in LIST_STAGES and r["health"] in item.healths]
+        lists[key] = (
+            sum(r["n"] for r in on_list),
+            exact_wan(sum((r["investment_wan"] for r in on_list), ZERO)),
+        )
+    return LedgerTotals(
+        total=sum(r["n"] for r in rows),
+        investment_wan=exact_wan(sum((r["investment_wan"] for r in rows), ZERO)),
+        provincial_key=sum(r["n"] for r in rows if r["provincial_key"]),
+        city_key=sum(r["n"] for r in rows if r["city_key"]),
+        stages=stages,
+        healths=healths,
+        lists=lists,
+    )
+
+
+def health_lists(view: View) -> list[dict]:
+    """The three lists (正常推进 / 进度滞后 / 长期停缓建) now: count and investment of each."""
+    from sanpi.health.selectors import LISTS
+
+    lists = ledger_totals(view).lists
+    return [
+        {"key": key, "label": item.title, "count": lists[key][0], "investment_wan": lists[key][1]}
+        for key, item in LISTS.items()
+    ]
+
+
+def all_time_funnel(view: View) -> Funnel:
+    """The cohorts of every year together: every project that reached each stage, and the
+    three rates over them (the reports' rates without a year, `cohort_rates`)."""
+    if view.from_tables:
+        rows = list(
+            view.cells(StageCell)
+            .exclude(year=0)
+            .values("kind").annotate(
+                n=Sum("n"), investment_wan=Sum("investment_wan"), next_n=Sum("next_n"),
+                planned_output_wan=Sum("planned_output_wan"),
+                actual_output_wan=Sum("actual_output_wan"),
+            )
+        )  # fmt: skip
+    else:
+        rows = [r for r in facts.stage_rows(view.projects()) if r["year"]]
+    out = Funnel(None, {k: StageFigure(k) for k in STAGE_LABELS})
+    for row in rows:
+        out.stages[row["kind"]].add(
+            {
+                k: row[k] or 0
+                for k in (
+                    "n",
+                    "investment_wan",
+                    "next_n",
+                    "planned_output_wan",
+                    "actual_output_wan",
+                )
+            }  # fmt: skip
         )
     return out
 
@@ -687,7 +761,7 @@ def open_problems(view: View) -> dict | None:
 def approvals_overdue(view: View, *, limit: int = 5) -> dict | None:
     """Approval items past their time limit on the official calendar: how many, and the
     `limit` longest overdue; None for a user who may not see approvals."""
-    from sanpi.approvals.selectors import ItemFilter, overdue_rows
+    from sanpi.approvals.selectors import ItemFilter, overdue_items, with_clocks
 
     if not view.user.can(Cap.VIEW_APPROVALS):
         return None
@@ -695,17 +769,19 @@ def approvals_overdue(view: View, *, limit: int = 5) -> dict | None:
         county=view.county.code if view.county is not None else "",
         zone=str(view.zone.pk) if view.zone is not None else "",
     )
-    rows = overdue_rows(user=view.user, filters=filters)
+    items = overdue_items(user=view.user, filters=filters)
+    # The earliest deadlines are the longest overdue: only those are clocked.
+    rows = with_clocks(items[:limit])
     return {
-        "count": len(rows),
+        "count": items.count(),
         "items": [
             {
                 "project": r.item.project.name,
-                "item": r.item.catalogue_item.name if r.item.catalogue_item_id else str(r.item),
+                "item": r.item.catalogue_item.name,
                 "days": r.clock.overdue_days,
                 "pk": r.item.pk,
             }
-            for r in rows[:limit]
+            for r in rows
         ],
     }
 

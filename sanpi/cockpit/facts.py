@@ -10,8 +10,8 @@ comes from the tables or straight from the ledger, and the tests compare the two
   falls in a month, their total investment, how many of them have reached the next stage
   since (签约 → 开工 …: the numerators of 开工率 and 投产率), and for 投产 their planned
   and actual annual output (达效率). ``reserve``: the projects in 储备 now, by the month
-  they were recorded. ``health:<value>``: the projects in each 推进状态 now (the health
-  lists' counts).
+  they were recorded. ``now:…``: the projects as they stand now, by stage, 推进状态 and
+  key-project flags (the home page's totals, the health lists' counts).
 * **Investment cells**: accepted monthly reports, by month and industry: completed
   investment, output, tax.
 * **Plan cells**: annual planned investment, by year and industry.
@@ -107,27 +107,40 @@ def stage_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
                 "planned_output_wan": exact_wan(row.get("planned")),
                 "actual_output_wan": exact_wan(row.get("actual")),
             }
-    yield from health_rows(projects, by=by)
+    yield from now_rows(projects, by=by)
 
 
-def health_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
-    """How many projects on their way to production (signed or started: the health lists'
-    projects, `health.selectors.LIST_STAGES`) are in each 推进状态 now (kind
-    ``health:<value>``, year and month 0), with their total investment."""
-    from sanpi.health.selectors import LIST_STAGES
+NOW = "now"  # the kind prefix of the rows of the ledger as it stands
 
-    qs = projects.filter(stage__in=LIST_STAGES)
+
+def now_kind(stage: str, health: str, provincial_key: bool, city_key: bool) -> str:
+    """The kind of a "now" row: ``now:<stage>:<health>:<省重点 0/1><市重点 0/1>``."""
+    return f"{NOW}:{stage}:{health}:{int(provincial_key)}{int(city_key)}"
+
+
+def parse_now_kind(kind: str) -> tuple[str, str, bool, bool]:
+    _, stage, health, keys = kind.split(":")
+    return stage, health, keys[0] == "1", keys[1] == "1"
+
+
+def now_rows(projects: QuerySet, *, by: str | None = None) -> Iterator[dict]:
+    """The projects as they stand now, by stage, 推进状态 and key-project flags (kind
+    `now_kind`, year and month 0): count and total investment. The home page's totals
+    and the health lists' counts are sums of these rows."""
+    qs = projects
     if by:
         qs = qs.filter(**{f"{by}__isnull": False})
     keys = {"unit": F(by)} if by else {}
     for row in (
         qs.order_by()
-        .values("health", **keys)
+        .values("stage", "health", "is_provincial_key", "is_city_key", **keys)
         .annotate(n=Count("pk"), investment=Sum("total_investment_wan"))
     ):
         yield {
             "unit_id": row.get("unit", 0),
-            "kind": f"health:{row['health']}",
+            "kind": now_kind(
+                row["stage"], row["health"], row["is_provincial_key"], row["is_city_key"]
+            ),
             "year": 0,
             "month": 0,
             "n": row["n"],
@@ -359,11 +372,9 @@ def refresh_rankings(today: dt.date | None = None) -> int:
 def refresh_start_risks(today: dt.date | None = None) -> int:
     """Score every signed, not yet started project (not withdrawn) by the early-warning
     rules (`cockpit.rules`) and store the scores with their reasons, replacing the last
-    ones in one transaction. A few grouped queries whatever the number of projects; the
-    approvals' clocks run on the official calendar. Returns the projects scored."""
+    ones in one transaction. A few grouped queries whatever the number of projects (an
+    approval item is overdue past its stored deadline). Returns the projects scored."""
     from sanpi.approvals.models import ProjectApproval
-    from sanpi.approvals.rules import ClockState
-    from sanpi.approvals.selectors import with_clocks
     from sanpi.problems.models import Problem
     from sanpi.problems.selectors import OPEN, overdue_q
 
@@ -376,17 +387,16 @@ def refresh_start_risks(today: dt.date | None = None) -> int:
     candidates = candidates.exclude(health="withdrawn")
     ids = candidates.values("pk")
 
-    open_items = ProjectApproval.objects.filter(project__in=ids, decided_on__isnull=True)
-    approvals_open: dict[int, int] = {}
-    approvals_overdue: dict[int, int] = {}
-    for row in with_clocks(open_items.only(
-        "pk", "project_id", "applied_on", "accepted_on", "decided_on", "committed_days",
-        "outcome",
-    ), today=today):  # fmt: skip
-        pid = row.item.project_id
-        approvals_open[pid] = approvals_open.get(pid, 0) + 1
-        if row.clock.state == ClockState.OVERDUE:
-            approvals_overdue[pid] = approvals_overdue.get(pid, 0) + 1
+    # Open items and those past their stored deadline (approvals' due_on), grouped.
+    approvals = {
+        r["project_id"]: r
+        for r in ProjectApproval.objects.filter(project__in=ids, decided_on__isnull=True)
+        .order_by()
+        .values("project_id")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today)))
+    }
+    approvals_open = {pid: r["n"] for pid, r in approvals.items()}
+    approvals_overdue = {pid: r["late"] for pid, r in approvals.items()}
     problems = {
         r["project_id"]: r
         for r in Problem.objects.filter(project__in=ids, state__in=OPEN)

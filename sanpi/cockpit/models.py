@@ -35,7 +35,7 @@ class StageCell(models.Model):
 
     level = models.CharField("层级", max_length=6, choices=Level.choices)
     unit_id = models.PositiveIntegerField("单位")  # county or zone id; 0 for the whole ledger
-    kind = models.CharField("阶段", max_length=20)  # a stage, or health:<value>
+    kind = models.CharField("阶段", max_length=32)  # a stage, or now:… (facts.now_kind)
     year = models.PositiveSmallIntegerField("年份")
     month = models.PositiveSmallIntegerField("月份")
     n = models.PositiveIntegerField("项目数", default=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Count, Q, Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -12,7 +11,6 @@ from sanpi.core import jobs
 from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.web import BootstrapFormMixin, DateInput, require_cap, web_view
 from sanpi.health.selectors import LISTS as HEALTH_LISTS
-from sanpi.health.selectors import list_count_expressions
 from sanpi.projects.models import Health, StageChoices
 from sanpi.projects.rules import parse_activity_key
 from sanpi.projects.selectors import (
@@ -24,6 +22,7 @@ from sanpi.projects.selectors import (
 from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
+from . import board, facts
 from .jobs import BULLETIN
 from .selectors import (
     AS_OF_DEFINITION,
@@ -48,16 +47,10 @@ def home(request):
     if not user.can(Cap.VIEW_LEDGER):
         # System and audit administrators see no business data: a portal to their pages.
         return render(request, "cockpit/portal.html")
-    projects = project_list(user=user).order_by()
-    totals = projects.aggregate(
-        total=Count("id"),
-        investment=Sum("total_investment_wan"),
-        provincial_key=Count("id", filter=Q(is_provincial_key=True)),
-        city_key=Count("id", filter=Q(is_city_key=True)),
-        **{f"stage_{v}": Count("id", filter=Q(stage=v)) for v in StageChoices.values},
-        **{f"health_{v}": Count("id", filter=Q(health=v)) for v in Health.values},
-        **list_count_expressions(),  # the three lists (sanpi.health), in the same query
-    )
+    # The totals and rates from the summary tables (cockpit.board): no aggregate over the
+    # whole ledger per request; the page says how fresh they are.
+    view = board.view_for(user=user)
+    totals = board.ledger_totals(view)
     this_year = timezone.localdate().year
     activities = list(activity_list(user=user)[:5])
     latest = activities[0] if activities else None
@@ -66,12 +59,13 @@ def home(request):
         "cockpit/home.html",
         {
             "totals": totals,
-            "stages": [(v, label, totals[f"stage_{v}"]) for v, label in StageChoices.choices],
-            "healths": [(v, label, totals[f"health_{v}"]) for v, label in Health.choices],
-            "health_lists": [(item, totals[f"list_{key}"]) for key, item in HEALTH_LISTS.items()],
+            "stages": [(v, label, totals.stages[v]) for v, label in StageChoices.choices],
+            "healths": [(v, label, totals.healths[v]) for v, label in Health.choices],
+            "health_lists": [(item, totals.lists[key][0]) for key, item in HEALTH_LISTS.items()],
+            "freshness": facts.freshness() if view.from_tables else None,
             "this_year": this_year,
-            "rates_year": cohort_rates(user=user, year=this_year),
-            "rates_all": cohort_rates(user=user),
+            "rates_year": board.funnel(view, board.Period(this_year))[0],
+            "rates_all": board.all_time_funnel(view),
             "activities": activities,
             "latest_bulletin": activity_figures(user=user, activity=latest).bulletin()
             if latest

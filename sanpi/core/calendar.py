@@ -61,6 +61,17 @@ def register_deadline_source(source: DeadlineSource) -> None:
         _deadline_sources.append(source)
 
 
+# Called inside the transaction of every calendar edit, with the new calendar: stored
+# deadlines derived from the calendar are recomputed there (approvals' due_on).
+CalendarListener = Callable[[WorkCalendar], None]
+_listeners: list[CalendarListener] = []
+
+
+def register_calendar_listener(listener: CalendarListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def moved_deadlines(old: WorkCalendar, new: WorkCalendar) -> list[MovedDeadline]:
     moved: list[MovedDeadline] = []
     for source in _deadline_sources:
@@ -78,13 +89,14 @@ _built: tuple[str, WorkCalendar] | None = None
 _build_lock = threading.Lock()
 
 
-def build_calendar() -> WorkCalendar:
-    """The calendar as the database holds it now (two queries; no cache)."""
-    days = CalendarDay.objects.values_list("date", "kind")
+def build_calendar(day_model=CalendarDay, year_model=CalendarYear) -> WorkCalendar:
+    """The calendar as the database holds it now (two queries; no cache). A migration
+    passes its historical models."""
+    days = day_model.objects.values_list("date", "kind")
     return WorkCalendar(
         exceptions=_exceptions((day, kind) for day, kind in days),
         covered_years=frozenset(
-            CalendarYear.objects.filter(covered=True).values_list("year", flat=True)
+            year_model.objects.filter(covered=True).values_list("year", flat=True)
         ),
     )
 
@@ -135,6 +147,10 @@ def _changed_in_transaction() -> None:
     # so no other process keeps a calendar it rebuilt before the change was visible.
     calendar_changed()
     transaction.on_commit(calendar_changed)
+    if _listeners:
+        new = build_calendar()
+        for listener in _listeners:
+            listener(new)
 
 
 # --- reading --------------------------------------------------------------------------------

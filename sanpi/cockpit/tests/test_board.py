@@ -1,6 +1,7 @@
 """The cockpit's figures, read from the summary tables, are the reports' figures: after a
 stream of random changes and a refresh, the funnel equals `cohort_rates` and
-`period_figures` computed from the ledger, for every kind of user and narrowing."""
+`period_figures` computed from the ledger, for every kind of user and narrowing, and the
+home page's totals equal the aggregates over the user's projects."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sanpi.cockpit import board, facts
 from sanpi.cockpit.selectors import cohort_rates, period_figures
 from sanpi.cockpit.tests.test_facts import _change
 from sanpi.core.errors import ValidationFailed
+from sanpi.core.money import exact_wan
 from sanpi.projects.models import Project
 from sanpi.regions.models import County, DevelopmentZone
 
@@ -39,7 +41,47 @@ def _check(user, period, **narrow):
                 expected.count,
                 expected.investment_wan,
             ), (user, narrow, kind)
+    if not narrow:
+        _check_totals(user, view)
     return view
+
+
+def _check_totals(user, view):
+    """The home page's totals and all-time rates equal the aggregates over the ledger the
+    page used to run per request."""
+    from django.db.models import Count, Q, Sum
+
+    from sanpi.health.selectors import list_count_expressions
+    from sanpi.projects.models import Health, StageChoices
+    from sanpi.projects.selectors import project_list
+
+    expected = (
+        project_list(user=user)
+        .order_by()
+        .aggregate(
+            total=Count("id"),
+            investment=Sum("total_investment_wan"),
+            provincial_key=Count("id", filter=Q(is_provincial_key=True)),
+            city_key=Count("id", filter=Q(is_city_key=True)),
+            **{f"stage_{v}": Count("id", filter=Q(stage=v)) for v in StageChoices.values},
+            **{f"health_{v}": Count("id", filter=Q(health=v)) for v in Health.values},
+            **list_count_expressions(),
+        )
+    )
+    got = board.ledger_totals(view)
+    assert got.total == expected["total"], user
+    assert got.investment_wan == exact_wan(expected["investment"]), user
+    assert (got.provincial_key, got.city_key) == (expected["provincial_key"], expected["city_key"])
+    assert got.stages == {v: expected[f"stage_{v}"] for v in StageChoices.values}, user
+    assert got.healths == {v: expected[f"health_{v}"] for v in Health.values}, user
+    assert {k: n for k, (n, _) in got.lists.items()} == {
+        k: expected[f"list_{k}"] for k in got.lists
+    }, user
+    all_time = board.all_time_funnel(view)
+    rates = cohort_rates(user=user)
+    assert all_time.start_rate == rates.start_rate, user
+    assert all_time.production_rate == rates.production_rate, user
+    assert all_time.target_rate == rates.target_rate, user
 
 
 @pytest.mark.parametrize("seed", [7, 8])

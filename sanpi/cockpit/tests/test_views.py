@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanpi.accounts.actors import SystemActor
+from sanpi.cockpit import facts
 from sanpi.cockpit.selectors import RATE_DEFINITIONS
 from sanpi.core.tests.jobs import job_file
 from sanpi.projects.services import activity_add_project, project_advance_stage, project_set_health
@@ -39,7 +40,9 @@ def _sixteen_signed_fifteen_started(world):
 def test_home_counts_stages_and_health_in_scope(world, login):
     project_advance_stage(by=CITY, project=world.project_b, to_stage="signed", date=D(2021, 3, 1))
     project_set_health(by=CITY, project=world.project_a, health="lagging", date=D(2021, 6, 1))
+    facts.refresh()  # the totals are the summary tables' (refreshed every 5 minutes)
     html = login(world.user("city_office")).get(reverse("cockpit:home")).content.decode()
+    assert "与台账一致" in html  # says how fresh
     stages = html[html.index('id="stage-counts"') : html.index('id="home-rates"')]
     assert "储备</div><div" in stages and "共 2 个项目" in html
     assert world.project_a.name in html  # lagging: needs attention
@@ -199,6 +202,7 @@ def _text(response) -> str:
 
 def test_value_rates_read_with_separators_and_units_on_every_page(world, login):
     activity = _produced_at_scale(world)
+    facts.refresh()
     client = login(world.user("city_office"))
     home = _text(client.get(reverse("cockpit:home")))
     assert RATE_FOR_PEOPLE in home and "2089821.21" not in home
@@ -218,6 +222,7 @@ def test_counts_on_the_home_page_carry_thousands_separators(world, login):
         ProjectFactory.build(enterprise=world.enterprise_a, county=world.county_a)
         for _ in range(1000)
     )
+    facts.refresh()
     home = login(world.user("city_office")).get(reverse("cockpit:home")).content.decode()
     assert "共 1,002 个项目" in home
     stages = home[home.index('id="stage-counts"') : home.index('id="home-rates"')]

@@ -185,6 +185,9 @@ def test_the_ledger_and_the_project_page_show_the_light_with_its_reason(world, l
 
 
 def test_the_home_page_links_the_three_lists_with_their_counts(world, login, three):
+    from sanpi.cockpit import facts
+
+    facts.refresh()  # the counts are the summary tables'
     html = login(world.user("county")).get(reverse("cockpit:home")).content.decode()
     box = html[html.index('id="home-health-lists"') :]
     box = box[: box.index("</ul>")]
