@@ -18,7 +18,7 @@ each answers.
 2. The summary tables' refresh: everything (as after the load), then the refresh after
    one monthly report changes (what the 5-minute schedule does in service); the nightly
    work: the year's monthly rankings and the early warning's scores.
-3. Every panel of /cockpit/data/ and the page /cockpit/, through the whole Django stack
+3. Every panel of /cockpit/data/, the page /cockpit/ and the home page /, through the whole Django stack
    (test client: middleware, session, view, template), as the city office (the whole
    nation: unscoped), a county officer and a zone officer: p50 and p95 over --repeat
    requests, next to the plain SQL aggregate the panel answers (run as often), and the
@@ -383,9 +383,9 @@ def run(args, say) -> None:
         else:
             scope = pscope = "true"
         panels = ("funnel", "map", "investment", "zones", "ranking", "attention", "warning",
-                  "freshness", "page")  # fmt: skip
+                  "freshness", "page", "home")  # fmt: skip
         for panel in panels:
-            url = "/cockpit/" if panel == "page" else f"/cockpit/data/?panel={panel}"
+            url = {"page": "/cockpit/", "home": "/"}.get(panel, f"/cockpit/data/?panel={panel}")
             url += ("&" if "?" in url else "?") + f"year={year}"
             client.get(url)  # warm
             samples = []

@@ -311,9 +311,14 @@ def overdue_items(*, user, filters: ItemFilter | None = None, today: dt.date | N
     open_filter = ItemFilter(**{**base.__dict__, "state": ClockState.OVERDUE.value})
     return (
         item_list(user=user, filters=open_filter)
-        .filter(due_on__lt=_today(today))
+        .filter(overdue_q(today))
         .order_by("due_on", "pk")
     )
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    """Open and past the stored deadline on `today`: the overdue items, as a filter."""
+    return Q(decided_on__isnull=True, due_on__lt=_today(today))
 
 
 @dataclass

@@ -761,15 +761,26 @@ def open_problems(view: View) -> dict | None:
 def approvals_overdue(view: View, *, limit: int = 5) -> dict | None:
     """Approval items past their time limit on the official calendar: how many, and the
     `limit` longest overdue; None for a user who may not see approvals."""
-    from sanpi.approvals.selectors import ItemFilter, overdue_items, with_clocks
+    from sanpi.approvals.models import ProjectApproval
+    from sanpi.approvals.selectors import ItemFilter, overdue_items, overdue_q, with_clocks
 
     if not view.user.can(Cap.VIEW_APPROVALS):
         return None
-    filters = ItemFilter(
-        county=view.county.code if view.county is not None else "",
-        zone=str(view.zone.pk) if view.zone is not None else "",
-    )
-    items = overdue_items(user=view.user, filters=filters)
+    # As for problems: a view of the summary tables' units filters by the project's place
+    # directly (the scope's subquery would make the database walk every overdue item).
+    if view.from_tables:
+        items = ProjectApproval.objects.filter(overdue_q())
+        if view.level == Level.COUNTY:
+            items = items.filter(project__county_id=view.unit)
+        elif view.level == Level.ZONE:
+            items = items.filter(project__zone_id=view.unit)
+        items = items.select_related("project", "catalogue_item").order_by("due_on", "pk")
+    else:
+        filters = ItemFilter(
+            county=view.county.code if view.county is not None else "",
+            zone=str(view.zone.pk) if view.zone is not None else "",
+        )
+        items = overdue_items(user=view.user, filters=filters)
     # The earliest deadlines are the longest overdue: only those are clocked.
     rows = with_clocks(items[:limit])
     return {
@@ -829,8 +840,8 @@ def key_projects(view: View, *, limit: int = 8) -> list[dict]:
 def start_warnings(view: View, *, limit: int = 10) -> dict:
     """The signed projects of the view least likely to start, highest score first, with
     their reasons and the rules the score is made of (`cockpit.rules`)."""
-    from . import rules
     from .models import StartRisk
+    from .services import warning_rules
 
     qs = StartRisk.objects.filter(score__gt=0)
     if view.level == Level.COUNTY:
@@ -847,7 +858,7 @@ def start_warnings(view: View, *, limit: int = 10) -> dict:
     computed = rows[0].computed_at if rows else None
     return {
         "computed_at": computed,
-        "rules": [{"label": r.label, "points": r.points} for r in rules.START_RISK_RULES],
+        "rules": [{"label": r.label, "points": r.points} for r in warning_rules() if r.points],
         "projects": [
             {
                 "pk": r.project_id,

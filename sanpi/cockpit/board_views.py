@@ -208,6 +208,7 @@ def board_page(request):
             "warnings_url": reverse("cockpit:warnings_export")
             + (f"?{narrow_query}" if narrow_query else ""),
             "can_export": request.user.can(Cap.EXPORT_LEDGER),
+            "can_edit_warning_rules": request.user.can(Cap.MANAGE_TARGETS),
             "narrow_query": narrow_query,
             "rank_panels": [
                 (

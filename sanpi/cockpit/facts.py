@@ -418,6 +418,9 @@ def refresh_start_risks(today: dt.date | None = None) -> int:
     ):
         county_rate[row["unit_id"]] = (row["started"] or 0, row["n"] or 0)
 
+    from .services import warning_rules
+
+    active = warning_rules()  # the city office's points
     scored = []
     for pk, county_id, zone_id, signed, investment in candidates.values_list(
         "pk", "county_id", "zone_id", "signed_date", "total_investment_wan"
@@ -434,7 +437,7 @@ def refresh_start_risks(today: dt.date | None = None) -> int:
             county_below_50=int(bool(total) and started * 2 < total),
             county_below_30=int(bool(total) and started * 10 < total * 3),
         )
-        risk = rules.start_risk(signs)
+        risk = rules.start_risk(signs, active)
         scored.append(
             StartRisk(project_id=pk, county_id=county_id, zone_id=zone_id, score=risk.score,
                       investment_wan=investment, reasons=risk.reasons, computed_at=now)

@@ -108,8 +108,8 @@ def warnings_xlsx(*, by, view) -> Document:
     rules. Audited (action "export")."""
     from sanpi.core import xlsx
 
-    from . import rules
     from .board import start_warnings
+    from .services import warning_rules
 
     require(by, Cap.EXPORT_LEDGER)
     found = start_warnings(view, limit=WARNING_MAX)
@@ -118,7 +118,7 @@ def warnings_xlsx(*, by, view) -> Document:
          w["investment_wan"], "；".join(w["reasons"]))
         for w in found["projects"]
     ]  # fmt: skip
-    rules_text = "；".join(f"{r.label} +{r.points}" for r in rules.START_RISK_RULES)
+    rules_text = "；".join(f"{r.label} +{r.points}" for r in warning_rules() if r.points)
     stamp = found["computed_at"]
     when = timezone.localtime(stamp).strftime("%Y-%m-%d %H:%M") if stamp else "尚未评分"
     title = f"{view.place}开工预警项目"

@@ -17,6 +17,7 @@ from .io import activity_bulletin_docx
 BULLETIN = "cockpit.bulletin"
 FACTS_REFRESH = "cockpit_facts"
 RANKINGS_REFRESH = "cockpit_rankings"
+START_RISKS = "cockpit.start_risks"
 
 
 # Reading and one audit row in the job's transaction: safe to run again.
@@ -54,3 +55,12 @@ def rankings_job(job, progress):
     return Done(
         f"已汇总各月排名，共{rows}条；开工预警评分{scored}个项目", {"rows": rows, "scored": scored}
     )
+
+
+# Replaces the scores in one transaction: safe to run again. Queued when the city office
+# changes the rules' points, so the list follows at once instead of the next night.
+@job_kind(START_RISKS, label="开工预警重新评分", idempotent=True)
+def start_risks_job(job, progress):
+    progress(0, 0, "开工预警")
+    scored = facts.refresh_start_risks()
+    return Done(f"已按新的分值为{scored}个签约未开工项目重新评分", {"scored": scored})

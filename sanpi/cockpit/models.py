@@ -16,7 +16,9 @@ computed directly from the ledger with the same aggregate functions.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 MONEY = {"max_digits": 18, "decimal_places": 2, "default": 0}
 
@@ -198,3 +200,30 @@ class StartRisk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.score}"
+
+
+class WarningSettings(models.Model):
+    """The early warning's points per sign (`rules.with_points`): one row, absent until
+    the city office first changes them (then the defaults of `rules.START_RISK_RULES`)."""
+
+    points = models.JSONField("各项分值", default=dict)
+    version = models.PositiveIntegerField("版本", default=0)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="修改人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # The rules are the same for everyone who reads the ledger.
+    scope_public = True
+
+    class Meta:
+        verbose_name = verbose_name_plural = "开工预警规则分值"
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="warning_settings_one_row")]
+
+    def __str__(self) -> str:
+        return "开工预警规则"

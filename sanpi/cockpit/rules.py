@@ -1,9 +1,10 @@
 """The early warning (开工预警): which signed projects are least likely to start this year,
 and why. Pure: no Django imports.
 
-The rules are data (`START_RISK_RULES`), shown on the screen beside the list: each gives
-points when a project shows a sign, and the score is their sum, so anyone can recompute a
-project's place by hand. A project with more points is more at risk; ties go to the larger
+The rules are data (`START_RISK_RULES`, whose points the city office can change:
+`with_points`), shown on the screen beside the list: each gives points when a project
+shows a sign, and the score is their sum, so anyone can recompute a project's place by
+hand. A project with more points is more at risk; ties go to the larger
 investment (the list is for leaders deciding where to look first).
 """
 
@@ -48,6 +49,30 @@ MEASURE_OF = {
 }
 
 
+MAX_POINTS = 100
+
+
+def points_errors(points: dict) -> dict[str, str]:
+    """What is wrong with the points the city office entered, by rule key (in Chinese)."""
+    labels = {r.key: r.label for r in START_RISK_RULES}
+    errors = {}
+    for key, value in points.items():
+        if key not in labels:
+            errors[key] = f"没有“{str(key)[:30]}”这条预警规则"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            errors[key] = f"“{labels[key]}”的分值须为整数"
+        elif not 0 <= value <= MAX_POINTS:
+            errors[key] = f"“{labels[key]}”的分值须在0至{MAX_POINTS}之间，实为{value}"
+    return errors
+
+
+def with_points(points: dict[str, int]) -> tuple[RiskRule, ...]:
+    """The rules with the city office's points where it set them (0 turns a rule off)."""
+    return tuple(
+        RiskRule(r.key, r.label, points.get(r.key, r.points), r.at_least) for r in START_RISK_RULES
+    )
+
+
 @dataclass
 class Signs:
     """What is known of one signed, not yet started project."""
@@ -80,6 +105,8 @@ def start_risk(signs: Signs, rules: tuple[RiskRule, ...] = START_RISK_RULES) -> 
     """The score and the reasons, each reason with its points and the fact behind it."""
     risk = Risk(0)
     for rule in rules:
+        if rule.points <= 0:
+            continue  # turned off
         value = Decimal(getattr(signs, MEASURE_OF[rule.key]))
         if value >= rule.at_least:
             risk.score += rule.points

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap, pinned_dimensions
 from sanpi.core import jobs
 from sanpi.core.errors import NotFound, ValidationFailed
-from sanpi.core.web import BootstrapFormMixin, DateInput, require_cap, web_view
+from sanpi.core.web import BootstrapFormMixin, DateInput, require_cap, submit, web_view
 from sanpi.health.selectors import LISTS as HEALTH_LISTS
 from sanpi.projects.models import Health, StageChoices
 from sanpi.projects.rules import parse_activity_key
@@ -23,7 +24,8 @@ from sanpi.regions.forms import county_choices
 from sanpi.regions.selectors import zone_list
 
 from . import board, facts
-from .jobs import BULLETIN
+from .jobs import BULLETIN, START_RISKS
+from .rules import MAX_POINTS
 from .selectors import (
     AS_OF_DEFINITION,
     COHORT_DEFINITION,
@@ -39,6 +41,7 @@ from .selectors import (
     period_figures,
     place_of,
 )
+from .services import warning_points_set, warning_rules, warning_settings_get
 
 
 @web_view
@@ -205,6 +208,57 @@ def rates(request):
             "cohort_definition": COHORT_DEFINITION,
             "as_of_definition": AS_OF_DEFINITION,
             "period_definition": PERIOD_DEFINITION,
+        },
+    )
+
+
+class WarningPointsForm(BootstrapFormMixin, forms.Form):
+    """One field per sign of the early warning: its points (0 turns it off)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, rules, version: int, **kwargs):
+        kwargs.setdefault("initial", {"version": version, **{r.key: r.points for r in rules}})
+        super().__init__(*args, **kwargs)
+        for r in rules:
+            self.fields[r.key] = forms.IntegerField(
+                label=r.label, min_value=0, max_value=MAX_POINTS, help_text="分；填0不计此项"
+            )
+
+    def points(self) -> dict[str, int]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+@web_view
+def warning_rules_page(request):
+    """The early warning's signs and their points; the city office changes the points
+    here, and the scores are recomputed at once (a background job)."""
+    user = request.user
+    require_cap(user, Cap.VIEW_LEDGER)
+    row = warning_settings_get()
+    can_edit = user.can(Cap.MANAGE_TARGETS)
+    if request.method == "POST":
+        require_cap(user, Cap.MANAGE_TARGETS)
+    form = WarningPointsForm(request.POST or None, rules=warning_rules(), version=row.version)
+    changed = submit(
+        request,
+        form,
+        lambda data: warning_points_set(by=user, points=form.points(), version=data["version"]),
+    )
+    if changed is not None:
+        if changed:
+            job = jobs.job_start(user=user, kind=START_RISKS)
+            messages.success(request, "开工预警规则的分值已保存，正在按新分值重新评分")
+            return redirect("core:job", pk=job.pk)
+        messages.info(request, "分值没有变化，未作修改")
+        return redirect("cockpit:warning_rules")
+    return render(
+        request,
+        "cockpit/warning_rules.html",
+        {
+            "rules": warning_rules(),
+            "form": form if can_edit else None,
+            "settings_row": row,
         },
     )
 

@@ -216,3 +216,33 @@ def test_the_early_warning_scores_signed_projects_and_keeps_to_the_view(world):
     assert [w["name"] for w in county["projects"]] == [world.project_a.name]
     enterprise = board.start_warnings(board.view_for(user=world.user("enterprise")))
     assert [w["name"] for w in enterprise["projects"]] == [world.project_a.name]
+
+
+def test_approvals_past_their_limit_are_the_overdue_lists_items(world):
+    """The panel's count and first items equal the approvals' own overdue list (their
+    clocks) for every role that reads both, from the tables' units and directly."""
+    from sanpi.approvals.selectors import overdue_rows
+    from sanpi.approvals.tests.factories import approvals_world
+
+    aw = approvals_world(world)
+    seen = set()
+    for role in ("city_office", "leader", "county", "zone", "enterprise"):
+        user = world.user(role)
+        for narrow in ({}, {"county": world.county_a.code}, {"county": world.county_b.code}):
+            view = board.view_for(user=user, **narrow)
+            got = board.approvals_overdue(view)
+            if got is None:
+                assert not user.can("view_approvals")
+                continue
+            expected = [
+                r for r in overdue_rows(user=user)
+                if not narrow or r.item.project.county.code == narrow["county"]
+            ]  # fmt: skip
+            assert got["count"] == len(expected), (role, narrow)
+            assert [(i["pk"], i["days"]) for i in got["items"]] == [
+                (r.item.pk, r.clock.overdue_days) for r in expected[:5]
+            ], (role, narrow)
+            seen.add((view.from_tables, got["count"]))
+    assert aw.item_a.pk in {i["pk"] for i in board.approvals_overdue(
+        board.view_for(user=world.user("city_office")))["items"]}  # fmt: skip
+    assert {t for t, _ in seen} == {True, False} and {n for _, n in seen} == {0, 1}

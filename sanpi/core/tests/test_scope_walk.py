@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from sanpi.accounts.models import User
 from sanpi.approvals.tests.factories import approvals_state
+from sanpi.cockpit.rules import START_RISK_RULES
 from sanpi.core.models import AuditLog, CalendarDay, CalendarYear
 from sanpi.core.tests.test_views import POST_ONLY, ROLES, _route_names
 from sanpi.indicators.tests import walk as indicators_walk
@@ -243,6 +244,15 @@ WRITES = {
             "stall_months": "3",
             "behind_percent": "20",
             "long_stall_months": "12",
+        },
+        {"city_office"},
+    ),
+    "cockpit:warning_rules": (
+        None,
+        lambda w: {
+            **{r.key: str(r.points) for r in START_RISK_RULES},
+            "months_6": "25",
+            "version": "0",
         },
         {"city_office"},
     ),

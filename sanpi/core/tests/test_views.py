@@ -301,6 +301,7 @@ PAGES = [
     ("cockpit:rates", None, READERS, None),
     ("cockpit:board", None, READERS, None),
     ("cockpit:board_data", None, READERS, None),
+    ("cockpit:warning_rules", None, READERS, None),
     ("cockpit:warnings_export", None, READERS, None),
     ("cockpit:activity_bulletin", lambda w: {"pk": w.activity.pk}, READERS, None),
     ("projects:list", None, READERS, None),
