@@ -310,9 +310,7 @@ def overdue_items(*, user, filters: ItemFilter | None = None, today: dt.date | N
     base = filters or ItemFilter()
     open_filter = ItemFilter(**{**base.__dict__, "state": ClockState.OVERDUE.value})
     return (
-        item_list(user=user, filters=open_filter)
-        .filter(overdue_q(today))
-        .order_by("due_on", "pk")
+        item_list(user=user, filters=open_filter).filter(overdue_q(today)).order_by("due_on", "pk")
     )
 
 
