@@ -1,0 +1,97 @@
+"""The schemes sanpi starts with, as data (pure: no Django). A year's scheme is a copy of
+one of these that the city office may then change (assessment.models).
+
+* ``bank``: 《吕梁市银行业金融机构支持地方经济发展考核评价办法（试行）》 (吕政办发〔2021〕46号,
+  `../shared/seeds/003…`), exactly as it states it: 增量 40, 扩面 20, 提质 30, 降本 10, every
+  indicator relative to the best of the banks assessed; bonus up to 10; one-vote veto.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from .engine import Band, Derived, Indicator, Input, Kind, Method, Scheme
+
+PBOC, CBIRC, FIN = "人行吕梁市中心支行", "吕梁银保监分局", "市金融办"
+
+
+def _best(key: str, name: str, group: str, points: int, value: str = "") -> Indicator:
+    return Indicator(key, name, group, D(points), Method.BEST, value or key)
+
+
+BANK = Scheme(
+    key="bank",
+    name="银行业金融机构支持地方经济发展考核评价",
+    inputs=(
+        Input("loans_last", "上年末贷款余额(万元)", Kind.AMOUNT, PBOC),
+        Input("loans_now", "本年末贷款余额(万元)", Kind.AMOUNT, PBOC),
+        Input("written_off", "本年转让核销不良贷款(万元)", Kind.AMOUNT, PBOC),
+        Input("deposits_new", "本年新增存款(万元)", Kind.AMOUNT, PBOC),
+        Input("first_loans", "首贷户户数", Kind.COUNT, PBOC),
+        Input("applicants", "申请贷款客户数", Kind.COUNT, PBOC),
+        Input("borrowers", "发放贷款客户数", Kind.COUNT, PBOC),
+        Input("signed_projects", "政银企签约项目户数", Kind.COUNT, FIN),
+        Input("credited_projects", "授信项目户数", Kind.COUNT, FIN),
+        Input("credit_n", "信用贷款户数增量", Kind.COUNT, PBOC),
+        Input("credit_amount", "信用贷款增量(万元)", Kind.AMOUNT, PBOC),
+        Input("small_n", "小微企业贷款户数增量", Kind.COUNT, CBIRC),
+        Input("small_amount", "小微企业贷款增量(万元)", Kind.AMOUNT, CBIRC),
+        Input("key_n", "省市重点项目贷款户数增量", Kind.COUNT, CBIRC),
+        Input("key_amount", "省市重点项目贷款增量(万元)", Kind.AMOUNT, CBIRC),
+        Input("rate_last", "上年贷款平均利率(%)", Kind.PERCENT, PBOC),
+        Input("rate_now", "本年贷款平均利率(%)", Kind.PERCENT, PBOC),
+        Input("attract", "银企招商(是/否)", Kind.YESNO, FIN),
+        Input("deploy", "落实工作部署(0-3)", Kind.POINTS, FIN, maximum=D(3)),
+        Input("innovate", "金融创新(是/否)", Kind.YESNO, FIN),
+        Input("veto", "一票否决(原因)", Kind.TEXT, FIN),
+    ),
+    derived=(
+        # Transferred and written-off bad loans count as new loans (the seed's words).
+        Derived("loan_increase", "贷款增量(万元)", "loans_now - loans_last + written_off"),
+        Derived("loan_growth", "贷款增速", "loan_increase / loans_last"),
+        Derived("deposit_ratio", "增量存贷比", "loan_increase / deposits_new"),
+        Derived("approval_rate", "贷款获得率", "borrowers / applicants"),
+        Derived("fulfil_rate", "政银企签约项目履约率", "credited_projects / signed_projects"),
+        Derived("rate_cut", "贷款利率降幅(百分点)", "rate_last - rate_now"),
+    ),
+    indicators=(
+        _best("loan_increase", "贷款增量", "增量", 20),
+        _best("loan_growth", "贷款增速", "增量", 10),
+        _best("deposit_ratio", "存贷比", "增量", 10),
+        _best("first_loans", "企业贷款首贷户", "扩面", 10),
+        _best("approval_rate", "企业贷款获得率", "扩面", 5),
+        _best("fulfil_rate", "政银企签约项目履约率", "扩面", 5),
+        _best("credit_n", "信用贷款户数增量", "提质", 5),
+        _best("credit_amount", "信用贷款增量", "提质", 5),
+        _best("small_n", "小微企业贷款户数增量", "提质", 5),
+        _best("small_amount", "小微企业贷款增量", "提质", 5),
+        _best("key_n", "省市重点项目贷款户数增量", "提质", 5),
+        _best("key_amount", "省市重点项目贷款增量", "提质", 5),
+        _best("rate_cut", "贷款利率降幅", "降本", 10),
+        Indicator(
+            "attract",
+            "银企招商",
+            "加分",
+            D(5),
+            Method.BANDS,
+            "attract",
+            bonus=True,
+            bands=(Band(D(1), D(5)),),
+        ),
+        Indicator("deploy", "落实工作部署情况", "加分", D(3), Method.ENTERED, "deploy", bonus=True),
+        Indicator(
+            "innovate",
+            "金融创新",
+            "加分",
+            D(2),
+            Method.BANDS,
+            "innovate",
+            bonus=True,
+            bands=(Band(D(1), D(2)),),
+        ),
+    ),  # fmt: skip
+    veto="veto",
+    bonus_max=D(10),
+)
+
+SCHEMES = {s.key: s for s in (BANK,)}
