@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "sanpi.targets",
     "sanpi.problems",
     "sanpi.indicators",
+    "sanpi.assessment",
 ]
 
 MIDDLEWARE = [

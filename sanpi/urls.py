@@ -10,6 +10,7 @@ urlpatterns = [
     path("dispatch/", include("sanpi.dispatch.urls")),
     path("health/", include("sanpi.health.urls")),
     path("targets/", include("sanpi.targets.urls")),
+    path("assessment/", include("sanpi.assessment.urls")),
     path("problems/", include("sanpi.problems.urls")),
     path("indicators/", include("sanpi.indicators.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),

@@ -102,6 +102,16 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Consequence:
+    """What the scheme does with places: ``top`` (the first n: an honour) or
+    ``bottom_running`` (the last n this year and last year: 约谈)."""
+
+    kind: str
+    n: int
+    label: str
+
+
+@dataclass(frozen=True)
 class Scheme:
     key: str
     name: str
@@ -111,6 +121,9 @@ class Scheme:
     veto: str = ""  # the TEXT input whose reason vetoes the unit
     bonus_max: Decimal | None = None  # the bonus indicators' points together, at most
     peer_group: bool = False  # the best is found within each unit's group
+    unit_label: str = "单位名称"  # what the template's first column calls a unit
+    consequences: tuple[Consequence, ...] = ()
+    classes: tuple[tuple[str, Decimal], ...] = ()  # (class, share of places), best first
 
     def input(self, key: str) -> Input:
         for i in self.inputs:
@@ -188,7 +201,7 @@ def evaluate(tree: ast.Expression, values: Mapping[str, Value], labels: Mapping[
             return left * right
         if right <= 0:
             raise _Missing(
-                f"分母“{_text(node.right, labels)}”为{_num(right)}（零或负数），不能计算"
+                f"分母“{_text(node.right, labels)}”为{num_text(right)}（零或负数），不能计算"
             )
         return left / right
 
@@ -208,7 +221,7 @@ def _text(node, labels) -> str:
     return ast.unparse(node)
 
 
-def _num(d: Decimal) -> str:
+def num_text(d: Decimal) -> str:
     return format(d.normalize(), "f") if d == d.to_integral() else str(d)
 
 
@@ -289,15 +302,15 @@ def _points(
     value = v.value
     if ind.method == Method.BEST:
         if best is None or best <= 0:
-            return ZERO, f"被考核单位中的最优值为{_num(best or ZERO)}（不大于0），均得0分"
+            return ZERO, f"被考核单位中的最优值为{num_text(best or ZERO)}（不大于0），均得0分"
         if value <= 0:
-            return ZERO, f"本单位数值为{_num(value)}（不大于0），得0分"
+            return ZERO, f"本单位数值为{num_text(value)}（不大于0），得0分"
         return top * value / best, ""
     if ind.method == Method.TARGET:
         if target is None or target.value is None or target.value <= 0:
             return ZERO, "没有目标（未下达或不大于0），得0分"
         if value <= 0:
-            return ZERO, f"本单位数值为{_num(value)}（不大于0），得0分"
+            return ZERO, f"本单位数值为{num_text(value)}（不大于0），得0分"
         return top * min(value / target.value, ind.cap), ""
     if ind.method == Method.BANDS:
         reached = [b for b in ind.bands if value >= b.at_least]
@@ -401,6 +414,25 @@ def bottom(units: Sequence[UnitScore], n: int) -> list[UnitScore]:
     return [u for u in units if u.vetoed or (u.rank is not None and u.rank > count - n)]
 
 
+def consequences(
+    scheme: Scheme, units: Sequence[UnitScore], last_year: Sequence[UnitScore] | None
+) -> dict[str, list[str]]:
+    """Each unit's consequences by name (units without any are left out). A
+    ``bottom_running`` needs last year's results; without them it names nobody."""
+    out: dict[str, list[str]] = {}
+    for c in scheme.consequences:
+        if c.kind == "top":
+            named = [u.name for u in top(units, c.n)]
+        elif c.kind == "bottom_running":
+            before = {u.name for u in bottom(last_year or [], c.n)}
+            named = [u.name for u in bottom(units, c.n) if u.name in before]
+        else:
+            raise ValueError(c.kind)
+        for name in named:
+            out.setdefault(name, []).append(c.label)
+    return out
+
+
 def classes(units: Sequence[UnitScore], shares: Sequence[tuple[str, Decimal]]) -> dict[str, str]:
     """Each unit's class by share of places (亩均: A 20%, B 50%, C 20%, D 10%): the first
     class takes the first round(share × n) places (half-up), the next the following ones,
@@ -451,7 +483,69 @@ def check_scheme(scheme: Scheme) -> list[str]:
             errors.append(f"“{ind.name}”按分档计分，须至少有一档")
     regular = sum((i.max_points for i in scheme.indicators if not i.bonus), ZERO)
     if regular != 100:
-        errors.append(f"各项指标（不含加分项）满分合计须为100分，实为{_num(regular)}分")
+        errors.append(f"各项指标（不含加分项）满分合计须为100分，实为{num_text(regular)}分")
+    if scheme.classes and sum((share for _, share in scheme.classes), ZERO) != 1:
+        errors.append("各类别所占比例之和须为100%")
     if scheme.veto and scheme.veto not in {i.key for i in scheme.inputs if i.kind == Kind.TEXT}:
         errors.append("一票否决须对应一个文字数据项")
     return errors
+
+
+# --- a scheme as data (stored with each year) ---------------------------------------------
+
+
+def scheme_data(s: Scheme) -> dict:
+    """The scheme as JSON-able data; numbers as strings (exact)."""
+    return {
+        "key": s.key,
+        "name": s.name,
+        "veto": s.veto,
+        "bonus_max": None if s.bonus_max is None else str(s.bonus_max),
+        "peer_group": s.peer_group,
+        "unit_label": s.unit_label,
+        "consequences": [[c.kind, c.n, c.label] for c in s.consequences],
+        "classes": [[label, str(share)] for label, share in s.classes],
+        "inputs": [
+            {"key": i.key, "name": i.name, "kind": str(i.kind), "assessor": i.assessor,
+             "maximum": None if i.maximum is None else str(i.maximum)}
+            for i in s.inputs
+        ],
+        "derived": [{"key": d.key, "name": d.name, "formula": d.formula} for d in s.derived],
+        "indicators": [
+            {"key": i.key, "name": i.name, "group": i.group, "max_points": str(i.max_points),
+             "method": str(i.method), "value": i.value, "bonus": i.bonus, "target": i.target,
+             "cap": str(i.cap),
+             "bands": [[str(b.at_least), str(b.points)] for b in i.bands]}
+            for i in s.indicators
+        ],
+    }  # fmt: skip
+
+
+def scheme_from_data(data: dict) -> Scheme:
+    def dec(x):
+        return None if x is None else Decimal(str(x))
+
+    return Scheme(
+        key=data["key"],
+        name=data["name"],
+        veto=data.get("veto", ""),
+        bonus_max=dec(data.get("bonus_max")),
+        peer_group=bool(data.get("peer_group")),
+        unit_label=data.get("unit_label", "单位名称"),
+        consequences=tuple(Consequence(k, int(n), lbl) for k, n, lbl in data.get("consequences", [])),
+        classes=tuple((label, Decimal(share)) for label, share in data.get("classes", [])),
+        inputs=tuple(
+            Input(i["key"], i["name"], Kind(i["kind"]), i.get("assessor", ""), dec(i.get("maximum")))
+            for i in data["inputs"]
+        ),
+        derived=tuple(Derived(d["key"], d["name"], d["formula"]) for d in data["derived"]),
+        indicators=tuple(
+            Indicator(
+                i["key"], i["name"], i["group"], Decimal(i["max_points"]), Method(i["method"]),
+                i["value"], bool(i.get("bonus")), i.get("target", ""),
+                Decimal(i.get("cap", "1")),
+                tuple(Band(Decimal(a), Decimal(p)) for a, p in i.get("bands", [])),
+            )
+            for i in data["indicators"]
+        ),
+    )  # fmt: skip

@@ -1,6 +1,9 @@
 """The schemes sanpi starts with, as data (pure: no Django). A year's scheme is a copy of
 one of these that the city office may then change (assessment.models).
 
+* ``mujun``: 亩均效益 of enterprises (建立“亩均效益”综合评价机制): 亩均税收 40, 亩均营业收入
+  20, 单位能耗工业增加值 20, 研发经费占比 10, 全员劳动生产率 10, each relative to the best
+  in the same industry group; classes A 20%, B 50%, C 20%, D 10% of places.
 * ``bank``: 《吕梁市银行业金融机构支持地方经济发展考核评价办法（试行）》 (吕政办发〔2021〕46号,
   `../shared/seeds/003…`), exactly as it states it: 增量 40, 扩面 20, 提质 30, 降本 10, every
   indicator relative to the best of the banks assessed; bonus up to 10; one-vote veto.
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from .engine import Band, Derived, Indicator, Input, Kind, Method, Scheme
+from .engine import Band, Consequence, Derived, Indicator, Input, Kind, Method, Scheme
 
 PBOC, CBIRC, FIN = "人行吕梁市中心支行", "吕梁银保监分局", "市金融办"
 
@@ -92,6 +95,50 @@ BANK = Scheme(
     ),  # fmt: skip
     veto="veto",
     bonus_max=D(10),
+    unit_label="机构名称",
+    consequences=(
+        Consequence("top", 5, "支持地方经济发展先进单位"),
+        Consequence("bottom_running", 3, "连续两年考核后三位：由金融监管部门约谈"),
+    ),
 )
 
-SCHEMES = {s.key: s for s in (BANK,)}
+# 亩均效益: enterprises per year, each indicator relative to the best of its own industry
+# group (传统产业 and the others apart); classes by share of places.
+MUJUN = Scheme(
+    key="mujun",
+    name="工业企业“亩均效益”综合评价",
+    inputs=(
+        Input("land", "用地面积(亩)", Kind.NUMBER),
+        Input("tax", "实缴税金(万元)", Kind.AMOUNT),
+        Input("revenue", "营业收入(万元)", Kind.AMOUNT),
+        Input("value_added", "工业增加值(万元)", Kind.AMOUNT),
+        Input("energy", "综合能耗(吨标准煤)", Kind.NUMBER),
+        Input("rnd", "研发经费支出(万元)", Kind.AMOUNT),
+        Input("employees", "年平均职工人数", Kind.COUNT),
+    ),
+    derived=(
+        Derived("tax_per_mu", "亩均税收(万元/亩)", "tax / land"),
+        Derived("revenue_per_mu", "亩均营业收入(万元/亩)", "revenue / land"),
+        Derived("va_per_energy", "单位能耗工业增加值(万元/吨标准煤)", "value_added / energy"),
+        Derived("rnd_share", "研发经费占营业收入比重", "rnd / revenue"),
+        Derived("productivity", "全员劳动生产率(万元/人)", "value_added / employees"),
+    ),
+    indicators=(
+        _best("tax_per_mu", "亩均税收", "亩均效益", 40),
+        _best("revenue_per_mu", "亩均营业收入", "亩均效益", 20),
+        _best("va_per_energy", "单位能耗工业增加值", "绿色发展", 20),
+        _best("rnd_share", "研发经费占比", "创新驱动", 10),
+        _best("productivity", "全员劳动生产率", "劳动效率", 10),
+    ),
+    peer_group=True,
+    unit_label="企业名称",
+    classes=(
+        ("A类（优先发展）", D("0.2")),
+        ("B类（鼓励提升）", D("0.5")),
+        ("C类（倒逼转型）", D("0.2")),
+        ("D类（整治淘汰）", D("0.1")),
+    ),
+)
+GROUPS = ("传统产业", "其他产业")  # the 亩均 peer groups (the industry group of sanpi's projects)
+
+SCHEMES = {s.key: s for s in (BANK, MUJUN)}

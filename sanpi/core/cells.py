@@ -339,6 +339,65 @@ def amount(*, unit: str = "", max_digits: int = 16) -> Callable[[object], Decima
     return parse
 
 
+_MINUS = ("-", "－", "−")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def signed_amount(*, unit: str = "", max_digits: int = 16) -> Callable[[object], Decimal | Noted]:
+    """An amount that may be negative (an increase that turned out a decrease), read as
+    `amount` reads the number after the minus sign."""
+    positive = amount(unit=unit, max_digits=max_digits)
+
+    def parse(value: object) -> Decimal | Noted:
+        negative = False
+        if isinstance(value, str):
+            s = value.strip(_SPACES)
+            if s[:1] in _MINUS and s[1:].strip(_SPACES):
+                negative, value = True, s[1:].strip(_SPACES)
+        elif _is_number(value) and value < 0:
+            negative, value = True, -value
+        out = positive(value)
+        if not negative:
+            return out
+        if isinstance(out, Noted):
+            return Noted(-out.value, out.note)
+        return -out
+
+    return parse
+
+
+def percent(*, maximum: int = 100) -> Callable[[object], Decimal | Noted]:
+    """A percentage as its number: 4.35 for 4.35% (“4.35”, “4.35%”, “４．３５％”). A bare
+    number between 0 and 1 is refused as ambiguous: it is what Excel stores for a cell
+    formatted as a percentage (0.0435 shown as 4.35%), or a rate below 1%; the clerk says."""
+    number = amount(max_digits=8)
+
+    def parse(value: object) -> Decimal | Noted:
+        notes = []
+        if isinstance(value, str):
+            s = _half(value.strip(_SPACES))
+            if s.endswith("%"):
+                value = s[:-1].strip()
+                notes.append("去掉“%”")
+        elif _is_number(value) and 0 < value < 1:
+            raise CellValueError(
+                f"“{_as_text(value)}”含义不明（是{_as_text(value)}%还是"
+                f"{_plain(Decimal(repr(value)) * 100)}%？），请填写百分数的数值，如 4.35"
+            )
+        out = number(value)
+        d = unwrap(out)
+        if d > maximum:
+            raise CellValueError(f"百分数不能超过{maximum}（实为{_plain(d)}）")
+        if isinstance(out, Noted):
+            notes.append(out.note)
+        return Noted(d, "；".join(notes)) if notes else d
+
+    return parse
+
+
 # --- integers ------------------------------------------------------------------------
 
 _INT_RE = re.compile(r"([+\-]?[0-9]{1,20})(?:\.0*)?")

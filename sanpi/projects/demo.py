@@ -477,6 +477,9 @@ def _load(rng: random.Random) -> dict[str, str]:
     from sanpi.problems.demo import load_problems_demo
 
     load_problems_demo()  # after the logins: problems are raised and handled by people
+    from sanpi.assessment.demo import load_assessment_demo
+
+    load_assessment_demo(actor)
     from sanpi.cockpit.facts import refresh, refresh_rankings, refresh_start_risks
 
     refresh()  # the cockpit's summaries, ready before the first page is opened

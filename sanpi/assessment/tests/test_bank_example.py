@@ -96,3 +96,18 @@ def test_consequences_top_five_and_bottom_three():
     # Five places, one vetoed: four banks are 先进单位; never a vetoed one.
     assert [u.name for u in engine.top(scores, 5)] == ["A银行", "B银行", "D银行", "C银行"]
     assert [u.name for u in engine.bottom(scores, 3)] == ["D银行", "C银行", "E银行"]
+
+
+def test_consequences_need_two_years_for_the_interview():
+    units = _units()
+    this_year = engine.score(BANK, units)
+    first = engine.consequences(BANK, this_year, None)
+    assert first == {n: ["支持地方经济发展先进单位"] for n in ("A银行", "B银行", "D银行", "C银行")}
+    # Last year C and E were in the last three as well (E vetoed again): 约谈 for both.
+    last_year = engine.score(BANK, [units[2], units[4], units[0], units[1]])
+    assert [u.name for u in engine.bottom(last_year, 3)] == ["B银行", "C银行", "E银行"]
+    second = engine.consequences(BANK, this_year, last_year)
+    interview = "连续两年考核后三位：由金融监管部门约谈"
+    assert second["C银行"] == ["支持地方经济发展先进单位", interview]
+    assert second["E银行"] == [interview]
+    assert "D银行" in second and interview not in second["D银行"]

@@ -228,6 +228,11 @@ WRITES = {
         {"city_office"},
     ),
     "targets:scheme_create": (None, lambda w: _scheme_data(), {"city_office"}),
+    "assessment:import": (
+        lambda w: {"key": "bank", "year": 2025},
+        lambda w: {"file": _assessment_file()},
+        {"city_office"},
+    ),
     # Health by rules (sanpi.health), in the order the city office can do them all: an
     # override of project B's health, lifting one, evaluating B now, the thresholds.
     "health:project": (
@@ -512,6 +517,14 @@ def _targets_file(w):
     return SimpleUploadedFile("目标.xlsx", data)
 
 
+def _assessment_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sanpi.assessment.tests.test_io import _book, _rows
+
+    return SimpleUploadedFile("银行.xlsx", _book(_rows()))
+
+
 def _scheme_data() -> dict:
     from sanpi.targets.tests.test_views import _scheme_data
 
@@ -651,6 +664,11 @@ def test_every_write_route_is_walked():
         "targets:bulletin_file",  # a job that reads, audited as an export
         "targets:target_list",
         "targets:target_template",
+        "assessment:index",
+        "assessment:results",
+        "assessment:template",
+        "assessment:results_xlsx",  # audited (action "export"), writes nothing else
+        "assessment:results_docx",  # audited (action "export"), writes nothing else
         "targets:scheme_list",
         "notifications:webhook_list",
         "problems:figures",

@@ -1,0 +1,129 @@
+"""Reading a year's assessment: its scheme and every unit's score, computed on read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sanpi.core.errors import NotFound
+
+from . import engine
+from .models import SchemeYear, UnitEntry
+from .schemes import SCHEMES
+
+
+def check_scheme_key(key: str) -> str:
+    if key not in SCHEMES:
+        names = "、".join(f"{k}（{s.name}）" for k, s in SCHEMES.items())
+        raise NotFound(f"没有考核方案“{key[:20]}”（现有：{names}）")
+    return key
+
+
+def scheme_year_find(key: str, year: int) -> SchemeYear | None:
+    check_scheme_key(key)
+    return SchemeYear.objects.filter(scheme=key, year=year).first()
+
+
+def scheme_of(row: SchemeYear | None, key: str) -> engine.Scheme:
+    """The year's scheme as stored, or sanpi's default for a year not yet begun."""
+    if row is None:
+        return SCHEMES[check_scheme_key(key)]
+    return engine.scheme_from_data(row.definition)
+
+
+def unit_input(scheme: engine.Scheme, entry: UnitEntry) -> engine.UnitInput:
+    values: dict[str, Decimal | str | None] = {}
+    for i in scheme.inputs:
+        raw = entry.values.get(i.key)
+        if i.kind == engine.Kind.TEXT:
+            values[i.key] = raw or ""
+        else:
+            values[i.key] = None if raw in (None, "") else Decimal(raw)
+    return engine.UnitInput(entry.unit, values, entry.group, entry.notes)
+
+
+def scores(key: str, year: int) -> tuple[engine.Scheme, list[engine.UnitScore]]:
+    """The year's units scored and ranked by its scheme (none yet: an empty list)."""
+    row = scheme_year_find(key, year)
+    scheme = scheme_of(row, key)
+    if row is None:
+        return scheme, []
+    entries = list(UnitEntry.objects.filter(scheme_year=row).order_by("pk"))
+    return scheme, engine.score(scheme, [unit_input(scheme, e) for e in entries])
+
+
+def scores_json(key: str, year: int) -> dict:
+    """`sanpi assessment score --json`: numbers as strings."""
+    scheme, ranked = scores(key, year)
+    return {
+        "scheme": key,
+        "year": year,
+        "units": [
+            {
+                "name": u.name,
+                "rank": u.rank,
+                "total": str(u.total),
+                "vetoed": u.vetoed,
+                "veto": u.veto,
+                "items": [
+                    {
+                        "key": i.key,
+                        "name": i.name,
+                        "value": None if i.value is None else str(i.value),
+                        "best": None if i.best is None else str(i.best),
+                        "points": str(i.points),
+                        "note": i.note,
+                    }
+                    for i in u.items
+                ],
+            }
+            for u in ranked
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Results:
+    """A year's results as the pages and documents show them."""
+
+    key: str
+    year: int
+    scheme: engine.Scheme
+    row: SchemeYear | None
+    units: list[engine.UnitScore]
+    consequences: dict[str, list[str]]
+    groups: list[str]  # the indicator groups, in order (增量, 扩面 …; 加分 last)
+
+    @property
+    def title(self) -> str:
+        return f"{self.year}年度{self.scheme.name}结果"
+
+    def group_points(self, u: engine.UnitScore) -> list[Decimal]:
+        return [sum((i.points for i in u.items if i.group == g), Decimal(0)) for g in self.groups]
+
+
+def results(key: str, year: int) -> Results:
+    """The year's scores, ranks and consequences (last year's results for 约谈)."""
+    scheme, ranked = scores(key, year)
+    _, last = scores(key, year - 1)
+    groups: list[str] = []
+    for ind in scheme.indicators:
+        if ind.group not in groups:
+            groups.append(ind.group)
+    consequences = engine.consequences(scheme, ranked, last or None)
+    if scheme.classes:  # 亩均: each unit's class, first
+        for name, label in engine.classes(ranked, scheme.classes).items():
+            consequences[name] = [label, *consequences.get(name, [])]
+    return Results(
+        key=key,
+        year=year,
+        scheme=scheme,
+        row=scheme_year_find(key, year),
+        units=ranked,
+        consequences=consequences,
+        groups=groups,
+    )
+
+
+def years_of(key: str) -> list[SchemeYear]:
+    return list(SchemeYear.objects.filter(scheme=check_scheme_key(key)).order_by("-year"))

@@ -1,0 +1,119 @@
+"""The assessment's pages through the HTTP layer: the results with every breakdown, the
+import as a job (every error, or the data), the downloads opened by LibreOffice, who may
+do what."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from sanpi.assessment import io
+from sanpi.assessment.models import UnitEntry
+from sanpi.assessment.tests.test_io import _book, _rows
+from sanpi.core.models import AuditLog, Job
+from sanpi.core.tests import office
+
+pytestmark = pytest.mark.django_db
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def _load(world):
+    io.import_xlsx(by=world.user("city_office"), key="bank", year=2025, data=_book(_rows()))
+
+
+def test_the_results_page_ranks_and_explains_every_point(world, login):
+    _load(world)
+    html = _html(
+        login(world.user("leader")).get(reverse("assessment:results", args=["bank", 2025]))
+    )
+    table = html[html.index('id="assessment-ranking"') : html.index("得分明细")]
+    order = [table.index(n) for n in ("A银行", "B银行", "D银行", "C银行", "E银行")]
+    assert order == sorted(order)
+    assert "64.00" in table and "一票否决" in table and "发生重大风险事故" in table
+    assert "支持地方经济发展先进单位" in table
+    assert "分母“本年新增存款(万元)”为0（零或负数），不能计算" in html
+    assert "本单位数值为-8000（不大于0），得0分" in html
+    assert "上年末贷款余额(万元)：100000.00" in html  # the raw inputs behind a value
+    assert "导入数据" not in html  # a leader reads, the city office enters
+
+
+def test_an_empty_year_and_bad_addresses(world, login):
+    client = login(world.user("city_office"))
+    html = _html(client.get(reverse("assessment:results", args=["bank", 2024])))
+    assert "2024年度尚无考核数据" in html and "下载填报模板" in html
+    assert client.get("/assessment/nope/2025/").status_code == 404
+    assert client.get("/assessment/bank/1800/").status_code == 404
+    assert "银行业金融机构支持地方经济发展考核评价" in _html(
+        client.get(reverse("assessment:index"))
+    )
+
+
+def test_the_import_page_runs_a_job_with_every_error_or_the_data(world, login):
+    client = login(world.user("city_office"))
+    url = reverse("assessment:import", args=["bank", 2025])
+    rows = _rows()
+    rows[1][19] = 4
+    response = client.post(url, {"file": SimpleUploadedFile("银行.xlsx", _book(rows))})
+    job = Job.objects.get(kind="assessment.import")
+    assert response.url == reverse("core:job", args=[job.pk])
+    assert job.status == Job.Status.REJECTED
+    html = _html(client.get(response.url))
+    assert "第5行 落实工作部署(0-3)" in html and "最多3分，实为4分" in html
+    assert not UnitEntry.objects.exists()
+    assert "请选择要上传的文件" in _html(client.post(url, {}))
+    response = client.post(
+        url, {"file": SimpleUploadedFile("银行.xlsx", _book(_rows()))}, follow=True
+    )
+    assert "已导入2025年度银行业金融机构支持地方经济发展考核评价数据：新增5个单位" in _html(
+        response
+    )
+
+
+@pytest.mark.parametrize("role", ["leader", "county", "zone", "enterprise"])
+def test_only_the_city_office_enters_data(world, login, role):
+    client = login(world.user(role))
+    assert client.get(reverse("assessment:import", args=["bank", 2025])).status_code == 403
+    assert client.get(reverse("assessment:template", args=["bank", 2025])).status_code == 403
+
+
+@office.needs_soffice
+def test_the_results_open_in_libreoffice(world, login):
+    _load(world)
+    client = login(world.user("leader"))
+    xlsx = client.get(reverse("assessment:results_xlsx", args=["bank", 2025]))
+    docx = client.get(reverse("assessment:results_docx", args=["bank", 2025]))
+    sheet = office.to_csv(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    assert "2025年度银行业金融机构支持地方经济发展考核评价结果" in sheet
+    a = next(r for r in office.rows(sheet) if len(r) > 1 and r[1] == "A银行")
+    assert a[0] == "1" and a[-2] in ("64", "64.00")
+    text = office.docx_text(b"".join(docx.streaming_content) if docx.streaming else docx.content)
+    assert "关于2025年度银行业金融机构支持地方经济发展考核评价结果的通报" in text
+    assert "支持地方经济发展先进单位：A银行、B银行、D银行、C银行" in text
+    assert "一票否决：E银行（发生重大风险事故）" in text
+    assert AuditLog.objects.filter(object_type="assessment.results").count() == 2
+
+
+def test_the_demo_has_a_year_of_each_scheme(world, login):
+    from django.utils import timezone
+
+    from sanpi.accounts.actors import SystemActor
+    from sanpi.assessment.demo import load_assessment_demo
+    from sanpi.assessment.selectors import results
+
+    load_assessment_demo(SystemActor(name="demo"))
+    year = timezone.localdate().year - 1
+    bank = results("bank", year)
+    assert len(bank.units) == 12 and bank.units[-1].vetoed
+    assert sum("支持地方经济发展先进单位" in c for c in bank.consequences.values()) == 5
+    assert len(results("bank", year - 1).units) == 12  # last year's, for 约谈
+    mujun = results("mujun", year)
+    assert mujun.units and all(mujun.consequences[u.name][0][0] in "ABCD" for u in mujun.units)
+    html = _html(
+        login(world.user("leader")).get(reverse("assessment:results", args=["mujun", year]))
+    )
+    assert mujun.consequences[mujun.units[0].name][0] in html and "亩均税收" in html

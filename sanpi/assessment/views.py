@@ -1,0 +1,120 @@
+"""The assessment's pages: the schemes and years, a year's results with every unit's
+breakdown, the template, the import (a job), the results as .xlsx and the Word 通报."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from sanpi.accounts.roles import Cap
+from sanpi.core import jobs, uploads
+from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, web_view
+
+from . import io
+from .jobs import IMPORT
+from .schemes import SCHEMES
+from .selectors import check_scheme_key, results, years_of
+
+
+class ImportForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(
+        label="考核数据文件（.xlsx、.xls 或 .csv）",
+        error_messages={"required": "请选择要上传的文件", "empty": "上传的文件是空的"},
+    )
+
+    def clean_file(self):
+        return uploads.check_upload_size(self.cleaned_data["file"])
+
+
+def _year(key: str, year: int) -> tuple[str, int]:
+    """The scheme and year of an address; a year out of range is a page that is not there."""
+    check_scheme_key(key)
+    try:
+        io.check_year(year)
+    except ValidationFailed as exc:
+        raise NotFound(exc.message) from None
+    return key, year
+
+
+@require_GET
+@web_view
+def index(request):
+    require_cap(request.user, Cap.VIEW_LEDGER)
+    last_year = timezone.localdate().year - 1
+    schemes = [(s, years_of(k)) for k, s in SCHEMES.items()]
+    return render(request, "assessment/index.html", {"schemes": schemes, "last_year": last_year})
+
+
+@require_GET
+@web_view
+def year_results(request, key: str, year: int):
+    require_cap(request.user, Cap.VIEW_LEDGER)
+    _year(key, year)
+    r = results(key, year)
+    rows = [(u, r.group_points(u), r.consequences.get(u.name, [])) for u in r.units]
+    return render(
+        request,
+        "assessment/results.html",
+        {
+            "r": r,
+            "rows": rows,
+            "can_manage": request.user.can(Cap.MANAGE_TARGETS),
+            "can_export": request.user.can(Cap.EXPORT_LEDGER),
+        },
+    )
+
+
+@require_GET
+@web_view
+def template(request, key: str, year: int):
+    _year(key, year)
+    document = io.template(by=request.user, key=key, year=year)
+    return attachment(document.data, document.filename)
+
+
+@web_view
+def import_page(request, key: str, year: int):
+    """A year's inputs from a workbook: checked here for size, read in a job."""
+    user = request.user
+    require_cap(user, Cap.MANAGE_TARGETS)
+    _year(key, year)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = jobs.job_start(
+            user=user,
+            kind=IMPORT,
+            filename=PurePath(upload.name or "考核数据.xlsx").name,
+            source=upload.read(),
+            params={"scheme": key, "year": year},
+        )
+        return redirect("core:job", pk=job.pk)
+    scheme = SCHEMES[key]
+    return render(
+        request,
+        "assessment/import.html",
+        {"form": form, "scheme": scheme, "key": key, "year": year},
+    )
+
+
+@require_GET
+@web_view
+def results_xlsx(request, key: str, year: int):
+    require_cap(request.user, Cap.EXPORT_LEDGER)
+    _year(key, year)
+    document = io.results_xlsx(by=request.user, key=key, year=year)
+    return attachment(document.data, document.filename)
+
+
+@require_GET
+@web_view
+def results_docx(request, key: str, year: int):
+    require_cap(request.user, Cap.EXPORT_LEDGER)
+    _year(key, year)
+    document = io.results_docx(by=request.user, key=key, year=year)
+    return attachment(document.data, document.filename)
