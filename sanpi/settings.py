@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "sanpi.problems",
     "sanpi.indicators",
     "sanpi.assessment",
+    "sanpi.finance",
 ]
 
 MIDDLEWARE = [

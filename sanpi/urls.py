@@ -11,6 +11,7 @@ urlpatterns = [
     path("health/", include("sanpi.health.urls")),
     path("targets/", include("sanpi.targets.urls")),
     path("assessment/", include("sanpi.assessment.urls")),
+    path("finance/", include("sanpi.finance.urls")),
     path("problems/", include("sanpi.problems.urls")),
     path("indicators/", include("sanpi.indicators.urls")),
     path("ledger/", include("sanpi.projects.io_urls")),

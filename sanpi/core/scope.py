@@ -55,10 +55,31 @@ def restrict(qs: QuerySet, user: ScopedUser) -> QuerySet:
     if q is None:
         return qs
     paths = getattr(qs.model, "scope_paths", {}).get(user.scope_dimension or "", ())
-    if any("__" in p for p in paths):
+    if not all(single_valued(qs.model, p) for p in paths):
         # Multi-valued paths would duplicate rows; filter by a subquery instead.
         return qs.filter(pk__in=qs.model._default_manager.filter(q).values("pk"))
+    # Forward foreign keys only (item → project → county): a plain join, which the
+    # database can drive from the scope's side instead of walking every row.
     return qs.filter(q)
+
+
+def single_valued(model: type[models.Model], path: str) -> bool:
+    """Whether a lookup path reaches at most one row per row of `model` (it follows only
+    forward foreign keys and one-to-one fields), so filtering on it duplicates nothing."""
+    current = model
+    for name in path.split("__"):
+        if name == "pk":
+            return True
+        try:
+            field = current._meta.get_field(name)
+        except Exception:
+            return False
+        if not field.is_relation:
+            return True  # a column of the row reached so far
+        if not (field.many_to_one or field.one_to_one) or field.auto_created:
+            return False  # a reverse or many-to-many relation: many rows
+        current = field.related_model
+    return True
 
 
 def in_scope(user: ScopedUser, obj: models.Model) -> bool:

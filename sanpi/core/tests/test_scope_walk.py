@@ -21,7 +21,7 @@ from sanpi.accounts.models import User
 from sanpi.approvals.tests.factories import approvals_state
 from sanpi.cockpit.rules import START_RISK_RULES
 from sanpi.core.models import AuditLog, CalendarDay, CalendarYear
-from sanpi.core.tests.test_views import POST_ONLY, ROLES, _route_names
+from sanpi.core.tests.test_views import POST_ONLY, ROLES, _meeting, _route_names
 from sanpi.indicators.tests import walk as indicators_walk
 from sanpi.problems.tests.factories import problems_state
 from sanpi.projects.models import ActivityEntry, PlannedEntry, Project
@@ -228,6 +228,27 @@ WRITES = {
         {"city_office"},
     ),
     "targets:scheme_create": (None, lambda w: _scheme_data(), {"city_office"}),
+    "finance:meeting_new": (
+        None,
+        lambda w: {"date": "2026-03-01", "title": "越权对接会", "banks": [_bank(w)]},
+        {"city_office"},
+    ),
+    "finance:meeting": (
+        lambda w: {"pk": _meeting(w)},
+        lambda w: {"bank": _bank(w), "project": w.project_b.pk, "amount_wan": "100"},
+        {"city_office"},
+    ),
+    "finance:project": (
+        lambda w: {"pk": w.project_b.pk},
+        lambda w: {
+            "form": "loan",
+            "loan-bank": _bank(w),
+            "loan-amount_wan": "100",
+            "loan-disbursed_on": "2026-04-01",
+        },
+        {"city_office"},
+    ),  # fmt: skip
+    "finance:banks": (None, lambda w: {"name": "越权银行"}, {"city_office"}),
     "assessment:import": (
         lambda w: {"key": "bank", "year": 2025},
         lambda w: {"file": _assessment_file()},
@@ -517,6 +538,12 @@ def _targets_file(w):
     return SimpleUploadedFile("目标.xlsx", data)
 
 
+def _bank(w) -> int:
+    from sanpi.finance.models import Bank
+
+    return Bank.objects.get_or_create(name="走查银行")[0].pk
+
+
 def _assessment_file():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -602,7 +629,18 @@ def _state(w) -> tuple:
         list(CalendarDay.objects.order_by("pk").values()),
         list(CalendarYear.objects.order_by("pk").values()),
         list(User.objects.order_by("pk").values("pk", "is_active", "locked_until", "role")),
+        _finance_state(w),
     )
+
+
+def _finance_state(w) -> tuple:
+    from sanpi.assessment.models import SchemeYear, UnitEntry
+    from sanpi.finance import models as f
+
+    _meeting(w), _bank(w)  # the walk's own meeting and bank exist before the first snapshot
+
+    models = (f.Bank, f.Meeting, f.LoanNeed, f.Signing, f.Credit, f.Loan, SchemeYear, UnitEntry)
+    return tuple(list(m.objects.order_by("pk").values()) for m in models)
 
 
 def test_every_write_route_is_walked():
@@ -665,6 +703,8 @@ def test_every_write_route_is_walked():
         "targets:target_list",
         "targets:target_template",
         "assessment:index",
+        "finance:index",
+        "finance:report",  # with format=xlsx audited (action "export"), writes nothing else
         "assessment:results",
         "assessment:template",
         "assessment:results_xlsx",  # audited (action "export"), writes nothing else

@@ -55,6 +55,18 @@ def _job(w):
     return {"pk": job.pk}
 
 
+def _meeting(w) -> int:
+    """A 政银企 meeting with one bank (made once per world)."""
+    from sanpi.finance.models import Bank, Meeting
+
+    meeting = Meeting.objects.filter(title="走查对接会").first()
+    if meeting is None:
+        meeting = Meeting.objects.create(date=dt.date(2026, 3, 1), title="走查对接会")
+        meeting.banks.add(Bank.objects.get_or_create(name="走查银行")[0])
+        meeting.enterprises.add(w.enterprise_a, w.enterprise_b)
+    return meeting.pk
+
+
 def _export_job(w):
     """A finished export of the county officer's, with its file."""
     from sanpi.core.models import Job
@@ -281,6 +293,14 @@ PAGES = [
     ),
     ("targets:target_import", lambda w: {"year": 2025}, {"city_office"}, None),
     ("targets:target_template", lambda w: {"year": 2025}, {"city_office"}, None),
+    # 政银企对接 (sanpi.finance): meetings public, a project's finance follows the project.
+    ("finance:index", None, READERS, None),
+    ("finance:meeting_new", None, {"city_office"}, None),
+    ("finance:meeting", lambda w: {"pk": _meeting(w)}, READERS, None),
+    ("finance:project", lambda w: {"pk": w.project_a.pk}, READERS, None),
+    ("finance:project", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
+    ("finance:report", None, READERS, None),
+    ("finance:banks", None, READERS, None),
     # Assessment (sanpi.assessment): public to ledger readers; data entered by the city office.
     ("assessment:index", None, READERS, None),
     ("assessment:results", lambda w: {"key": "bank", "year": 2025}, READERS, None),
@@ -426,6 +446,7 @@ UI_NAMESPACES = (
     "dispatch",
     "health",
     "assessment",
+    "finance",
     "targets",
     "problems",
     "indicators",

@@ -1,0 +1,127 @@
+"""Reading the 政银企 flow: meetings, a project's finance, the loans report (the city's
+"59个项目获得贷款63.3亿元") and the projects still unfunded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Sum
+
+from sanpi.accounts.roles import Cap
+from sanpi.core.amounts import yi
+from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.money import exact_wan
+from sanpi.core.scope import restrict
+from sanpi.core.services import require
+from sanpi.projects.selectors import project_list
+
+from .models import Bank, Credit, Loan, LoanNeed, Meeting, Signing
+
+
+def meeting_list(*, user):
+    require(user, Cap.VIEW_LEDGER)
+    return Meeting.objects.all()
+
+
+def meeting_get(*, user, pk: int) -> Meeting:
+    require(user, Cap.VIEW_LEDGER)
+    try:
+        return Meeting.objects.get(pk=pk)
+    except (Meeting.DoesNotExist, ValueError):
+        raise NotFound("没有这次对接会") from None
+
+
+def bank_list():
+    return Bank.objects.all()
+
+
+def signings(*, user, meeting: Meeting | None = None):
+    qs = restrict(Signing.objects.select_related("bank", "project", "meeting"), user)
+    return qs.filter(meeting=meeting) if meeting is not None else qs
+
+
+@dataclass(frozen=True)
+class ProjectFinance:
+    needs: list[LoanNeed]
+    signings: list[Signing]
+    credits: list[Credit]
+    loans: list[Loan]
+
+    @property
+    def credited_wan(self) -> Decimal:
+        return exact_wan(sum((c.amount_wan for c in self.credits), Decimal(0)))
+
+    @property
+    def loaned_wan(self) -> Decimal:
+        return exact_wan(sum((x.amount_wan for x in self.loans), Decimal(0)))
+
+
+def project_finance(*, user, project) -> ProjectFinance:
+    """A project's needs, signings, credit and loans (the project is already in scope)."""
+    return ProjectFinance(
+        needs=list(restrict(LoanNeed.objects.filter(project=project), user)),
+        signings=list(restrict(Signing.objects.filter(project=project).select_related("bank", "meeting"), user)),
+        credits=list(restrict(Credit.objects.filter(project=project).select_related("bank"), user)),
+        loans=list(restrict(Loan.objects.filter(project=project).select_related("bank"), user)),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoanReport:
+    date_from: dt.date
+    date_to: dt.date
+    projects: int  # with at least one loan disbursed in the period
+    amount_wan: Decimal
+    by_bank: list[tuple[str, int, Decimal]]  # bank, projects, amount
+
+    def sentence(self, place: str = "全市") -> str:
+        return (
+            f"{self.date_from.year}年{self.date_from.month}月{self.date_from.day}日至"
+            f"{self.date_to.year}年{self.date_to.month}月{self.date_to.day}日，{place}"
+            f"{self.projects}个项目获得贷款{yi(self.amount_wan)}亿元。"
+        )
+
+
+def loan_report(*, user, date_from: dt.date, date_to: dt.date) -> LoanReport:
+    """The projects with a loan disbursed in [date_from, date_to] (each counted once,
+    however many loans) and the loans' total, in the user's scope; by bank."""
+    require(user, Cap.VIEW_LEDGER)
+    if date_from > date_to:
+        raise ValidationFailed.of("date_to", "结束日期早于开始日期，请检查时段")
+    loans = restrict(Loan.objects.filter(disbursed_on__range=(date_from, date_to)), user).order_by()
+    total = loans.aggregate(n=Count("project", distinct=True), s=Sum("amount_wan"))
+    rows = (
+        loans.values("bank__name")
+        .annotate(n=Count("project", distinct=True), s=Sum("amount_wan"))
+        .order_by("-s", "bank__name")
+    )
+    return LoanReport(
+        date_from=date_from,
+        date_to=date_to,
+        projects=total["n"] or 0,
+        amount_wan=exact_wan(total["s"]),
+        by_bank=[(r["bank__name"], r["n"], exact_wan(r["s"])) for r in rows],
+    )
+
+
+def unfunded(*, user, on: dt.date | None = None):
+    """The projects with a loan need (recorded by `on`) and no loan disbursed since that
+    need was recorded: the list for the next meeting. Largest need first."""
+    needs = LoanNeed.objects.filter(project=OuterRef("pk"))
+    if on is not None:
+        needs = needs.filter(recorded_on__lte=on)
+    open_needs = needs.filter(
+        ~Exists(
+            Loan.objects.filter(
+                project=OuterRef("project"), disbursed_on__gte=OuterRef("recorded_on")
+            )
+        )
+    )
+    return (
+        project_list(user=user)
+        .filter(Exists(open_needs))
+        .annotate(need_wan=Sum("loan_needs__amount_wan"))
+        .order_by("-need_wan", "pk")
+    )
