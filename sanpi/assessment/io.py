@@ -70,18 +70,35 @@ def check_year(year: int) -> int:
     return year
 
 
+def prefill(key: str, year: int) -> dict[str, dict[str, int]]:
+    """The inputs of a scheme that sanpi computes from its own records, by unit name."""
+    if key == "bank":
+        from sanpi.finance.selectors import bank_matching
+
+        return bank_matching(year)
+    return {}
+
+
 def template(*, by, key: str, year: int) -> Document:
     """The scheme's template for the year, with the units and inputs entered so far."""
     require(by, Cap.MANAGE_TARGETS)
     check_year(year)
     row = scheme_year_find(key, year)
     scheme = scheme_of(row, key)
+    entries = list(UnitEntry.objects.filter(scheme_year=row).order_by("pk")) if row else []
+    # Inputs sanpi already knows (the banks' 政银企 figures from the finance records) fill
+    # the cells nobody has entered, for the assessors to check before they import.
+    known = prefill(key, year)
+    named = {e.unit for e in entries}
+    entries += [UnitEntry(unit=name, values={}) for name in known if name not in named]
     rows = []
-    if row is not None:
-        for e in UnitEntry.objects.filter(scheme_year=row).order_by("pk"):
+    if entries:
+        for e in entries:
             cells_ = [e.unit, *([e.group] if scheme.peer_group else [])]
             for i in scheme.inputs:
                 raw = e.values.get(i.key)
+                if raw in (None, "") and i.key in known.get(e.unit, {}):
+                    raw = str(known[e.unit][i.key])
                 if raw in (None, ""):
                     cells_.append(None)
                 elif i.kind == engine.Kind.YESNO:

@@ -3,22 +3,24 @@ breakdown, the template, the import (a job), the results as .xlsx and the Word �
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import PurePath
 
 from django import forms
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs, uploads
-from sanpi.core.errors import NotFound, ValidationFailed
-from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, web_view
+from sanpi.core.errors import NotFound, ServiceError, ValidationFailed
+from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, submit, web_view
 
-from . import io
+from . import io, services
 from .jobs import IMPORT
 from .schemes import SCHEMES
-from .selectors import check_scheme_key, results, years_of
+from .selectors import check_scheme_key, results, scheme_of, scheme_year_find, years_of
 
 
 class ImportForm(BootstrapFormMixin, forms.Form):
@@ -64,9 +66,80 @@ def year_results(request, key: str, year: int):
             "r": r,
             "rows": rows,
             "can_manage": request.user.can(Cap.MANAGE_TARGETS),
+            "moves": [
+                (to, label)
+                for (frm, to), label in services.TRANSITIONS.items()
+                if frm == (r.row.state if r.row else "open")
+            ],
             "can_export": request.user.can(Cap.EXPORT_LEDGER),
         },
     )
+
+
+class PointsForm(BootstrapFormMixin, forms.Form):
+    """The maximum points of each indicator of a year's scheme."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, scheme, version: int, **kwargs):
+        kwargs.setdefault(
+            "initial", {"version": version, **{i.key: i.max_points for i in scheme.indicators}}
+        )
+        super().__init__(*args, **kwargs)
+        for i in scheme.indicators:
+            self.fields[i.key] = forms.DecimalField(
+                label=f"{i.group}·{i.name}{'（加分项）' if i.bonus else ''}", max_digits=5,
+                decimal_places=2, min_value=Decimal("0.01"), max_value=100,
+            )  # fmt: skip
+
+    def points(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+@web_view
+def scheme_page(request, key: str, year: int):
+    """The year's scheme: inputs, formulas, indicators and their methods; the city office
+    changes the points while the year is open (other years keep theirs)."""
+    user = request.user
+    require_cap(user, Cap.VIEW_LEDGER)
+    _year(key, year)
+    row = scheme_year_find(key, year)
+    scheme = scheme_of(row, key)
+    form = None
+    if user.can(Cap.MANAGE_TARGETS) and (row is None or row.state == "open"):
+        form = PointsForm(request.POST or None, scheme=scheme, version=row.version if row else 1)
+    if request.method == "POST":
+        require_cap(user, Cap.MANAGE_TARGETS)
+        if form is not None:
+            saved = submit(request, form, lambda d: services.scheme_points_set(
+                by=user, key=key, year=year, points=form.points(), version=d["version"]))  # fmt: skip
+            if saved is not None:
+                messages.success(request, "已保存指标分值")
+                return redirect("assessment:scheme", key=key, year=year)
+    return render(request, "assessment/scheme.html", {
+        "scheme": scheme, "row": row, "key": key, "year": year, "form": form,
+    })  # fmt: skip
+
+
+@require_POST
+@web_view
+def state(request, key: str, year: int):
+    """Close, lock or reopen the year (the city office); the results page says why not."""
+    user = request.user
+    require_cap(user, Cap.MANAGE_TARGETS)
+    _year(key, year)
+    version = request.POST.get("version", "")
+    try:
+        row = services.scheme_year_state_set(
+            by=user, key=key, year=year, state=request.POST.get("state", ""),
+            version=int(version) if version.isdigit() else -1,
+            reason=request.POST.get("reason", "")[:200],
+        )  # fmt: skip
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{row}现为“{row.get_state_display()}”")
+    return redirect("assessment:results", key=key, year=year)
 
 
 @require_GET

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef, Sum
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.amounts import yi
@@ -125,3 +125,32 @@ def unfunded(*, user, on: dt.date | None = None):
         .annotate(need_wan=Sum("loan_needs__amount_wan"))
         .order_by("-need_wan", "pk")
     )
+
+
+def bank_matching(year: int) -> dict[str, dict[str, int]]:
+    """Each bank's 政银企 figures of a year, for the banks' evaluation: the projects it
+    signed with at the year's meetings (政银企签约项目户数) and, of those, the projects it
+    granted credit to in the year (授信项目户数). By bank name."""
+    out: dict[str, dict[str, int]] = {}
+    signed = (
+        Signing.objects.filter(meeting__date__year=year)
+        .order_by()
+        .values("bank__name")
+        .annotate(n=Count("project", distinct=True))
+    )
+    for row in signed:
+        out[row["bank__name"]] = {"signed_projects": row["n"], "credited_projects": 0}
+    credited = (
+        Credit.objects.filter(
+            granted_on__year=year,
+            project__finance_signings__meeting__date__year=year,
+            project__finance_signings__bank=F("bank"),
+        )
+        .order_by()
+        .values("bank__name")
+        .annotate(n=Count("project", distinct=True))
+    )
+    for row in credited:
+        out.setdefault(row["bank__name"], {"signed_projects": 0, "credited_projects": 0})
+        out[row["bank__name"]]["credited_projects"] = row["n"]
+    return out

@@ -477,8 +477,10 @@ def _load(rng: random.Random) -> dict[str, str]:
     from sanpi.problems.demo import load_problems_demo
 
     load_problems_demo()  # after the logins: problems are raised and handled by people
-    from sanpi.assessment.demo import load_assessment_demo
+    from sanpi.assessment.demo import BANKS, load_assessment_demo
+    from sanpi.finance.demo import load_finance_demo
 
+    load_finance_demo(actor, BANKS)
     load_assessment_demo(actor)
     from sanpi.cockpit.facts import refresh, refresh_rankings, refresh_start_risks
 

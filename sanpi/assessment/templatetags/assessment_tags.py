@@ -24,3 +24,12 @@ def decimal_text(value: Decimal) -> str:
     """A value as exact as it is, at most 4 decimals (a ratio: 0.2, 0.3125)."""
     q = value.quantize(Decimal("0.0001"))
     return engine.num_text(q) if q == value else f"{q}…"
+
+
+@register.filter
+def formula_text(formula: str, scheme: engine.Scheme) -> str:
+    """A formula with its keys in the names people use: 本年末贷款余额(万元) − …"""
+    import re
+
+    text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: scheme.label(m.group(0)), formula)
+    return text.replace("-", "−").replace("*", "×").replace("/", "÷")

@@ -117,3 +117,70 @@ def test_the_demo_has_a_year_of_each_scheme(world, login):
         login(world.user("leader")).get(reverse("assessment:results", args=["mujun", year]))
     )
     assert mujun.consequences[mujun.units[0].name][0] in html and "亩均税收" in html
+
+
+def test_the_year_is_closed_locked_and_reopened_with_a_reason(world, login):
+    from sanpi.assessment.models import SchemeYear
+
+    _load(world)
+    client = login(world.user("city_office"))
+    url = reverse("assessment:state", args=["bank", 2025])
+    results_url = reverse("assessment:results", args=["bank", 2025])
+    html = _html(client.get(results_url))
+    assert "填报截止" in html and "锁定结果" not in html
+    assert client.post(url, {"state": "closed", "version": 1}).status_code == 302
+    # A second page loaded before the change: refused, and says so.
+    html = _html(client.post(url, {"state": "locked", "version": 1}, follow=True))
+    assert "状态已被他人修改" in html
+    client.post(url, {"state": "locked", "version": 2})
+    assert SchemeYear.objects.get().state == "locked"
+    data = _book(_rows())
+    response = client.post(reverse("assessment:import", args=["bank", 2025]),
+                           {"file": SimpleUploadedFile("银行.xlsx", data)}, follow=True)  # fmt: skip
+    assert "已锁定，不能再修改数据" in _html(response)
+    html = _html(client.post(url, {"state": "open", "version": 3}, follow=True))
+    assert "重新开放须填写原因" in html
+    client.post(url, {"state": "open", "version": 3, "reason": "人行更正首贷户数据"})
+    row = SchemeYear.objects.get()
+    assert (row.state, row.version) == ("open", 4)
+    log = AuditLog.objects.filter(object_type="assessment.schemeyear").order_by("pk").last()
+    assert log.message == "解除锁定并重新开放填报：人行更正首贷户数据"
+    assert log.before == {"state": "locked", "version": 3}
+    assert (
+        login(world.user("leader")).post(url, {"state": "closed", "version": 4}).status_code == 403
+    )
+
+
+def test_the_years_scheme_is_shown_and_its_points_changed_for_that_year_only(world, login):
+    from sanpi.assessment.models import SchemeYear
+
+    _load(world)
+    client = login(world.user("city_office"))
+    url = reverse("assessment:scheme", args=["bank", 2025])
+    html = _html(client.get(url))
+    assert (
+        "贷款增量(万元) = 本年末贷款余额(万元) − 上年末贷款余额(万元) + 本年转让核销不良贷款(万元)"
+        in html
+    )
+    form = {i["key"]: i["max_points"] for i in SchemeYear.objects.get().definition["indicators"]}
+    # Not adding up to 100: refused with the reason, nothing changed.
+    html = _html(client.post(url, {**form, "loan_increase": "25", "version": 1}))
+    assert "满分合计须为100分，实为105分" in html
+    response = client.post(url, {**form, "loan_increase": "25", "loan_growth": "5", "version": 1})
+    assert response.status_code == 302
+    assert SchemeYear.objects.get().definition["indicators"][0]["max_points"] == "25"
+    # The year is scored with its own points: A's 贷款增量 is now 25 × 20000/40000.
+    out = __import__("io").StringIO()
+    from django.core.management import call_command
+
+    call_command("assessment", "score", "--scheme", "bank", "--year", "2025", "--json", stdout=out)
+    a = next(u for u in __import__("json").loads(out.getvalue())["units"] if u["name"] == "A银行")
+    assert a["items"][0]["points"] == "12.50"
+    # Another year keeps the default; a stale form is refused.
+    assert "20" in _html(client.get(reverse("assessment:scheme", args=["bank", 2026])))
+    html = _html(client.post(url, {**form, "version": 1}))
+    assert "已被他人修改" in html
+    assert (
+        AuditLog.objects.filter(object_type="assessment.schemeyear", action="update").count() == 1
+    )
+    assert "保存" not in _html(login(world.user("leader")).get(url)).split("考核方案")[-1]

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from sanpi.accounts.models import User
 from sanpi.approvals.tests.factories import approvals_state
+from sanpi.assessment.schemes import BANK
 from sanpi.cockpit.rules import START_RISK_RULES
 from sanpi.core.models import AuditLog, CalendarDay, CalendarYear
 from sanpi.core.tests.test_views import POST_ONLY, ROLES, _meeting, _route_names
@@ -249,6 +250,21 @@ WRITES = {
         {"city_office"},
     ),  # fmt: skip
     "finance:banks": (None, lambda w: {"name": "越权银行"}, {"city_office"}),
+    "assessment:scheme": (
+        lambda w: {"key": "bank", "year": 2025},
+        lambda w: {
+            **{i.key: str(i.max_points) for i in BANK.indicators},
+            "loan_increase": "15",
+            "loan_growth": "15",
+            "version": "1",
+        },
+        {"city_office"},
+    ),  # fmt: skip
+    "assessment:state": (
+        lambda w: {"key": "bank", "year": 2025},
+        lambda w: {"state": "closed", "version": _assessment_version()},
+        {"city_office"},
+    ),
     "assessment:import": (
         lambda w: {"key": "bank", "year": 2025},
         lambda w: {"file": _assessment_file()},
@@ -542,6 +558,14 @@ def _bank(w) -> int:
     from sanpi.finance.models import Bank
 
     return Bank.objects.get_or_create(name="走查银行")[0].pk
+
+
+def _assessment_version() -> str:
+    """The version of the walk's bank year as the page would show it (1 before it begins)."""
+    from sanpi.assessment.models import SchemeYear
+
+    row = SchemeYear.objects.filter(scheme="bank", year=2025).first()
+    return str(row.version if row else 1)
 
 
 def _assessment_file():

@@ -308,6 +308,7 @@ PAGES = [
     ("assessment:results_docx", lambda w: {"key": "bank", "year": 2025}, READERS, None),
     ("assessment:template", lambda w: {"key": "bank", "year": 2025}, {"city_office"}, None),
     ("assessment:import", lambda w: {"key": "bank", "year": 2025}, {"city_office"}, None),
+    ("assessment:scheme", lambda w: {"key": "bank", "year": 2025}, READERS, None),
     ("targets:scheme_list", None, READERS, None),
     ("targets:scheme_create", None, {"city_office"}, None),
     ("notifications:list", None, ALL, None),
@@ -377,6 +378,7 @@ PAGES = [
 ]
 # POST-only routes, exercised by the app tests (named here so the walk below knows them).
 POST_ONLY = {
+    "assessment:state",  # walked in the scope walk and assessment/tests/test_views.py
     "ledger:remap",  # walked in projects/tests/test_io_views.py (anyone else's job: 404)
     "accounts:logout",
     "accounts:change_password",

@@ -164,3 +164,40 @@ def test_the_pages(world, flow, login):
     response = county.post(url, {"form": "loan", "loan-bank": icbc.pk, "loan-amount_wan": "1",
                                  "loan-disbursed_on": "2026-04-01"})  # fmt: skip
     assert response.status_code == 403 and Loan.objects.count() == 1
+
+
+def test_the_banks_evaluation_template_takes_the_matching_figures(world, flow):
+    """政银企签约项目户数 and 授信项目户数 of the bank scheme come from these records."""
+    from openpyxl import load_workbook
+
+    from sanpi.assessment import io
+    from sanpi.assessment.schemes import BANK
+
+    city, icbc, abc, meeting = flow
+    services.signing_add(
+        by=city, meeting=meeting, bank=icbc, project=world.project_a, amount_wan=W(1)
+    )
+    services.signing_add(
+        by=city, meeting=meeting, bank=icbc, project=world.project_b, amount_wan=W(1)
+    )
+    services.signing_add(
+        by=city, meeting=meeting, bank=abc, project=world.project_b, amount_wan=W(1)
+    )
+    services.credit_add(by=city, project=world.project_a, bank=icbc, amount_wan=W(5),
+                        granted_on=D(2026, 4, 1))  # fmt: skip
+    # Credit from a bank that did not sign with the project, or in another year: not counted.
+    services.credit_add(by=city, project=world.project_a, bank=abc, amount_wan=W(5),
+                        granted_on=D(2026, 4, 1))  # fmt: skip
+    services.credit_add(by=city, project=world.project_b, bank=icbc, amount_wan=W(5),
+                        granted_on=D(2025, 4, 1))  # fmt: skip
+    assert selectors.bank_matching(2026) == {
+        "中国工商银行吕梁分行": {"signed_projects": 2, "credited_projects": 1},
+        "中国农业银行吕梁分行": {"signed_projects": 1, "credited_projects": 0},
+    }
+    document = io.template(by=city, key="bank", year=2026)
+    sheet = load_workbook(__import__("io").BytesIO(document.data)).active
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    columns = [i.key for i in BANK.inputs]
+    signed, credited = 1 + columns.index("signed_projects"), 1 + columns.index("credited_projects")
+    assert (rows["中国工商银行吕梁分行"][signed], rows["中国工商银行吕梁分行"][credited]) == (2, 1)
+    assert (rows["中国农业银行吕梁分行"][signed], rows["中国农业银行吕梁分行"][credited]) == (1, 0)
