@@ -1,5 +1,6 @@
 """The demo's assessments: the banks' evaluation for the last two years (so the results
-page can name a 约谈) and 亩均效益 of the demo's enterprises for last year. Generated,
+page can name a 约谈), 亩均效益 of the demo's enterprises and the zones' assessment
+(computed from the demo's ledger) for last year. Generated,
 deterministic for a given seed. Fixture data."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sanpi.projects.models import Project
 
 from .models import UnitEntry
 from .schemes import GROUPS
-from .services import scheme_year_open
+from .services import inputs_compute, scheme_year_open
 
 BANKS = (
     "中国工商银行吕梁分行", "中国农业银行吕梁分行", "中国银行吕梁分行", "中国建设银行吕梁分行",
@@ -81,3 +82,4 @@ def load_assessment_demo(actor, *, seed: int = 2021) -> None:
     for name in list(dict.fromkeys(names))[:60]:
         group = GROUPS[0] if name in traditional else GROUPS[1]
         UnitEntry.objects.create(scheme_year=row, unit=name, group=group, values=_mujun_values(rng))
+    inputs_compute(by=actor, key="zone", year=year)  # the zones', from the demo's ledger

@@ -79,10 +79,18 @@ def prefill(key: str, year: int) -> dict[str, dict[str, int]]:
     return {}
 
 
+def _typed(key: str) -> None:
+    from .schemes import COMPUTED
+
+    if key in COMPUTED:
+        raise ValidationFailed.of("scheme", "该考核方案的数据由系统从台账计算，不用模板填报")
+
+
 def template(*, by, key: str, year: int) -> Document:
     """The scheme's template for the year, with the units and inputs entered so far."""
     require(by, Cap.MANAGE_TARGETS)
     check_year(year)
+    _typed(key)
     row = scheme_year_find(key, year)
     scheme = scheme_of(row, key)
     entries = list(UnitEntry.objects.filter(scheme_year=row).order_by("pk")) if row else []
@@ -143,6 +151,7 @@ def import_xlsx(*, by, key: str, year: int, data: bytes, filename: str = "") -> 
     column the file lacks leaves that input as it is; an empty cell clears it."""
     require(by, Cap.MANAGE_TARGETS)
     check_year(year)
+    _typed(key)
     existing = scheme_year_find(key, year)
     if existing is not None:
         check_open(existing)

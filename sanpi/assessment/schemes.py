@@ -4,6 +4,7 @@ one of these that the city office may then change (assessment.models).
 * ``mujun``: 亩均效益 of enterprises (建立“亩均效益”综合评价机制): 亩均税收 40, 亩均营业收入
   20, 单位能耗工业增加值 20, 研发经费占比 10, 全员劳动生产率 10, each relative to the best
   in the same industry group; classes A 20%, B 50%, C 20%, D 10% of places.
+* ``zone``: the development zones' annual assessment on sanpi's own figures.
 * ``bank``: 《吕梁市银行业金融机构支持地方经济发展考核评价办法（试行）》 (吕政办发〔2021〕46号,
   `../shared/seeds/003…`), exactly as it states it: 增量 40, 扩面 20, 提质 30, 降本 10, every
   indicator relative to the best of the banks assessed; bonus up to 10; one-vote veto.
@@ -141,4 +142,75 @@ MUJUN = Scheme(
 )
 GROUPS = ("传统产业", "其他产业")  # the 亩均 peer groups (the industry group of sanpi's projects)
 
-SCHEMES = {s.key: s for s in (BANK, MUJUN)}
+# The development zones' annual assessment (完善开发区考核办法), on figures sanpi already has
+# (every input computed from the ledger: `sources.zone_inputs`): the dispatch indicators
+# against the year's targets (completion capped at 120%, as the monthly ranking), the three
+# rates, the problems closed on time, approvals decided on time, and the 亩均 score of the
+# zone's enterprises, each relative to the best zone. The default points are sanpi's
+# choice (docs/architecture.md); the city office changes them per year.
+ZONE_SOURCE = "系统计算"
+
+
+def _against(key: str, name: str, points: int) -> Indicator:
+    return Indicator(key, name, "目标完成", D(points), Method.TARGET, key, target=f"{key}_target",
+                     cap=D("1.2"))  # fmt: skip
+
+
+ZONE = Scheme(
+    key="zone",
+    name="开发区年度考核",
+    inputs=(
+        *(
+            item
+            for key, name, kind in (
+                ("investment", "固定资产投资(万元)", Kind.AMOUNT),
+                ("signed", "签约项目(个)", Kind.COUNT),
+                ("started", "开工项目(个)", Kind.COUNT),
+                ("produced", "投产项目(个)", Kind.COUNT),
+                ("reserve", "储备项目总投资(万元)", Kind.AMOUNT),
+                ("above_size", "新增上规企业(家)", Kind.COUNT),
+            )
+            for item in (
+                Input(key, f"{name}完成", kind, ZONE_SOURCE),
+                Input(f"{key}_target", f"{name}目标", kind, ZONE_SOURCE),
+            )
+        ),
+        Input("signed_cohort", "本年签约项目数", Kind.COUNT, ZONE_SOURCE),
+        Input("signed_cohort_started", "其中已开工", Kind.COUNT, ZONE_SOURCE),
+        Input("started_cohort", "本年开工项目数", Kind.COUNT, ZONE_SOURCE),
+        Input("started_cohort_produced", "其中已投产", Kind.COUNT, ZONE_SOURCE),
+        Input("output_planned", "本年投产项目预计年产值(万元)", Kind.AMOUNT, ZONE_SOURCE),
+        Input("output_actual", "本年投产项目实际年产值(万元)", Kind.AMOUNT, ZONE_SOURCE),
+        Input("problems_closed", "销号问题数", Kind.COUNT, ZONE_SOURCE),
+        Input("problems_on_time", "其中按时办结", Kind.COUNT, ZONE_SOURCE),
+        Input("approvals_decided", "办结审批事项数", Kind.COUNT, ZONE_SOURCE),
+        Input("approvals_on_time", "其中承诺时限内办结", Kind.COUNT, ZONE_SOURCE),
+        Input("mujun", "企业亩均效益平均得分", Kind.NUMBER, ZONE_SOURCE),
+    ),
+    derived=(
+        Derived("start_rate", "开工率", "signed_cohort_started / signed_cohort"),
+        Derived("production_rate", "投产率", "started_cohort_produced / started_cohort"),
+        Derived("target_rate", "达效率", "output_actual / output_planned"),
+        Derived("problem_rate", "问题按时办结率", "problems_on_time / problems_closed"),
+        Derived("approval_rate", "审批按时办结率", "approvals_on_time / approvals_decided"),
+    ),
+    indicators=(
+        _against("investment", "固定资产投资", 20),
+        _against("signed", "签约项目", 10),
+        _against("started", "开工项目", 10),
+        _against("produced", "投产项目", 10),
+        _against("reserve", "储备项目", 5),
+        _against("above_size", "新增上规企业", 5),
+        _best("start_rate", "开工率", "推进成效", 8),
+        _best("production_rate", "投产率", "推进成效", 8),
+        _best("target_rate", "达效率", "推进成效", 4),
+        _best("problem_rate", "问题按时办结率", "营商环境", 8),
+        _best("approval_rate", "审批按时办结率", "营商环境", 7),
+        _best("mujun", "亩均效益", "亩均效益", 5),
+    ),
+    unit_label="开发区",
+    consequences=(Consequence("top", 3, "考核优秀"),),
+)
+
+SCHEMES = {s.key: s for s in (BANK, MUJUN, ZONE)}
+COMPUTED = {"zone"}  # the schemes whose inputs sanpi computes (no template to fill)

@@ -121,3 +121,34 @@ def scheme_points_set(
                  after={"points": {i.key: str(i.max_points) for i in new.indicators}},
                  message=f"修改{row}的指标分值")  # fmt: skip
     return row
+
+
+@transaction.atomic
+def inputs_compute(*, by, key: str, year: int) -> int:
+    """Fill a computed scheme's inputs (the zones') from the ledger, replacing what was
+    computed before, while the year is open. Audited; returns the units written."""
+    from sanpi.core import audit
+
+    from .models import UnitEntry
+    from .schemes import COMPUTED
+    from .sources import mujun_by_zone, zone_inputs
+
+    require(by, Cap.MANAGE_TARGETS)
+    if key not in COMPUTED:
+        from sanpi.core.errors import ValidationFailed
+
+        raise ValidationFailed.of("scheme", "该考核方案的数据由各单位填报，请用模板导入")
+    row = scheme_year_open(by=by, key=key, year=year)
+    row = SchemeYear.objects.select_for_update().get(pk=row.pk)
+    check_open(row)
+    computed = zone_inputs(year, mujun=mujun_by_zone(year))
+    UnitEntry.objects.filter(scheme_year=row).delete()
+    UnitEntry.objects.bulk_create(
+        UnitEntry(scheme_year=row, unit=name, values={k: str(v) for k, v in values.items()},
+                  updated_by=by if getattr(by, "pk", None) else None)
+        for name, values in computed.items()
+    )  # fmt: skip
+    audit.record(user=by, action="update", obj=row, before=None,
+                 after={"units": len(computed)},
+                 message=f"从台账计算{row}的考核数据（{len(computed)}个单位）")  # fmt: skip
+    return len(computed)

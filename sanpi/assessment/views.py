@@ -19,7 +19,7 @@ from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, submit, 
 
 from . import io, services
 from .jobs import IMPORT
-from .schemes import SCHEMES
+from .schemes import COMPUTED, SCHEMES
 from .selectors import check_scheme_key, results, scheme_of, scheme_year_find, years_of
 
 
@@ -66,6 +66,7 @@ def year_results(request, key: str, year: int):
             "r": r,
             "rows": rows,
             "can_manage": request.user.can(Cap.MANAGE_TARGETS),
+            "computed": key in COMPUTED,
             "moves": [
                 (to, label)
                 for (frm, to), label in services.TRANSITIONS.items()
@@ -119,6 +120,22 @@ def scheme_page(request, key: str, year: int):
     return render(request, "assessment/scheme.html", {
         "scheme": scheme, "row": row, "key": key, "year": year, "form": form,
     })  # fmt: skip
+
+
+@require_POST
+@web_view
+def compute(request, key: str, year: int):
+    """Fill the zones' inputs from the ledger (the city office)."""
+    user = request.user
+    require_cap(user, Cap.MANAGE_TARGETS)
+    _year(key, year)
+    try:
+        n = services.inputs_compute(by=user, key=key, year=year)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已从台账计算{n}个单位的考核数据")
+    return redirect("assessment:results", key=key, year=year)
 
 
 @require_POST

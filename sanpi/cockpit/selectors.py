@@ -328,12 +328,14 @@ def cohort_rates_by_county(
     year: int | None = None,
     activity: Activity | None = None,
     as_of: dt.date | None = None,
+    by: str = "county_id",
 ) -> dict[int, CohortRates]:
-    """The same rates for each county (by county id), in one grouped query."""
+    """The same rates for each county (by county id; ``by="zone_id"``: each zone), in one
+    grouped query."""
     rows, prefix, aggregates = _cohort_aggregates(
         user=user, year=year, activity=activity, county="", zone="", as_of=as_of
     )
-    key = f"{prefix}county_id"
+    key = f"{prefix}{by}"
     return {r[key]: _rates(r) for r in rows.values(key).annotate(**aggregates)}
 
 

@@ -111,6 +111,7 @@ def test_the_demo_has_a_year_of_each_scheme(world, login):
     assert len(bank.units) == 12 and bank.units[-1].vetoed
     assert sum("支持地方经济发展先进单位" in c for c in bank.consequences.values()) == 5
     assert len(results("bank", year - 1).units) == 12  # last year's, for 约谈
+    assert results("zone", year).units  # computed from the ledger
     mujun = results("mujun", year)
     assert mujun.units and all(mujun.consequences[u.name][0][0] in "ABCD" for u in mujun.units)
     html = _html(

@@ -260,6 +260,7 @@ WRITES = {
         },
         {"city_office"},
     ),  # fmt: skip
+    "assessment:compute": (lambda w: {"key": "zone", "year": 2025}, lambda w: {}, {"city_office"}),
     "assessment:state": (
         lambda w: {"key": "bank", "year": 2025},
         lambda w: {"state": "closed", "version": _assessment_version()},

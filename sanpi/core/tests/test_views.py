@@ -379,6 +379,7 @@ PAGES = [
 # POST-only routes, exercised by the app tests (named here so the walk below knows them).
 POST_ONLY = {
     "assessment:state",  # walked in the scope walk and assessment/tests/test_views.py
+    "assessment:compute",  # walked in the scope walk and assessment/tests/test_zone.py
     "ledger:remap",  # walked in projects/tests/test_io_views.py (anyone else's job: 404)
     "accounts:logout",
     "accounts:change_password",

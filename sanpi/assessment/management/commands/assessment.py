@@ -3,6 +3,7 @@ from the command line.
 
     $ sanpi assessment template --scheme bank --year 2025 银行考核2025.xlsx
     $ sanpi assessment import --scheme bank --year 2025 银行考核2025.xlsx
+    $ sanpi assessment compute --scheme zone --year 2025   (the zones': from the ledger)
     $ sanpi assessment score --scheme bank --year 2025 --json
     {"scheme": "bank", "year": 2025, "units": [{"name": …, "rank": 1, "total": "64.00", …}]}
 
@@ -21,16 +22,16 @@ from sanpi.core.errors import NotFound, ServiceError
 from sanpi.core.imports import ImportRejected
 from sanpi.projects.management.commands._actor import command_actor
 
-from ... import io
+from ... import io, services
 from ...schemes import SCHEMES
 from ...selectors import scores, scores_json
 
 
 class Command(BaseCommand):
-    help = "考核评价：template 下载填报模板，import 导入数据，score 计算得分与排名"
+    help = "考核评价：template 下载填报模板，import 导入数据，compute 从台账计算（开发区），score 计算得分与排名"
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["template", "import", "score"])
+        parser.add_argument("action", choices=["template", "import", "compute", "score"])
         parser.add_argument("file", nargs="?", default="", help="模板或数据文件（.xlsx）")
         parser.add_argument("--scheme", required=True, help=f"考核方案：{'、'.join(SCHEMES)}")
         parser.add_argument("--year", type=int, required=True, help="考核年度")
@@ -59,6 +60,9 @@ class Command(BaseCommand):
                     by=by, key=scheme, year=year, data=path.read_bytes(), filename=path.name
                 )
                 self.stdout.write(summary.text())
+            elif action == "compute":
+                n = services.inputs_compute(by=by, key=scheme, year=year)
+                self.stdout.write(f"已从台账计算{year}年度考核数据：{n}个单位")
             elif as_json:
                 self.stdout.write(json.dumps(scores_json(scheme, year), ensure_ascii=False))
             else:
