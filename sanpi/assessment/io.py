@@ -10,12 +10,11 @@ from decimal import Decimal
 from django.db import transaction
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit, cells, tables, xlsx
+from sanpi.core import audit, cells, xlsx
 from sanpi.core.errors import ValidationFailed
-from sanpi.core.imports import ImportRejected
+from sanpi.core.imports import read_sheet_rows
 from sanpi.core.services import require
-from sanpi.core.workbooks import WorkbookUnreadable, open_book
-from sanpi.core.xlsx import AMOUNT_FORMAT, CellError, Column, ErrorList, SheetSpec
+from sanpi.core.xlsx import AMOUNT_FORMAT, Column, ErrorList, SheetSpec
 
 from . import engine
 from .models import SchemeYear, UnitEntry
@@ -157,29 +156,9 @@ def import_xlsx(*, by, key: str, year: int, data: bytes, filename: str = "") -> 
         check_open(existing)
     scheme = scheme_of(existing, key)
     spec = sheet_spec(scheme)
-    errors = ErrorList()
-    try:
-        book = open_book(data, filename)
-    except WorkbookUnreadable as exc:
-        raise ImportRejected([CellError(str(exc))]) from None
-    with book:
-        name = tables.find_sheet(list(book.sheet_names), SHEET)
-        if name is None and len(book.sheet_names) == 1:
-            name = book.sheet_names[0]
-        if name is None:
-            raise ImportRejected([CellError(
-                f"找不到工作表“{SHEET}”（文件中的工作表：{'、'.join(book.sheet_names)}）："
-                f"请把数据所在的工作表命名为“{SHEET}”")])  # fmt: skip
-        report = tables.TableReport(kind=book.kind)
-        table = tables.read_table(book.sheet(name), spec, errors, report=report)
-        if table is None:
-            raise ImportRejected(errors, source=data)
-        planned = _check_rows(scheme, table, errors)
-    header_rows = {report.sheet: report.header_rows[-1]} if report.header_rows else None
-    if not planned and not errors:
-        errors.file(f"工作表“{name}”没有数据行")
-    if errors:
-        raise ImportRejected(errors, source=data, header_rows=header_rows)
+    planned, table = read_sheet_rows(
+        data, filename, spec, lambda table, errors: _check_rows(scheme, table, errors)
+    )
     return _write(by=by, key=key, year=year, scheme=scheme, planned=planned,
                   present=table.present, filename=filename)  # fmt: skip
 

@@ -7,7 +7,7 @@ with the job's upload and a progress callback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
 
@@ -94,3 +94,45 @@ def mapping_save(*, user, kind: str, mapping: dict[str, str]) -> None:
             after={"mapping": row.mapping},
             message="指定导入文件的列对应",
         )
+
+
+def read_sheet_rows(
+    data: bytes,
+    filename: str,
+    spec,
+    check_rows: Callable,
+    *,
+    what: str = "数据",
+) -> tuple[list, object]:
+    """Read the sheet ``spec.name`` (or a workbook's only sheet) with `core.tables` and
+    check its rows with ``check_rows(table, errors)``, which returns what to write. Raises
+    ImportRejected with every error (and the uploaded bytes, for the marked copy) when the
+    file, the header or any row is wrong, or the sheet has no rows. Returns (what to
+    write, the table). ``what`` names the sheet's contents in the message (目标, 数据)."""
+    from . import tables
+    from .workbooks import WorkbookUnreadable, open_book
+
+    errors = ErrorList()
+    try:
+        book = open_book(data, filename)
+    except WorkbookUnreadable as exc:
+        raise ImportRejected([CellError(str(exc))]) from None
+    with book:
+        name = tables.find_sheet(list(book.sheet_names), spec.name)
+        if name is None and len(book.sheet_names) == 1:
+            name = book.sheet_names[0]
+        if name is None:
+            raise ImportRejected([CellError(
+                f"找不到工作表“{spec.name}”（文件中的工作表：{'、'.join(book.sheet_names)}）："
+                f"请把{what}所在的工作表命名为“{spec.name}”")])  # fmt: skip
+        report = tables.TableReport(kind=book.kind)
+        table = tables.read_table(book.sheet(name), spec, errors, report=report)
+        if table is None:
+            raise ImportRejected(errors, source=data)
+        planned = check_rows(table, errors)
+    header_rows = {report.sheet: report.header_rows[-1]} if report.header_rows else None
+    if not planned and not errors:
+        errors.file(f"工作表“{name}”没有数据行")
+    if errors:
+        raise ImportRejected(errors, source=data, header_rows=header_rows)
+    return planned, table

@@ -138,17 +138,16 @@ class Signing(models.Model):
         return f"{self.bank} · {self.project}"
 
 
-class Credit(models.Model):
-    """Credit granted (授信) to a project by a bank."""
+class _BankMoney(models.Model):
+    """What a bank gives a project: credit granted, a loan disbursed (amount and date in
+    the subclass, named for what they are)."""
 
     bank = models.ForeignKey(
-        Bank, verbose_name="银行", on_delete=models.PROTECT, related_name="credits"
+        Bank, verbose_name="银行", on_delete=models.PROTECT, related_name="%(class)ss"
     )
     project = models.ForeignKey(
-        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="finance_credits"
+        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="finance_%(class)ss"
     )
-    amount_wan = _money("授信金额(万元)")
-    granted_on = models.DateField("授信日期")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -156,46 +155,41 @@ class Credit(models.Model):
     scope_paths = {**_PROJECT_PATHS, "bank": ("bank",)}
 
     class Meta:
+        abstract = True
+
+
+def _positive(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(amount_wan__gt=0), name=name, violation_error_message=_POSITIVE
+    )
+
+
+class Credit(_BankMoney):
+    """Credit granted (授信) to a project by a bank."""
+
+    amount_wan = _money("授信金额(万元)")
+    granted_on = models.DateField("授信日期")
+
+    class Meta:
         verbose_name = verbose_name_plural = "授信"
         ordering = ["-granted_on", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount_wan__gt=0), name="credit_positive",
-                violation_error_message=_POSITIVE,
-            ),
-        ]  # fmt: skip
+        constraints = [_positive("credit_positive")]
 
     def __str__(self) -> str:
         return f"{self.bank} 授信 {self.project} {self.amount_wan}万元"
 
 
-class Loan(models.Model):
+class Loan(_BankMoney):
     """A loan disbursed (放贷) to a project by a bank."""
 
-    bank = models.ForeignKey(
-        Bank, verbose_name="银行", on_delete=models.PROTECT, related_name="loans"
-    )
-    project = models.ForeignKey(
-        Project, verbose_name="项目", on_delete=models.CASCADE, related_name="finance_loans"
-    )
     amount_wan = _money("放贷金额(万元)")
     disbursed_on = models.DateField("放贷日期")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    scope_paths = {**_PROJECT_PATHS, "bank": ("bank",)}
 
     class Meta:
         verbose_name = verbose_name_plural = "贷款发放"
         ordering = ["-disbursed_on", "-pk"]
         indexes = [models.Index(fields=["disbursed_on"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(amount_wan__gt=0), name="loan_positive",
-                violation_error_message=_POSITIVE,
-            ),
-        ]  # fmt: skip
+        constraints = [_positive("loan_positive")]
 
     def __str__(self) -> str:
         return f"{self.bank} 放贷 {self.project} {self.amount_wan}万元"

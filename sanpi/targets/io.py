@@ -23,11 +23,10 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells, tables, word, xlsx
 from sanpi.core.amounts import yi
 from sanpi.core.errors import ValidationFailed
-from sanpi.core.imports import ImportRejected
+from sanpi.core.imports import read_sheet_rows
 from sanpi.core.money import wan_text
 from sanpi.core.services import require
-from sanpi.core.workbooks import WorkbookUnreadable, open_book
-from sanpi.core.xlsx import AMOUNT_FORMAT, CellError, Column, ErrorList, SheetSpec
+from sanpi.core.xlsx import AMOUNT_FORMAT, Column, ErrorList, SheetSpec
 from sanpi.projects.models import Health
 from sanpi.regions.models import County, DevelopmentZone
 
@@ -139,35 +138,7 @@ def targets_import(*, by, year: int, data: bytes, filename: str = "") -> ImportS
     problem = rules.check_target_year(year, timezone.localdate())
     if problem:
         raise ValidationFailed.of("year", problem)
-    errors = ErrorList()
-    try:
-        book = open_book(data, filename)
-    except WorkbookUnreadable as exc:
-        raise ImportRejected([CellError(str(exc))]) from None
-    with book:
-        name = tables.find_sheet(list(book.sheet_names), TARGETS.name)
-        if name is None and len(book.sheet_names) == 1:
-            name = book.sheet_names[0]
-        if name is None:
-            raise ImportRejected(
-                [
-                    CellError(
-                        f"找不到工作表“{TARGETS.name}”（文件中的工作表："
-                        f"{'、'.join(book.sheet_names)}）：请把目标所在的工作表命名为"
-                        f"“{TARGETS.name}”"
-                    )
-                ]
-            )
-        report = tables.TableReport(kind=book.kind)
-        table = tables.read_table(book.sheet(name), TARGETS, errors, report=report)
-        if table is None:
-            raise ImportRejected(errors, source=data)
-        planned = _check_rows(table, errors)
-    header_rows = {report.sheet: report.header_rows[-1]} if report.header_rows else None
-    if not planned and not errors:
-        errors.file(f"工作表“{name}”没有数据行")
-    if errors:
-        raise ImportRejected(errors, source=data, header_rows=header_rows)
+    planned, table = read_sheet_rows(data, filename, TARGETS, _check_rows, what="目标")
     return _write(by=by, year=year, planned=planned, present=table.present, filename=filename)
 
 
