@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -122,41 +123,45 @@ def scheme_page(request, key: str, year: int):
     })  # fmt: skip
 
 
-@require_POST
-@web_view
-def compute(request, key: str, year: int):
-    """Fill the zones' inputs from the ledger (the city office)."""
-    user = request.user
-    require_cap(user, Cap.MANAGE_TARGETS)
+def _act(request, key: str, year: int, action, done) -> HttpResponse:
+    """A city-office action on the year from the results page: its outcome, or the
+    service's reason it was refused, shown there."""
+    require_cap(request.user, Cap.MANAGE_TARGETS)
     _year(key, year)
     try:
-        n = services.inputs_compute(by=user, key=key, year=year)
+        outcome = action()
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已从台账计算{n}个单位的考核数据")
+        messages.success(request, done(outcome))
     return redirect("assessment:results", key=key, year=year)
+
+
+@require_POST
+@web_view
+def compute(request, key: str, year: int):
+    """Fill the zones' inputs from the ledger."""
+    return _act(
+        request, key, year,
+        lambda: services.inputs_compute(by=request.user, key=key, year=year),
+        lambda n: f"已从台账计算{n}个单位的考核数据",
+    )  # fmt: skip
 
 
 @require_POST
 @web_view
 def state(request, key: str, year: int):
-    """Close, lock or reopen the year (the city office); the results page says why not."""
-    user = request.user
-    require_cap(user, Cap.MANAGE_TARGETS)
-    _year(key, year)
+    """Close, lock or reopen the year."""
     version = request.POST.get("version", "")
-    try:
-        row = services.scheme_year_state_set(
-            by=user, key=key, year=year, state=request.POST.get("state", ""),
+    return _act(
+        request, key, year,
+        lambda: services.scheme_year_state_set(
+            by=request.user, key=key, year=year, state=request.POST.get("state", ""),
             version=int(version) if version.isdigit() else -1,
             reason=request.POST.get("reason", "")[:200],
-        )  # fmt: skip
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{row}现为“{row.get_state_display()}”")
-    return redirect("assessment:results", key=key, year=year)
+        ),
+        lambda row: f"{row}现为“{row.get_state_display()}”",
+    )  # fmt: skip
 
 
 @require_GET
