@@ -316,3 +316,27 @@ def _audit_results(by, r, what: str) -> None:
             after={"scheme": r.key, "year": r.year, "format": what, "units": len(r.units)},
             message=f"导出{r.title}（{what}）",
         )
+
+
+def classes_xlsx(*, by, key: str, year: int) -> Document:
+    """The 亩均 class list (for the land and energy departments): each enterprise's
+    place, group, total and class. Audited."""
+    from .selectors import results
+
+    require(by, Cap.EXPORT_LEDGER)
+    r = results(key, year)
+    if not r.scheme.classes:
+        raise ValidationFailed.of("scheme", f"{r.scheme.name}不分类别")
+    rows = [
+        [u.rank, u.name, u.group, u.total, (r.consequences.get(u.name) or [""])[0]] for u in r.units
+    ]
+    shares = "、".join(f"{label}{share * 100:g}%" for label, share in r.scheme.classes)
+    title = f"{r.year}年度{r.scheme.name}分类名单"
+    data = xlsx.report_workbook(
+        title,
+        [("名次", 8), (r.scheme.unit_label, 32), ("组别", 12), ("总分", 10), ("类别", 18)],
+        rows,
+        note=f"按总分排名分类（{shares}）；同分同类。供自然资源、发展改革（能源）等部门差别化配置土地、能耗等要素使用。",
+    )
+    _audit_results(by, r, "分类名单")
+    return Document(data, f"{title}.xlsx")

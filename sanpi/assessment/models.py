@@ -74,3 +74,29 @@ class UnitEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_year} · {self.unit}"
+
+
+class UnitResult(models.Model):
+    """A unit's place in a locked year: stored when the city office locks the results
+    (the published record: the class on an enterprise's page), removed if it reopens."""
+
+    scheme_year = models.ForeignKey(
+        SchemeYear, verbose_name="年度考核", on_delete=models.CASCADE, related_name="results"
+    )
+    unit = models.CharField("被考核单位", max_length=100)
+    rank = models.PositiveIntegerField("名次")
+    total = models.DecimalField("总分", max_digits=9, decimal_places=2)
+    vetoed = models.BooleanField("一票否决", default=False)
+    labels = models.JSONField("结果运用", default=list)  # the class first for 亩均
+
+    scope_public = True
+
+    class Meta:
+        verbose_name = verbose_name_plural = "考核结果"
+        constraints = [
+            models.UniqueConstraint(fields=["scheme_year", "unit"], name="unit_result_unique")
+        ]
+        indexes = [models.Index(fields=["unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_year} · {self.unit} #{self.rank}"

@@ -127,3 +127,21 @@ def results(key: str, year: int) -> Results:
 
 def years_of(key: str) -> list[SchemeYear]:
     return list(SchemeYear.objects.filter(scheme=check_scheme_key(key)).order_by("-year"))
+
+
+def published_class(enterprise_name: str):
+    """The enterprise's 亩均 class in the latest locked year: (year, class) or None."""
+    from .models import UnitResult
+
+    found = (
+        UnitResult.objects.filter(
+            unit=enterprise_name, scheme_year__scheme="mujun",
+            scheme_year__state=SchemeYear.State.LOCKED,
+        )
+        .select_related("scheme_year")
+        .order_by("-scheme_year__year")
+        .first()
+    )  # fmt: skip
+    if found is None or not found.labels:
+        return None
+    return found.scheme_year.year, found.labels[0]

@@ -75,6 +75,7 @@ def scheme_year_state_set(
     before = audit.snapshot(row, ["state", "version"])
     row.state, row.version = state, row.version + 1
     row.save(update_fields=["state", "version", "updated_at"])
+    _publish(row)
     audit.record(user=by, action="update", obj=row, before=before,
                  after=audit.snapshot(row, ["state", "version"]),
                  message=f"{label}" + (f"：{reason}" if reason else ""))  # fmt: skip
@@ -152,3 +153,20 @@ def inputs_compute(*, by, key: str, year: int) -> int:
                  after={"units": len(computed)},
                  message=f"从台账计算{row}的考核数据（{len(computed)}个单位）")  # fmt: skip
     return len(computed)
+
+
+def _publish(row: SchemeYear) -> None:
+    """A locked year's results are stored as published (UnitResult); any other state has
+    none, so a reopened year's old places are not shown as final."""
+    from .models import UnitResult
+    from .selectors import results
+
+    UnitResult.objects.filter(scheme_year=row).delete()
+    if row.state != SchemeYear.State.LOCKED:
+        return
+    r = results(row.scheme, row.year)
+    UnitResult.objects.bulk_create(
+        UnitResult(scheme_year=row, unit=u.name, rank=u.rank, total=u.total, vetoed=u.vetoed,
+                   labels=r.consequences.get(u.name, []))
+        for u in r.units
+    )  # fmt: skip

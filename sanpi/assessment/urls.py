@@ -12,5 +12,6 @@ urlpatterns = [
     path("<slug:key>/<int:year>/template.xlsx", views.template, name="template"),
     path("<slug:key>/<int:year>/import/", views.import_page, name="import"),
     path("<slug:key>/<int:year>/results.xlsx", views.results_xlsx, name="results_xlsx"),
+    path("<slug:key>/<int:year>/classes.xlsx", views.classes_xlsx, name="classes_xlsx"),
     path("<slug:key>/<int:year>/bulletin.docx", views.results_docx, name="results_docx"),
 ]

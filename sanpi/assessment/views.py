@@ -208,6 +208,18 @@ def results_xlsx(request, key: str, year: int):
 
 @require_GET
 @web_view
+def classes_xlsx(request, key: str, year: int):
+    require_cap(request.user, Cap.EXPORT_LEDGER)
+    _year(key, year)
+    try:
+        document = io.classes_xlsx(by=request.user, key=key, year=year)
+    except ValidationFailed as exc:
+        raise NotFound(exc.message) from None
+    return attachment(document.data, document.filename)
+
+
+@require_GET
+@web_view
 def results_docx(request, key: str, year: int):
     require_cap(request.user, Cap.EXPORT_LEDGER)
     _year(key, year)

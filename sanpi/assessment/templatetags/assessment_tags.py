@@ -33,3 +33,12 @@ def formula_text(formula: str, scheme: engine.Scheme) -> str:
 
     text = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", lambda m: scheme.label(m.group(0)), formula)
     return text.replace("-", "−").replace("*", "×").replace("/", "÷")
+
+
+@register.inclusion_tag("assessment/_class_badge.html")
+def mujun_class(enterprise) -> dict:
+    """The enterprise's published 亩均 class (the latest locked year), if any."""
+    from sanpi.assessment.selectors import published_class
+
+    found = published_class(enterprise.name) if enterprise is not None else None
+    return {"year": found[0], "label": found[1]} if found else {}

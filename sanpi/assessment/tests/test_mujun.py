@@ -65,3 +65,40 @@ def test_no_energy_use_scores_zero_for_that_indicator_and_says_why():
     (first,) = [u for u in engine.score(MUJUN, units) if u.name == units[0].name]
     item = next(i for i in first.items if i.key == "va_per_energy")
     assert item.points == 0 and "分母“综合能耗(吨标准煤)”为0" in item.note
+
+
+def test_a_locked_year_publishes_each_enterprises_class(world, login):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from sanpi.assessment import services
+    from sanpi.assessment.models import UnitEntry, UnitResult
+
+    city = world.user("city_office")
+    row = services.scheme_year_open(by=city, key="mujun", year=2025)
+    for i, unit in enumerate(_enterprises(10, seed=9)):
+        name = world.enterprise_a.name if i == 0 else unit.name
+        UnitEntry.objects.create(scheme_year=row, unit=name, group=unit.group,
+                                 values={k: str(v) for k, v in unit.values.items()})  # fmt: skip
+    client = login(city)
+    page = reverse("regions:enterprise_detail", args=[world.enterprise_a.pk])
+    assert 'id="mujun-class"' not in client.get(page).content.decode()  # not final yet
+    services.scheme_year_state_set(by=city, key="mujun", year=2025, state="closed", version=1)
+    services.scheme_year_state_set(by=city, key="mujun", year=2025, state="locked", version=2)
+    assert UnitResult.objects.count() == 10
+    published = UnitResult.objects.get(unit=world.enterprise_a.name).labels[0]
+    html = client.get(page).content.decode()
+    assert f"亩均效益{published} · 2025年度" in html
+    project = client.get(reverse("projects:detail", args=[world.project_a.pk])).content.decode()
+    assert f"亩均效益{published}" in project
+    export = client.get(reverse("assessment:classes_xlsx", args=["mujun", 2025]))
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert "2025年度工业企业“亩均效益”综合评价分类名单" in cells and published in cells
+    assert client.get(reverse("assessment:classes_xlsx", args=["bank", 2025])).status_code == 404
+    services.scheme_year_state_set(by=city, key="mujun", year=2025, state="open", version=3,
+                                   reason="更正数据")  # fmt: skip
+    assert not UnitResult.objects.exists()
+    assert 'id="mujun-class"' not in client.get(page).content.decode()

@@ -734,6 +734,7 @@ def test_every_write_route_is_walked():
         "assessment:template",
         "assessment:results_xlsx",  # audited (action "export"), writes nothing else
         "assessment:results_docx",  # audited (action "export"), writes nothing else
+        "assessment:classes_xlsx",  # audited (action "export"), writes nothing else
         "targets:scheme_list",
         "notifications:webhook_list",
         "problems:figures",
