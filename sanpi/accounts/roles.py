@@ -75,6 +75,8 @@ class Cap(StrEnum):
     WORK_PROBLEMS = "work_problems"  # as the responsible unit: feedback, claim solved
     MANAGE_PROBLEM_RULES = "manage_problem_rules"  # the SLA policies; leaders' liaison
     RECORD_VISITS = "record_visits"  # the enterprise service team's visits
+    # Assessment (sanpi.assessment).
+    ENTER_ASSESSMENT = "enter_assessment"  # the inputs of a scheme the user's unit assesses
 
 
 _LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
@@ -105,7 +107,7 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
         | _REPORTS
         | {Cap.CLOSE_MONTHS, Cap.MANAGE_TARGETS, Cap.MANAGE_HEALTH_RULES}
         | _PROBLEMS_LOCAL
-        | {Cap.MANAGE_PROBLEM_RULES}
+        | {Cap.MANAGE_PROBLEM_RULES, Cap.ENTER_ASSESSMENT}
     ),
     # Leaders change nothing, except that a leader on a visit may raise a problem.
     Role.LEADER: frozenset(
@@ -134,6 +136,8 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
     Role.DEPARTMENT: frozenset(
         {Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS}
         | {Cap.VIEW_PROBLEMS, Cap.WORK_PROBLEMS}
+        # An assessor (人行, 银保监, 金融办 …) enters the inputs a scheme names it for.
+        | {Cap.ENTER_ASSESSMENT}
     ),
     Role.AGENT: frozenset({Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}),
 }

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells, xlsx
-from sanpi.core.errors import ValidationFailed
+from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.imports import read_sheet_rows
 from sanpi.core.services import require
 from sanpi.core.xlsx import AMOUNT_FORMAT, Column, ErrorList, SheetSpec
@@ -48,12 +48,25 @@ def _parser(i: engine.Input):
     return cells.text(200)
 
 
-def sheet_spec(scheme: engine.Scheme) -> SheetSpec:
+def inputs_of(scheme: engine.Scheme, by) -> tuple[engine.Input, ...]:
+    """The inputs this user enters: all of them for the city office; an assessor's
+    (a department named in the scheme: 人行, 银保监, 金融办 …) only those named for it."""
+    require(by, Cap.ENTER_ASSESSMENT)
+    if by.can(Cap.MANAGE_TARGETS):
+        return scheme.inputs
+    department = getattr(getattr(by, "department", None), "name", "")
+    mine = tuple(i for i in scheme.inputs if department and i.assessor == department)
+    if not mine:
+        raise PermissionDenied(f"您所在单位不是{scheme.name}任何数据项的评定单位")
+    return mine
+
+
+def sheet_spec(scheme: engine.Scheme, inputs: tuple[engine.Input, ...] | None = None) -> SheetSpec:
     columns = [Column("unit", scheme.unit_label, cells.text(100), required=True, width=28,
                       aliases=("单位名称", "机构名称", "被考核单位", "名称"))]  # fmt: skip
     if scheme.peer_group:
         columns.append(Column("group", "组别", cells.text(30), required=True, width=12))
-    for i in scheme.inputs:
+    for i in scheme.inputs if inputs is None else inputs:
         money = i.kind == engine.Kind.AMOUNT
         columns.append(
             Column(i.key, i.name, _parser(i), width=18 if money else 14,
@@ -86,12 +99,13 @@ def _typed(key: str) -> None:
 
 
 def template(*, by, key: str, year: int) -> Document:
-    """The scheme's template for the year, with the units and inputs entered so far."""
-    require(by, Cap.MANAGE_TARGETS)
+    """The scheme's template for the year, with the units and inputs entered so far: the
+    columns the user enters (an assessor: only theirs)."""
     check_year(year)
     _typed(key)
     row = scheme_year_find(key, year)
     scheme = scheme_of(row, key)
+    inputs = inputs_of(scheme, by)
     entries = list(UnitEntry.objects.filter(scheme_year=row).order_by("pk")) if row else []
     # Inputs sanpi already knows (the banks' 政银企 figures from the finance records) fill
     # the cells nobody has entered, for the assessors to check before they import.
@@ -102,7 +116,7 @@ def template(*, by, key: str, year: int) -> Document:
     if entries:
         for e in entries:
             cells_ = [e.unit, *([e.group] if scheme.peer_group else [])]
-            for i in scheme.inputs:
+            for i in inputs:
                 raw = e.values.get(i.key)
                 if raw in (None, "") and i.key in known.get(e.unit, {}):
                     raw = str(known[e.unit][i.key])
@@ -115,7 +129,7 @@ def template(*, by, key: str, year: int) -> Document:
                 else:
                     cells_.append(Decimal(raw))
             rows.append(cells_)
-    data = xlsx.write_workbook([(sheet_spec(scheme), rows)])
+    data = xlsx.write_workbook([(sheet_spec(scheme, inputs), rows)])
     return Document(data, f"{year}年度{scheme.name}.xlsx")
 
 
@@ -148,22 +162,24 @@ def import_xlsx(*, by, key: str, year: int, data: bytes, filename: str = "") -> 
     """Set the inputs of every unit in the file, all or nothing: raises ImportRejected
     with every error when any row is bad. A unit not in the file keeps its inputs; a
     column the file lacks leaves that input as it is; an empty cell clears it."""
-    require(by, Cap.MANAGE_TARGETS)
     check_year(year)
     _typed(key)
     existing = scheme_year_find(key, year)
     if existing is not None:
         check_open(existing)
     scheme = scheme_of(existing, key)
-    spec = sheet_spec(scheme)
+    mine = {i.key for i in inputs_of(scheme, by)}
+    spec = sheet_spec(scheme)  # every column, so another assessor's is recognised
     planned, table = read_sheet_rows(
-        data, filename, spec, lambda table, errors: _check_rows(scheme, table, errors)
+        data, filename, spec, lambda table, errors: _check_rows(scheme, table, errors, mine)
     )
     return _write(by=by, key=key, year=year, scheme=scheme, planned=planned,
-                  present=table.present, filename=filename)  # fmt: skip
+                  present=set(table.present) & mine, filename=filename)  # fmt: skip
 
 
-def _check_rows(scheme: engine.Scheme, table, errors: ErrorList) -> list[tuple[int, dict]]:
+def _check_rows(
+    scheme: engine.Scheme, table, errors: ErrorList, mine: set[str]
+) -> list[tuple[int, dict]]:
     seen: dict[str, int] = {}
     planned = []
     for row in table.rows(errors):
@@ -178,6 +194,10 @@ def _check_rows(scheme: engine.Scheme, table, errors: ErrorList) -> list[tuple[i
             continue
         for i in scheme.inputs:
             value = row.values.get(i.key)
+            if i.key not in mine and value not in (None, ""):
+                errors.add(table.error(row.number, i.key, f"该项由{i.assessor}填报，您不能导入"))
+                row.failed.add(i.key)
+                continue
             points = i.kind == engine.Kind.POINTS and value is not None
             if points and i.maximum is not None and value > i.maximum:
                 message = f"最多{engine.num_text(i.maximum)}分，实为{engine.num_text(value)}分"

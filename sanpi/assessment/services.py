@@ -17,8 +17,9 @@ from .selectors import check_scheme_key
 
 
 def scheme_year_open(*, by, key: str, year: int) -> SchemeYear:
-    """The year's assessment, begun with a copy of sanpi's scheme if it was not yet."""
-    require(by, Cap.MANAGE_TARGETS)
+    """The year's assessment, begun with a copy of sanpi's scheme if it was not yet (by
+    whoever first enters its data: the city office or an assessor)."""
+    require(by, Cap.ENTER_ASSESSMENT)
     check_scheme_key(key)
     row = SchemeYear.objects.filter(scheme=key, year=year).first()
     if row is not None:

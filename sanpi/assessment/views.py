@@ -47,10 +47,15 @@ def _year(key: str, year: int) -> tuple[str, int]:
 @require_GET
 @web_view
 def index(request):
-    require_cap(request.user, Cap.VIEW_LEDGER)
+    if not request.user.can(Cap.ENTER_ASSESSMENT):
+        require_cap(request.user, Cap.VIEW_LEDGER)
     last_year = timezone.localdate().year - 1
     schemes = [(s, years_of(k)) for k, s in SCHEMES.items()]
-    return render(request, "assessment/index.html", {"schemes": schemes, "last_year": last_year})
+    return render(
+        request,
+        "assessment/index.html",
+        {"schemes": schemes, "last_year": last_year, "reads": request.user.can(Cap.VIEW_LEDGER)},
+    )
 
 
 @require_GET
@@ -176,8 +181,10 @@ def template(request, key: str, year: int):
 def import_page(request, key: str, year: int):
     """A year's inputs from a workbook: checked here for size, read in a job."""
     user = request.user
-    require_cap(user, Cap.MANAGE_TARGETS)
+    require_cap(user, Cap.ENTER_ASSESSMENT)
     _year(key, year)
+    scheme = scheme_of(scheme_year_find(key, year), key)
+    columns = io.inputs_of(scheme, user)  # an assessor: only theirs (403 for none)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -189,12 +196,12 @@ def import_page(request, key: str, year: int):
             params={"scheme": key, "year": year},
         )
         return redirect("core:job", pk=job.pk)
-    scheme = SCHEMES[key]
     return render(
         request,
         "assessment/import.html",
-        {"form": form, "scheme": scheme, "key": key, "year": year},
-    )
+        {"form": form, "scheme": scheme, "key": key, "year": year, "columns": columns,
+         "reads": user.can(Cap.VIEW_LEDGER)},
+    )  # fmt: skip
 
 
 @require_GET

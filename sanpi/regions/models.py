@@ -130,6 +130,7 @@ class Department(models.Model):
         CIVIL_AIR_DEFENSE = "civil_air_defense", "人防办"
         METEOROLOGY = "meteorology", "气象局"
         INDUSTRY = "industry", "工信局"
+        FINANCE = "finance", "金融管理部门"  # 人行, 银保监, 金融办: assessors of the banks
 
     class Level(models.TextChoices):
         CITY = "city", "市级"

@@ -396,7 +396,7 @@ def test_departments_and_agents_have_least_privilege():
     # the problems assigned to it (sanpi.problems), and nothing else.
     assert department == {
         Cap.VIEW_APPROVALS, Cap.DECIDE_APPROVALS, Cap.MANAGE_COMMITMENTS,
-        Cap.VIEW_PROBLEMS, Cap.WORK_PROBLEMS,
+        Cap.VIEW_PROBLEMS, Cap.WORK_PROBLEMS, Cap.ENTER_ASSESSMENT,
     }  # fmt: skip
     assert agent == {Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}
     assert Cap.VIEW_LEDGER not in department | agent  # approvals only, not the ledger

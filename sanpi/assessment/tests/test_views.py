@@ -10,7 +10,9 @@ from django.urls import reverse
 
 from sanpi.assessment import io
 from sanpi.assessment.models import UnitEntry
+from sanpi.assessment.tests.test_bank_example import ROWS
 from sanpi.assessment.tests.test_io import _book, _rows
+from sanpi.core.imports import ImportRejected
 from sanpi.core.models import AuditLog, Job
 from sanpi.core.tests import office
 
@@ -185,3 +187,44 @@ def test_the_years_scheme_is_shown_and_its_points_changed_for_that_year_only(wor
         AuditLog.objects.filter(object_type="assessment.schemeyear", action="update").count() == 1
     )
     assert "保存" not in _html(login(world.user("leader")).get(url)).split("考核方案")[-1]
+
+
+def test_each_assessor_enters_only_its_own_inputs(world, login):
+    """人行 downloads and imports only the columns the bank scheme names it for; a figure of
+    金融办's in its file is refused with the reason; the city office enters everything."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from sanpi.accounts.tests.factories import UserFactory
+    from sanpi.assessment.schemes import BANK, PBOC
+    from sanpi.regions.models import Department
+
+    pboc = Department.objects.create(name=PBOC, kind="finance", level="city")
+    user = UserFactory(username="pboc", role="department", department=pboc)
+    client = login(user)
+    mine = [i for i in BANK.inputs if i.assessor == PBOC]
+    html = _html(client.get(reverse("assessment:import", args=["bank", 2025])))
+    assert (
+        "上年末贷款余额(万元)" in html
+        and "政银企签约项目户数" not in html.split("您填报的数据项")[1]
+    )
+    template = client.get(reverse("assessment:template", args=["bank", 2025]))
+    sheet = load_workbook(BytesIO(b"".join(template.streaming_content))).active
+    assert [c.value for c in sheet[1]][: 1 + len(mine)] == ["机构名称", *(i.name for i in mine)]
+    # Their own columns: imported; the others' stay empty.
+    headers = ["机构名称", *(i.name for i in mine)]
+    rows = [[name, *(v for i, v in zip(BANK.inputs, row, strict=True) if i.assessor == PBOC)]
+            for name, row in ROWS.items()]  # fmt: skip
+    summary = io.import_xlsx(by=user, key="bank", year=2025, data=_book(rows, headers=headers))
+    assert summary.created == 5
+    a = UnitEntry.objects.get(unit="A银行").values
+    assert a["loans_now"] == "120000.00" and "signed_projects" not in a
+    # A column of 金融办's, filled in: refused, nothing written.
+    with pytest.raises(ImportRejected) as info:
+        io.import_xlsx(by=user, key="bank", year=2025, data=_book(_rows()))
+    assert "该项由市金融办填报，您不能导入" in str(info.value.errors[0])
+    assert "signed_projects" not in UnitEntry.objects.get(unit="A银行").values
+    # A department the scheme does not name enters nothing.
+    other = UserFactory(username="dept", role="department", department=world.department_a)
+    assert login(other).get(reverse("assessment:import", args=["bank", 2025])).status_code == 403

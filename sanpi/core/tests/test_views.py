@@ -302,7 +302,7 @@ PAGES = [
     ("finance:report", None, READERS, None),
     ("finance:banks", None, READERS, None),
     # Assessment (sanpi.assessment): public to ledger readers; data entered by the city office.
-    ("assessment:index", None, READERS, None),
+    ("assessment:index", None, READERS | {"department"}, None),  # departments may assess
     ("assessment:results", lambda w: {"key": "bank", "year": 2025}, READERS, None),
     ("assessment:results_xlsx", lambda w: {"key": "bank", "year": 2025}, READERS, None),
     ("assessment:results_docx", lambda w: {"key": "bank", "year": 2025}, READERS, None),
