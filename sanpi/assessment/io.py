@@ -360,3 +360,73 @@ def classes_xlsx(*, by, key: str, year: int) -> Document:
     )
     _audit_results(by, r, "分类名单")
     return Document(data, f"{title}.xlsx")
+
+
+# --- one unit's inputs, entered on a page ---------------------------------------------------
+
+
+def entry_set(
+    *, by, key: str, year: int, unit: str, raw: dict[str, str], group: str = "", version: int = 0
+) -> UnitEntry:
+    """Enter one unit's inputs on a page (the user's own columns), read with the same
+    cell readers as the import, so “1,200万元” or “4.35%” mean what they mean there. Every
+    field's error at once, nothing written; a stale form (someone saved the unit since)
+    gets 409. Audited with before and after."""
+    from sanpi.core.errors import Conflict
+
+    check_year(year)
+    _typed(key)
+    existing = scheme_year_find(key, year)
+    if existing is not None:
+        check_open(existing)
+    scheme = scheme_of(existing, key)
+    inputs = inputs_of(scheme, by)
+    unit = (unit or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not unit:
+        errors["unit"] = [f"请填写{scheme.unit_label}"]
+    elif len(unit) > 100:
+        errors["unit"] = [f"{scheme.unit_label}不能超过100个字"]
+    if scheme.peer_group and not group.strip():
+        errors["group"] = ["请填写组别"]
+    values: dict[str, str | None] = {}
+    for i in inputs:
+        text = (raw.get(i.key) or "").strip()
+        if not text:
+            values[i.key] = None
+            continue
+        try:
+            value = cells.unwrap(_parser(i)(text))
+        except cells.CellValueError as exc:
+            errors[i.key] = [f"{i.name}：{exc}"]
+            continue
+        if i.kind == engine.Kind.POINTS and i.maximum is not None and value > i.maximum:
+            errors[i.key] = [
+                f"{i.name}：最多{engine.num_text(i.maximum)}分，实为{engine.num_text(value)}分"
+            ]
+            continue
+        values[i.key] = _stored(i, value)
+    if errors:
+        raise ValidationFailed("；".join(m for ms in errors.values() for m in ms), fields=errors)
+    with transaction.atomic():
+        row = scheme_year_open(by=by, key=key, year=year)
+        row = SchemeYear.objects.select_for_update().get(pk=row.pk)
+        check_open(row)
+        entry = UnitEntry.objects.select_for_update().filter(scheme_year=row, unit=unit).first()
+        if entry is not None and entry.version != version:
+            raise Conflict(f"{unit}的数据已被他人修改，本次修改未保存；请刷新页面后再填写")
+        if entry is None and version:
+            raise Conflict(f"{unit}的数据已被删除或改名，请刷新页面")
+        before = audit.snapshot(entry, ["values", "group"]) if entry else None
+        if entry is None:
+            entry = UnitEntry(scheme_year=row, unit=unit, values={}, version=0)
+        entry.values = {**entry.values, **values}
+        if scheme.peer_group:
+            entry.group = group.strip()
+        entry.version += 1
+        entry.updated_by = _account(by)
+        entry.save()
+        audit.record(user=by, action="update" if before else "create", obj=entry, before=before,
+                     after=audit.snapshot(entry, ["values", "group"]),
+                     message=f"填报{row}：{unit}")  # fmt: skip
+    return entry

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<slug:key>/<int:year>/", views.year_results, name="results"),
     path("<slug:key>/<int:year>/scheme/", views.scheme_page, name="scheme"),
+    path("<slug:key>/<int:year>/entry/", views.entry, name="entry"),
     path("<slug:key>/<int:year>/compute/", views.compute, name="compute"),
     path("<slug:key>/<int:year>/state/", views.state, name="state"),
     path("<slug:key>/<int:year>/template.xlsx", views.template, name="template"),

@@ -142,6 +142,64 @@ def _act(request, key: str, year: int, action, done) -> HttpResponse:
     return redirect("assessment:results", key=key, year=year)
 
 
+class EntryForm(BootstrapFormMixin, forms.Form):
+    """One unit's inputs, as text: read by the import's own cell readers (io.entry_set)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    def __init__(self, *args, scheme, inputs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = forms.CharField(label=scheme.unit_label, max_length=100)
+        if scheme.peer_group:
+            self.fields["group"] = forms.CharField(label="组别", max_length=30)
+        for i in inputs:
+            self.fields[i.key] = forms.CharField(label=i.name, required=False, max_length=200)
+
+
+def _entry_initial(scheme, inputs, entry) -> dict:
+    if entry is None:
+        return {"version": 0}
+    out = {"version": entry.version, "unit": entry.unit, "group": entry.group}
+    for i in inputs:
+        raw = entry.values.get(i.key)
+        if raw not in (None, ""):
+            out[i.key] = ("是" if Decimal(raw) else "否") if i.kind == "yesno" else raw
+    return out
+
+
+@web_view
+def entry(request, key: str, year: int):
+    """Enter one unit's inputs on a page (?unit= an existing one); the user's own columns."""
+    from .models import UnitEntry
+
+    user = request.user
+    require_cap(user, Cap.ENTER_ASSESSMENT)
+    _year(key, year)
+    row = scheme_year_find(key, year)
+    scheme = scheme_of(row, key)
+    if key in COMPUTED:
+        raise NotFound("该考核方案的数据由系统从台账计算")
+    inputs = io.inputs_of(scheme, user)
+    found = (
+        UnitEntry.objects.filter(scheme_year=row, unit=request.GET.get("unit", "")[:100]).first()
+        if row else None
+    )  # fmt: skip
+    form = EntryForm(request.POST or None, scheme=scheme, inputs=inputs,
+                     initial=_entry_initial(scheme, inputs, found))  # fmt: skip
+    saved = submit(request, form, lambda d: io.entry_set(
+        by=user, key=key, year=year, unit=d["unit"], group=d.get("group", ""),
+        raw={i.key: d.get(i.key, "") for i in inputs}, version=d.get("version") or 0))  # fmt: skip
+    if saved is not None:
+        messages.success(request, f"已保存{saved.unit}的数据")
+        if user.can(Cap.VIEW_LEDGER):
+            return redirect("assessment:results", key=key, year=year)
+        return redirect("assessment:import", key=key, year=year)
+    return render(request, "assessment/entry.html", {
+        "form": form, "scheme": scheme, "key": key, "year": year,
+        "reads": user.can(Cap.VIEW_LEDGER),
+    })  # fmt: skip
+
+
 @require_POST
 @web_view
 def compute(request, key: str, year: int):

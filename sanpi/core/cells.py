@@ -370,9 +370,10 @@ def signed_amount(*, unit: str = "", max_digits: int = 16) -> Callable[[object],
 
 
 def percent(*, maximum: int = 100) -> Callable[[object], Decimal | Noted]:
-    """A percentage as its number: 4.35 for 4.35% (“4.35”, “4.35%”, “４．３５％”). A bare
-    number between 0 and 1 is refused as ambiguous: it is what Excel stores for a cell
-    formatted as a percentage (0.0435 shown as 4.35%), or a rate below 1%; the clerk says."""
+    """A percentage as its number: 4.35 for 4.35% (“4.35”, “4.35%”, “４．３５％”). A number
+    between 0 and 1 without a “%” is refused as ambiguous: it is what Excel stores for a
+    cell formatted as a percentage (0.0435 shown as 4.35%), or a fraction typed for 4.35%,
+    or a rate below 1%; the clerk says which (“0.5%” is read as 0.5)."""
     number = amount(max_digits=8)
 
     def parse(value: object) -> Decimal | Noted:
@@ -389,6 +390,11 @@ def percent(*, maximum: int = 100) -> Callable[[object], Decimal | Noted]:
             )
         out = number(value)
         d = unwrap(out)
+        if not notes and 0 < d < 1:  # typed without “%”: a fraction or a tiny percentage?
+            raise CellValueError(
+                f"“{_plain(d)}”含义不明（是{_plain(d)}%还是{_plain(d * 100)}%？），"
+                f"请填写百分数的数值，如 4.35，或写明“{_plain(d)}%”"
+            )
         if d > maximum:
             raise CellValueError(f"百分数不能超过{maximum}（实为{_plain(d)}）")
         if isinstance(out, Noted):

@@ -228,3 +228,31 @@ def test_each_assessor_enters_only_its_own_inputs(world, login):
     # A department the scheme does not name enters nothing.
     other = UserFactory(username="dept", role="department", department=world.department_a)
     assert login(other).get(reverse("assessment:import", args=["bank", 2025])).status_code == 403
+
+
+def test_a_units_inputs_are_entered_on_a_page_read_as_the_import_reads_them(world, login):
+    client = login(world.user("city_office"))
+    url = reverse("assessment:entry", args=["bank", 2025])
+    form = {"version": 0, "unit": "F银行", "loans_last": "1,000", "loans_now": "1200万元",
+            "rate_last": "4.35%", "rate_now": "0.04", "deploy": "5", "attract": "可能"}  # fmt: skip
+    html = _html(client.post(url, form))
+    # Every field's reason at once, nothing written.
+    assert "上年贷款平均利率(%)：" not in html  # “4.35%” is read as 4.35
+    assert "本年贷款平均利率(%)：“0.04”含义不明" in html
+    assert (
+        "落实工作部署(0-3)：最多3分，实为5分" in html and "银企招商(是/否)：应填“是”或“否”" in html
+    )
+    assert not UnitEntry.objects.exists()
+    response = client.post(url, {**form, "rate_now": "4.1", "deploy": "2", "attract": "是"})
+    assert response.status_code == 302
+    entry = UnitEntry.objects.get(unit="F银行")
+    assert (entry.values["loans_last"], entry.values["loans_now"], entry.values["rate_last"],
+            entry.values["attract"], entry.version) == ("1000.00", "1200.00", "4.35", "1", 1)  # fmt: skip
+    html = _html(client.get(url, {"unit": "F银行"}))
+    assert 'value="1000.00"' in html and 'value="是"' in html
+    # A form loaded before someone else saved: refused.
+    html = _html(client.post(url, {**form, "rate_now": "4.1", "deploy": "1", "attract": "否"}))
+    assert "F银行的数据已被他人修改" in html
+    assert UnitEntry.objects.get(unit="F银行").values["deploy"] == "2.00"
+    assert login(world.user("leader")).get(url).status_code == 403
+    assert AuditLog.objects.filter(object_type="assessment.unitentry").count() == 1

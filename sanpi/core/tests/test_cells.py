@@ -890,3 +890,43 @@ def test_common_path_returns_bare_values():
     assert WAN(5400) == D("5400.00") and type(WAN(5400)) is D
     assert type(WAN("5400.50")) is D
     assert type(cells.date(MAY6)) is dt.date
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("-1,000.5", D("-1000.50")),
+        ("－12万元", D("-12.00")),
+        ("−3", D("-3.00")),
+        (-2.5, D("-2.50")),
+        ("5", D("5.00")),
+        (0, D("0.00")),
+    ],
+)
+def test_signed_amounts(raw, expected):
+    assert cells.unwrap(cells.signed_amount(unit="万元")(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("4.35%", D("4.35")), (4.35, D("4.35")), ("４．３５％", D("4.35")),
+     ("0.5%", D("0.50")), (0, D("0.00")), ("12", D("12.00"))],
+)  # fmt: skip
+def test_percentages(raw, expected):
+    assert cells.unwrap(cells.percent()(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (0.0435, "“0.0435”含义不明（是0.0435%还是4.35%？），请填写百分数的数值，如 4.35"),
+        ("0.04", "“0.04”含义不明（是0.04%还是4%？）"),
+        ("101", "百分数不能超过100（实为101）"),
+        ("-1", "不能为负数"),
+        ("abc", "“abc”不是数字"),
+    ],
+)
+def test_ambiguous_or_bad_percentages_are_refused(raw, message):
+    with pytest.raises(cells.CellValueError) as info:
+        cells.percent()(raw)
+    assert message in str(info.value)

@@ -260,6 +260,11 @@ WRITES = {
         },
         {"city_office"},
     ),  # fmt: skip
+    "assessment:entry": (
+        lambda w: {"key": "bank", "year": 2025},
+        lambda w: {"version": "0", "unit": "走查银行", "loans_last": "100"},
+        {"city_office"},
+    ),
     "assessment:compute": (lambda w: {"key": "zone", "year": 2025}, lambda w: {}, {"city_office"}),
     "assessment:state": (
         lambda w: {"key": "bank", "year": 2025},

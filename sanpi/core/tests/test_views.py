@@ -309,6 +309,7 @@ PAGES = [
     ("assessment:template", lambda w: {"key": "bank", "year": 2025}, {"city_office"}, None),
     ("assessment:import", lambda w: {"key": "bank", "year": 2025}, {"city_office"}, None),
     ("assessment:scheme", lambda w: {"key": "bank", "year": 2025}, READERS, None),
+    ("assessment:entry", lambda w: {"key": "bank", "year": 2025}, {"city_office"}, None),
     ("assessment:classes_xlsx", lambda w: {"key": "mujun", "year": 2025}, READERS, None),
     ("targets:scheme_list", None, READERS, None),
     ("targets:scheme_create", None, {"city_office"}, None),
