@@ -65,7 +65,7 @@ def sheet_spec(scheme: engine.Scheme, inputs: tuple[engine.Input, ...] | None = 
     columns = [Column("unit", scheme.unit_label, cells.text(100), required=True, width=28,
                       aliases=("单位名称", "机构名称", "被考核单位", "名称"))]  # fmt: skip
     if scheme.peer_group:
-        columns.append(Column("group", "组别", cells.text(30), required=True, width=12))
+        columns.append(Column("group", "组别", cells.text(30), width=12))
     for i in scheme.inputs if inputs is None else inputs:
         money = i.kind == engine.Kind.AMOUNT
         columns.append(
@@ -91,6 +91,15 @@ def prefill(key: str, year: int) -> dict[str, dict[str, int]]:
     return {}
 
 
+def _group_default(key: str, names) -> dict[str, str]:
+    """亩均: each enterprise's group from its projects, for a template row left without."""
+    if key != "mujun":
+        return {}
+    from .sources import mujun_defaults
+
+    return {name: d["group"] for name, d in mujun_defaults(names).items()}
+
+
 def _typed(key: str) -> None:
     from .schemes import COMPUTED
 
@@ -113,9 +122,10 @@ def template(*, by, key: str, year: int) -> Document:
     named = {e.unit for e in entries}
     entries += [UnitEntry(unit=name, values={}) for name in known if name not in named]
     rows = []
+    groups = _group_default(key, [e.unit for e in entries if not e.group])
     if entries:
         for e in entries:
-            cells_ = [e.unit, *([e.group] if scheme.peer_group else [])]
+            cells_ = [e.unit, *([e.group or groups.get(e.unit, "")] if scheme.peer_group else [])]
             for i in inputs:
                 raw = e.values.get(i.key)
                 if raw in (None, "") and i.key in known.get(e.unit, {}):
@@ -387,8 +397,6 @@ def entry_set(
         errors["unit"] = [f"请填写{scheme.unit_label}"]
     elif len(unit) > 100:
         errors["unit"] = [f"{scheme.unit_label}不能超过100个字"]
-    if scheme.peer_group and not group.strip():
-        errors["group"] = ["请填写组别"]
     values: dict[str, str | None] = {}
     for i in inputs:
         text = (raw.get(i.key) or "").strip()

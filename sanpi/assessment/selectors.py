@@ -49,7 +49,29 @@ def scores(key: str, year: int) -> tuple[engine.Scheme, list[engine.UnitScore]]:
     if row is None:
         return scheme, []
     entries = list(UnitEntry.objects.filter(scheme_year=row).order_by("pk"))
-    return scheme, engine.score(scheme, [unit_input(scheme, e) for e in entries])
+    units = [unit_input(scheme, e) for e in entries]
+    if key == "mujun":
+        units = _with_ledger_defaults(units)
+    return scheme, engine.score(scheme, units)
+
+
+def _with_ledger_defaults(units: list[engine.UnitInput]) -> list[engine.UnitInput]:
+    """亩均: an enterprise's land left empty is the sum of its projects' land, and its
+    group left empty the group of its projects (`sources.mujun_defaults`)."""
+    from .sources import mujun_defaults
+
+    missing = [u.name for u in units if u.values.get("land") is None or not u.group]
+    if not missing:
+        return units
+    defaults = mujun_defaults(missing)
+    out = []
+    for u in units:
+        d = defaults.get(u.name, {})
+        values = dict(u.values)
+        if values.get("land") is None and d.get("land") is not None:
+            values["land"] = Decimal(d["land"])
+        out.append(engine.UnitInput(u.name, values, u.group or d.get("group", ""), u.notes))
+    return out
 
 
 def scores_json(key: str, year: int) -> dict:

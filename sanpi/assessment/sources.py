@@ -79,3 +79,31 @@ def mujun_by_zone(year: int) -> dict[str, Decimal]:
     return {
         zone: (sum(v, Decimal(0)) / len(v)).quantize(Decimal("0.01")) for zone, v in sums.items()
     }
+
+
+def mujun_defaults(names) -> dict[str, dict[str, object]]:
+    """The 亩均 defaults of these enterprises (by name) from their projects in the ledger:
+    land = the sum of their projects' 用地面积 (亩), group = 传统产业 when every one of their
+    projects is 传统产业, else 其他产业. One grouped query."""
+    from django.db.models import Count, Q, Sum
+
+    from sanpi.projects.models import Industry, Project
+
+    from .schemes import GROUPS
+
+    rows = (
+        Project.objects.filter(enterprise__name__in=list(names))
+        .order_by()
+        .values("enterprise__name")
+        .annotate(
+            land=Sum("land_mu"),
+            others=Count("pk", filter=~Q(industry=Industry.TRADITIONAL)),
+        )
+    )
+    return {
+        r["enterprise__name"]: {
+            "land": r["land"],
+            "group": GROUPS[0] if r["others"] == 0 else GROUPS[1],
+        }
+        for r in rows
+    }

@@ -102,3 +102,27 @@ def test_a_locked_year_publishes_each_enterprises_class(world, login):
                                    reason="更正数据")  # fmt: skip
     assert not UnitResult.objects.exists()
     assert 'id="mujun-class"' not in client.get(page).content.decode()
+
+
+def test_land_and_group_default_to_the_enterprises_projects(world):
+    from sanpi.assessment import services
+    from sanpi.assessment.models import UnitEntry
+    from sanpi.assessment.selectors import scores
+    from sanpi.projects.models import Project
+
+    Project.objects.filter(pk=world.project_a.pk).update(
+        land_mu=D("120.50"), industry="traditional"
+    )
+    city = world.user("city_office")
+    row = services.scheme_year_open(by=city, key="mujun", year=2025)
+    values = {"tax": "241", "revenue": "1205", "value_added": "500", "energy": "100",
+              "rnd": "10", "employees": "50"}  # fmt: skip
+    UnitEntry.objects.create(scheme_year=row, unit=world.enterprise_a.name, values=values)
+    UnitEntry.objects.create(scheme_year=row, unit="别的企业", group="其他产业",
+                             values={**values, "land": "10"})  # fmt: skip
+    _, ranked = scores("mujun", 2025)
+    a = next(u for u in ranked if u.name == world.enterprise_a.name)
+    tax = next(i for i in a.items if i.key == "tax_per_mu")
+    assert tax.inputs["land"] == D("120.50") and tax.value == D("241") / D("120.50")
+    assert a.group == "传统产业"  # all of its projects are 传统产业: compared within that group
+    assert tax.points == D(40)  # the best (the only one) of its group
