@@ -18,7 +18,7 @@ from sanpi.accounts.roles import Cap, Role
 from sanpi.core import audit
 from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.scope import ensure_in_scope, restrict
-from sanpi.core.services import require, save_update, validate_instance
+from sanpi.core.services import account_of, require, save_update, validate_instance
 from sanpi.projects.models import Project
 from sanpi.regions.models import Department
 
@@ -59,11 +59,6 @@ def _refuse(errors: Mapping[str, str]) -> None:
         raise ValidationFailed(
             "；".join(errors.values()), fields={k: [v] for k, v in errors.items()}
         )
-
-
-def _account(by):
-    """The user account to record as 'recorded by' (None for operator commands)."""
-    return by if getattr(by, "pk", None) else None
 
 
 def _set(instance, data: Mapping, allowed: Iterable[str]) -> None:
@@ -540,7 +535,7 @@ def agency_step(
     if step == AgencyStep.COMMISSION:
         _assign_agent(by, service, items)
     AgencyEvent.objects.create(
-        service=service, step=step.value, date=date, note=note, recorded_by=_account(by)
+        service=service, step=step.value, date=date, note=note, recorded_by=account_of(by)
     )
     audit.record(
         user=by,

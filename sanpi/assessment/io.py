@@ -13,7 +13,7 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells, xlsx
 from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.imports import read_sheet_rows
-from sanpi.core.services import require
+from sanpi.core.services import account_of, require
 from sanpi.core.xlsx import AMOUNT_FORMAT, Column, ErrorList, SheetSpec
 
 from . import engine
@@ -238,12 +238,12 @@ def _write(*, by, key, year, scheme, planned, present, filename) -> ImportSummar
                 continue
             if entry is None:
                 UnitEntry.objects.create(scheme_year=row, unit=values["unit"], group=group or "",
-                                         values=new, updated_by=_account(by))  # fmt: skip
+                                         values=new, updated_by=account_of(by))  # fmt: skip
                 summary.created += 1
             else:
                 entry.values, entry.version = new, entry.version + 1
                 entry.group = group or entry.group
-                entry.updated_by = _account(by)
+                entry.updated_by = account_of(by)
                 entry.save()
                 summary.updated += 1
         audit.record(
@@ -255,10 +255,6 @@ def _write(*, by, key, year, scheme, planned, present, filename) -> ImportSummar
             message=summary.text(),
         )
     return summary
-
-
-def _account(by):
-    return by if getattr(by, "pk", None) else None
 
 
 # --- the results: .xlsx and the Word bulletin ---------------------------------------------
@@ -432,7 +428,7 @@ def entry_set(
         if scheme.peer_group:
             entry.group = group.strip()
         entry.version += 1
-        entry.updated_by = _account(by)
+        entry.updated_by = account_of(by)
         entry.save()
         audit.record(user=by, action="update" if before else "create", obj=entry, before=before,
                      after=audit.snapshot(entry, ["values", "group"]),

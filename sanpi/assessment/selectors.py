@@ -127,7 +127,10 @@ class Results:
 def results(key: str, year: int) -> Results:
     """The year's scores, ranks and consequences (last year's results for 约谈)."""
     scheme, ranked = scores(key, year)
-    _, last = scores(key, year - 1)
+    # Last year's places only when a consequence needs them (约谈: two years running).
+    last = None
+    if any(c.kind == "bottom_running" for c in scheme.consequences):
+        _, last = scores(key, year - 1)
     groups: list[str] = []
     for ind in scheme.indicators:
         if ind.group not in groups:

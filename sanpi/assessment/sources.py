@@ -18,7 +18,8 @@ def zone_inputs(
     year: int, *, mujun: dict[str, Decimal] | None = None
 ) -> dict[str, dict[str, Decimal | int]]:
     """Each zone's inputs for the year, by zone name (every zone of the city)."""
-    from sanpi.approvals.selectors import ItemFilter, approval_report
+    from sanpi.approvals.rules import on_time_rate
+    from sanpi.approvals.selectors import approval_report
     from sanpi.cockpit.selectors import cohort_rates_by_county
     from sanpi.problems.figures import Period, figures
     from sanpi.targets.selectors import actuals, targets_by_unit
@@ -28,7 +29,12 @@ def zone_inputs(
     targets = targets_by_unit(year, "zone")
     rates = cohort_rates_by_county(user=reader, year=year, by="zone_id")
     problems = {row.key[0]: row for row in figures(user=reader, period=Period(year, None)).by_zone}
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    # The year's decided items once (their clocks on the official calendar), by zone,
+    # counted by the approvals' own rule.
+    report = approval_report(user=reader, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    clocks_by_zone: dict[int, list] = {}
+    for r in report.decided:
+        clocks_by_zone.setdefault(r.item.project.zone_id, []).append(r.clock)
     out: dict[str, dict[str, Decimal | int]] = {}
     for zone in DevelopmentZone.objects.order_by("county__code", "name"):
         values: dict[str, Decimal | int] = {}
@@ -48,9 +54,8 @@ def zone_inputs(
         p = problems.get(zone.pk)
         if p is not None:
             values |= {"problems_closed": p.closed, "problems_on_time": p.on_time}
-        report = approval_report(user=reader, start=start, end=end,
-                                 filters=ItemFilter(zone=str(zone.pk)))  # fmt: skip
-        values |= {"approvals_decided": report.on_time.den, "approvals_on_time": report.on_time.num}
+        approvals = on_time_rate(clocks_by_zone.get(zone.pk, []))
+        values |= {"approvals_decided": approvals.den, "approvals_on_time": approvals.num}
         if mujun and zone.name in mujun:
             values["mujun"] = mujun[zone.name]
         out[zone.name] = values

@@ -55,6 +55,22 @@ def apply_fields(instance: models.Model, allowed: Iterable[str], data: dict) -> 
         setattr(instance, name, value)
 
 
+def account_of(by):
+    """The user account to record as 'recorded by' (None for operator commands)."""
+    return by if getattr(by, "pk", None) else None
+
+
+def save_create(*, by, instance: models.Model, message: str = ""):
+    """Validate and save a new instance with its audit row; the instance."""
+    validate_instance(instance)
+    instance.save()
+    audit.record(
+        user=by, action="create", obj=instance, before=None, after=audit.snapshot(instance),
+        message=message,
+    )  # fmt: skip
+    return instance
+
+
 def save_update(*, by, instance: models.Model, before: dict, message: str = "") -> bool:
     """Save a changed, validated instance with its audit row; nothing at all if unchanged.
 

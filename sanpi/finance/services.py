@@ -10,10 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
-from sanpi.core import audit
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.scope import ensure_in_scope
-from sanpi.core.services import require, validate_instance
+from sanpi.core.services import account_of, require, save_create
 from sanpi.projects.models import Project
 
 from .models import Bank, Credit, Loan, LoanNeed, Meeting, Signing
@@ -21,10 +20,6 @@ from .models import Bank, Credit, Loan, LoanNeed, Meeting, Signing
 # Who records: the city office organises the meetings and records what the banks report
 # (the banks' own accounts are a later step: docs/architecture.md).
 RECORD = Cap.MANAGE_ACTIVITIES
-
-
-def _account(by):
-    return by if getattr(by, "pk", None) else None
 
 
 def _not_future(day: dt.date | None, field: str, label: str) -> None:
@@ -39,14 +34,6 @@ def _positive(amount: Decimal | None, field: str, label: str) -> None:
         raise ValidationFailed.of(field, f"{label}须大于0")
 
 
-def _create(by, obj, message: str):
-    validate_instance(obj)
-    obj.save()
-    audit.record(user=by, action="create", obj=obj, before=None, after=audit.snapshot(obj),
-                 message=message)  # fmt: skip
-    return obj
-
-
 @transaction.atomic
 def meeting_create(
     *, by, date: dt.date, title: str, place: str = "", banks, enterprises=()
@@ -56,8 +43,8 @@ def meeting_create(
     banks = list(banks)
     if not banks:
         raise ValidationFailed.of("banks", "请选择参会银行")
-    meeting = _create(by, Meeting(date=date, title=(title or "").strip(), place=place.strip()),
-                      f"创建政银企对接会：{title}")  # fmt: skip
+    meeting = Meeting(date=date, title=(title or "").strip(), place=place.strip())
+    meeting = save_create(by=by, instance=meeting, message=f"创建政银企对接会：{title}")
     meeting.banks.set(banks)
     meeting.enterprises.set(list(enterprises))
     return meeting
@@ -71,8 +58,8 @@ def need_add(*, by, project: Project, amount_wan: Decimal, purpose: str, term_mo
     _positive(amount_wan, "amount_wan", "融资需求")
     _not_future(recorded_on, "recorded_on", "提出日期")
     need = LoanNeed(project=project, amount_wan=amount_wan, purpose=(purpose or "").strip(),
-                    term_months=term_months, recorded_on=recorded_on, created_by=_account(by))  # fmt: skip
-    return _create(by, need, f"登记融资需求{amount_wan}万元")
+                    term_months=term_months, recorded_on=recorded_on, created_by=account_of(by))  # fmt: skip
+    return save_create(by=by, instance=need, message=f"登记融资需求{amount_wan}万元")
 
 
 @transaction.atomic
@@ -84,10 +71,16 @@ def signing_add(
     _positive(amount_wan, "amount_wan", "意向金额")
     if not meeting.banks.filter(pk=bank.pk).exists():
         raise ValidationFailed.of("bank", f"{bank}未参加{meeting}，不能在该会上签约")
+    if not meeting.enterprises.filter(pk=project.enterprise_id).exists():
+        raise ValidationFailed.of(
+            "project", f"{project.enterprise}未参加{meeting}，其项目不能在该会上签约"
+        )
     if Signing.objects.filter(meeting=meeting, bank=bank, project=project).exists():
         raise ValidationFailed.of("project", "该银行已在本次对接会上与该项目签约")
     signing = Signing(meeting=meeting, bank=bank, project=project, amount_wan=amount_wan)
-    return _create(by, signing, f"{meeting}：{bank}与{project}签约{amount_wan}万元")
+    return save_create(
+        by=by, instance=signing, message=f"{meeting}：{bank}与{project}签约{amount_wan}万元"
+    )
 
 
 @transaction.atomic
@@ -99,8 +92,8 @@ def credit_add(
     _positive(amount_wan, "amount_wan", "授信金额")
     _not_future(granted_on, "granted_on", "授信日期")
     credit = Credit(project=project, bank=bank, amount_wan=amount_wan, granted_on=granted_on,
-                    created_by=_account(by))  # fmt: skip
-    return _create(by, credit, f"{bank}授信{amount_wan}万元")
+                    created_by=account_of(by))  # fmt: skip
+    return save_create(by=by, instance=credit, message=f"{bank}授信{amount_wan}万元")
 
 
 @transaction.atomic
@@ -112,8 +105,8 @@ def loan_add(
     _positive(amount_wan, "amount_wan", "放贷金额")
     _not_future(disbursed_on, "disbursed_on", "放贷日期")
     loan = Loan(project=project, bank=bank, amount_wan=amount_wan, disbursed_on=disbursed_on,
-                created_by=_account(by))  # fmt: skip
-    return _create(by, loan, f"{bank}放贷{amount_wan}万元")
+                created_by=account_of(by))  # fmt: skip
+    return save_create(by=by, instance=loan, message=f"{bank}放贷{amount_wan}万元")
 
 
 @transaction.atomic
@@ -122,4 +115,8 @@ def bank_create(*, by, name: str, short_name: str = "") -> Bank:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.of("name", "请填写机构名称")
-    return _create(by, Bank(name=name, short_name=(short_name or "").strip()), f"登记银行：{name}")
+    return save_create(
+        by=by,
+        instance=Bank(name=name, short_name=(short_name or "").strip()),
+        message=f"登记银行：{name}",
+    )

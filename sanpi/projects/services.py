@@ -20,7 +20,13 @@ from sanpi.accounts.roles import Cap
 from sanpi.core import audit
 from sanpi.core.errors import Conflict, NotFound, ValidationFailed
 from sanpi.core.scope import ensure_in_scope
-from sanpi.core.services import apply_fields, require, save_update, validate_instance
+from sanpi.core.services import (
+    account_of,
+    apply_fields,
+    require,
+    save_update,
+    validate_instance,
+)
 
 from .models import Activity, ActivityEntry, Health, PlannedEntry, Project, ProjectEvent
 from .rules import (
@@ -154,11 +160,6 @@ def _lock(project: Project, version: int | None = None) -> Project:
     return project
 
 
-def _account(by):
-    """The user account to record as 'recorded by' (None for operator commands)."""
-    return by if getattr(by, "pk", None) else None
-
-
 def _stage_events(project: Project, *, from_stage: str, by, evidence: str, activity=None):
     """Events for every stage reached after `from_stage`."""
     events = []
@@ -172,7 +173,7 @@ def _stage_events(project: Project, *, from_stage: str, by, evidence: str, activ
                     date=getattr(project, field),
                     evidence=evidence,
                     activity=activity,
-                    recorded_by=_account(by),
+                    recorded_by=account_of(by),
                 )
             )
     return events
@@ -267,7 +268,7 @@ def project_advance_stage(
         date=date,
         evidence=evidence,
         activity=activity,
-        recorded_by=_account(by),
+        recorded_by=account_of(by),
     )
     audit.record(
         user=by,
@@ -318,7 +319,7 @@ def project_set_health(
         value=new.value,
         date=date,
         evidence=evidence,
-        recorded_by=_account(by),
+        recorded_by=account_of(by),
     )
     verb = "仍为" if same else "改为"
     audit.record(
@@ -585,7 +586,7 @@ def activity_plan_project(
         )
     planned = PlannedEntry(
         activity=activity, project=project, action=act.value, sign_mode=sign_mode,
-        created_by=_account(by),
+        created_by=account_of(by),
     )  # fmt: skip
     validate_instance(planned)
     planned.save()

@@ -32,6 +32,13 @@ def test_the_zones_inputs_are_the_ledgers_figures(world):
                                  investment_wan=W("800"), progress_percent=10)  # fmt: skip
     UnitTarget.objects.create(year=2025, zone=world.zone_a, investment_wan=W("1000"),
                               signed_count=2, started_count=1)  # fmt: skip
+    from sanpi.approvals.selectors import ItemFilter, approval_report
+    from sanpi.approvals.tests.factories import approvals_world, catalogue_item, make_item
+
+    approvals_world(world)  # its items are 2021's; two decided in 2025 in zone A:
+    for name, decided in (("取水许可", D(2025, 3, 4)), ("建设工程规划许可证", D(2025, 9, 30))):
+        make_item(world.project_a, catalogue_item(name), applied_on=D(2025, 3, 3),
+                  accepted_on=D(2025, 3, 3), decided_on=decided, outcome="approved")  # fmt: skip
     assert services.inputs_compute(by=city, key="zone", year=2025) >= 2
     a = UnitEntry.objects.get(unit=world.zone_a.name).values
     done = actuals(2025, 12, "zone")[world.zone_a.pk]
@@ -41,6 +48,12 @@ def test_the_zones_inputs_are_the_ledgers_figures(world):
     assert (int(a["signed_cohort"]), int(a["signed_cohort_started"])) == (
         rates.start_rate.den, rates.start_rate.num) == (1, 1)  # fmt: skip
     assert a["investment_target"] == "1000.00" and "produced_target" not in a
+    # Approvals on time: the approvals' own report narrowed to the zone (one on time).
+    own = approval_report(user=city, start=D(2025, 1, 1), end=D(2025, 12, 31),
+                          filters=ItemFilter(zone=str(world.zone_a.pk))).on_time  # fmt: skip
+    assert (
+        (int(a["approvals_decided"]), int(a["approvals_on_time"])) == (own.den, own.num) == (2, 1)
+    )
     _, ranked = scores("zone", 2025)
     za = next(u for u in ranked if u.name == world.zone_a.name)
     items = {i.key: i for i in za.items}

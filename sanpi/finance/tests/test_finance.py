@@ -132,6 +132,16 @@ def test_a_signing_needs_an_attending_bank_and_happens_once(world, flow):
         services.signing_add(by=city, meeting=meeting, bank=icbc, project=world.project_a,
                              amount_wan=W("2"))  # fmt: skip
     assert info.value.message == "该银行已在本次对接会上与该项目签约"
+    # Only the projects of enterprises that attended: enforced by the service, so the
+    # page, the API and the demo all get it.
+    small = services.meeting_create(by=city, date=D(2026, 4, 1), title="小型对接会",
+                                    banks=[icbc], enterprises=[world.enterprise_a])  # fmt: skip
+    with pytest.raises(ValidationFailed) as info:
+        services.signing_add(by=city, meeting=small, bank=icbc, project=world.project_b,
+                             amount_wan=W("1"))  # fmt: skip
+    assert info.value.fields == {
+        "project": [f"{world.enterprise_b.name}未参加{small}，其项目不能在该会上签约"]
+    }
     assert Signing.objects.count() == 1
 
 
