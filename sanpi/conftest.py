@@ -65,6 +65,12 @@ class World:
         return self.users[role]
 
 
+def _walk_bank():
+    from sanpi.finance.models import Bank
+
+    return Bank.objects.get_or_create(name="走查银行")[0]
+
+
 @pytest.fixture
 def world(db) -> World:
     county_a = County.objects.get(code="141102")
@@ -94,6 +100,9 @@ def world(db) -> World:
         # Approvals (sanpi/approvals/tests/factories.approvals_world adds their items).
         "department": UserFactory(username="dept_a", role="department", department=department_a),
         "agent": UserFactory(username="agent_a", role="agent"),
+        # 政银企: an officer of the walk's bank (core/tests/test_views._meeting signs it
+        # with project A, not B).
+        "bank": UserFactory(username="bank_a", role="bank", bank=_walk_bank()),
     }
     return World(
         county_a,

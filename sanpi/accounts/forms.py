@@ -84,6 +84,9 @@ class UserCreateForm(BootstrapFormMixin, forms.Form):
     department = forms.ModelChoiceField(
         label="所属部门", queryset=None, required=False, empty_label="（部门账号必选）"
     )
+    bank = forms.ModelChoiceField(
+        label="所属银行", queryset=None, required=False, empty_label="（银行账号必选）"
+    )
     enterprise_code = forms.CharField(
         label="所属企业统一社会信用代码",
         max_length=18,
@@ -98,11 +101,12 @@ class UserCreateForm(BootstrapFormMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, counties, zones, departments=None, **kwargs):
+    def __init__(self, *args, counties, zones, departments=None, banks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["county"].queryset = counties
         self.fields["zone"].queryset = zones
         self.fields["department"].queryset = departments
+        self.fields["bank"].queryset = banks
         self.fields[
             "password"
         ].help_text = "至少10位，包含大写字母、小写字母、数字、符号中的至少三类"

@@ -9,6 +9,24 @@ from django.db.models import Q
 
 from .roles import ROLE_CAPS, ROLE_DIMENSION, ROLE_LABELS, Cap, Role
 
+# The unit (a foreign key of the account, named as the role's scope dimension) that binds
+# each role; the other roles belong to no unit (an agent's scope is the agent).
+ROLE_UNIT: dict[str, str] = {
+    r.value: d for r, d in ROLE_DIMENSION.items() if d is not None and d != "agent"
+}
+UNIT_FIELDS = tuple(dict.fromkeys(ROLE_UNIT.values()))
+
+
+def _unit_matches_role() -> Q:
+    """An account holds its role's unit and no other (a city-wide role holds none)."""
+    condition = Q(
+        role__in=[r.value for r in Role if r.value not in ROLE_UNIT],
+        **{f"{f}__isnull": True for f in UNIT_FIELDS},
+    )
+    for role, unit in ROLE_UNIT.items():
+        condition |= Q(role=role, **{f"{f}__isnull": f != unit for f in UNIT_FIELDS})
+    return condition
+
 
 class User(AbstractUser):
     """A unique, personal account. Role decides capabilities; county/zone/enterprise the scope."""
@@ -49,6 +67,14 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    bank = models.ForeignKey(
+        "finance.Bank",
+        verbose_name="所属银行",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
@@ -63,43 +89,7 @@ class User(AbstractUser):
             models.CheckConstraint(
                 name="user_scope_matches_role",
                 violation_error_message="角色与所属单位不一致",
-                condition=(
-                    Q(
-                        role="county",
-                        county__isnull=False,
-                        zone__isnull=True,
-                        enterprise__isnull=True,
-                        department__isnull=True,
-                    )
-                    | Q(
-                        role="zone",
-                        zone__isnull=False,
-                        county__isnull=True,
-                        enterprise__isnull=True,
-                        department__isnull=True,
-                    )
-                    | Q(
-                        role="enterprise",
-                        enterprise__isnull=False,
-                        county__isnull=True,
-                        zone__isnull=True,
-                        department__isnull=True,
-                    )
-                    | Q(
-                        role="department",
-                        department__isnull=False,
-                        county__isnull=True,
-                        zone__isnull=True,
-                        enterprise__isnull=True,
-                    )
-                    | Q(
-                        role__in=["city_office", "leader", "admin", "auditor", "agent"],
-                        county__isnull=True,
-                        zone__isnull=True,
-                        enterprise__isnull=True,
-                        department__isnull=True,
-                    )
-                ),
+                condition=_unit_matches_role(),
             )
         ]
 

@@ -21,6 +21,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     DEPARTMENT = "department"
     AGENT = "agent"
+    BANK = "bank"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -33,6 +34,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.AUDITOR: "审计管理员",
     Role.DEPARTMENT: "部门",
     Role.AGENT: "代办员",
+    Role.BANK: "银行",
 }
 
 
@@ -75,11 +77,14 @@ class Cap(StrEnum):
     WORK_PROBLEMS = "work_problems"  # as the responsible unit: feedback, claim solved
     MANAGE_PROBLEM_RULES = "manage_problem_rules"  # the SLA policies; leaders' liaison
     RECORD_VISITS = "record_visits"  # the enterprise service team's visits
+    # 政银企对接 (sanpi.finance).
+    VIEW_FINANCE = "view_finance"  # meetings, a project's finance, the loans report, banks
+    RECORD_LENDING = "record_lending"  # credit granted and loans disbursed (a bank: its own)
     # Assessment (sanpi.assessment).
     ENTER_ASSESSMENT = "enter_assessment"  # the inputs of a scheme the user's unit assesses
 
 
-_LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER}
+_LEDGER_READ = {Cap.VIEW_LEDGER, Cap.EXPORT_LEDGER, Cap.VIEW_FINANCE}
 _LEDGER_WRITE = {Cap.CHANGE_LEDGER, Cap.ENTER_ACTIVITY, Cap.IMPORT_LEDGER}
 _REPORTS = {Cap.FILE_REPORTS, Cap.REVIEW_REPORTS}
 _PROBLEMS_LOCAL = {
@@ -107,7 +112,7 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
         | _REPORTS
         | {Cap.CLOSE_MONTHS, Cap.MANAGE_TARGETS, Cap.MANAGE_HEALTH_RULES}
         | _PROBLEMS_LOCAL
-        | {Cap.MANAGE_PROBLEM_RULES, Cap.ENTER_ASSESSMENT}
+        | {Cap.MANAGE_PROBLEM_RULES, Cap.ENTER_ASSESSMENT, Cap.RECORD_LENDING}
     ),
     # Leaders change nothing, except that a leader on a visit may raise a problem.
     Role.LEADER: frozenset(
@@ -140,6 +145,10 @@ ROLE_CAPS: dict[Role, frozenset[Cap]] = {
         | {Cap.ENTER_ASSESSMENT}
     ),
     Role.AGENT: frozenset({Cap.VIEW_APPROVALS, Cap.PLAN_APPROVALS, Cap.MANAGE_AGENCY}),
+    # A bank's officer sees the projects their bank signed with at a 政银企 meeting (their
+    # needs, and the bank's own signings, credit and loans) and records the bank's credit
+    # and loans on them. No ledger, no other bank's figures.
+    Role.BANK: frozenset({Cap.VIEW_FINANCE, Cap.RECORD_LENDING}),
 }
 
 # Which scope dimension binds a role; None = sees all business data (if it may view it).
@@ -153,6 +162,7 @@ ROLE_DIMENSION: dict[Role, str | None] = {
     Role.AUDITOR: None,
     Role.DEPARTMENT: "department",  # the items their department handles
     Role.AGENT: "agent",  # the projects whose 全代办 service they are commissioned for
+    Role.BANK: "bank",  # the projects their bank signed with
 }
 
 # The scope dimensions that a user bound to a dimension sees only one value of: a county

@@ -14,7 +14,7 @@ from .roles import Cap
 
 def user_list(*, by, q: str = "") -> QuerySet[User]:
     require(by, Cap.MANAGE_USERS)
-    qs = User.objects.select_related("county", "zone", "enterprise", "department").order_by(
+    qs = User.objects.select_related("county", "zone", "enterprise", "department", "bank").order_by(
         "username"
     )
     if q:
@@ -58,6 +58,13 @@ def scope_zones(*, by) -> QuerySet[DevelopmentZone]:
 def scope_departments(*, by) -> QuerySet[Department]:
     require(by, Cap.MANAGE_USERS)
     return Department.objects.order_by("level", "name")
+
+
+def scope_banks(*, by):
+    from sanpi.finance.selectors import bank_list
+
+    require(by, Cap.MANAGE_USERS)
+    return bank_list()
 
 
 def scope_enterprise(*, by, credit_code: str) -> Enterprise | None:

@@ -185,16 +185,23 @@ def _check_password(password: str, user: User) -> None:
         raise ValidationFailed("；".join(exc.messages), fields={"password": exc.messages}) from None
 
 
-def _check_department(role: Role, department) -> None:
-    """所属部门 belongs to 部门 accounts alone: required there, refused on every other role."""
-    if role == Role.DEPARTMENT and department is None:
-        raise ValidationFailed.of("department", "角色与所属单位不一致：部门账号须选择所属部门")
-    if role != Role.DEPARTMENT and department is not None:
-        raise ValidationFailed.of(
-            "department",
-            f"角色与所属单位不一致：{ROLE_LABELS[role]}账号不能选择所属部门，"
-            "只有部门账号才属于某个部门，请留空",
-        )
+# Units that only their own role's accounts hold, with the field's words.
+_OWN_UNITS = {Role.DEPARTMENT: ("department", "部门"), Role.BANK: ("bank", "银行")}
+
+
+def _check_units(role: Role, units: dict) -> None:
+    """所属部门 belongs to 部门 accounts alone and 所属银行 to 银行 accounts: required
+    there, refused on every other role."""
+    for own, (field, label) in _OWN_UNITS.items():
+        value = units.get(field)
+        if role == own and value is None:
+            raise ValidationFailed.of(field, f"角色与所属单位不一致：{label}账号须选择所属{label}")
+        if role != own and value is not None:
+            raise ValidationFailed.of(
+                field,
+                f"角色与所属单位不一致：{ROLE_LABELS[role]}账号不能选择所属{label}，"
+                f"只有{label}账号才属于某个{label}，请留空",
+            )
 
 
 @transaction.atomic
@@ -209,6 +216,7 @@ def user_create(
     zone=None,
     enterprise=None,
     department=None,
+    bank=None,
     temporary: bool | None = None,
 ) -> User:
     """Create an account. `by` None only for the installation's first administrator (CLI).
@@ -219,7 +227,7 @@ def user_create(
     elif role != Role.ADMIN or User.objects.filter(role=Role.ADMIN).exists():
         raise PermissionDenied("已有系统管理员：账号须由系统管理员创建")
     role = Role(role)
-    _check_department(role, department)
+    _check_units(role, {"department": department, "bank": bank})
     user = User(
         username=username,
         role=role.value,
@@ -228,6 +236,7 @@ def user_create(
         zone=zone,
         enterprise=enterprise,
         department=department,
+        bank=bank,
     )
     validate_instance(user, exclude=["password"])
     _check_password(password, user)
@@ -242,7 +251,7 @@ def user_create(
         obj=user,
         after=audit.snapshot(
             user,
-            ["username", "role", "full_name", "county", "zone", "enterprise", "department"],
+            ["username", "role", "full_name", "county", "zone", "enterprise", "department", "bank"],
         ),
     )
     return user

@@ -259,13 +259,14 @@ def user_create(request):
         counties=selectors.scope_counties(by=by),
         zones=selectors.scope_zones(by=by),
         departments=selectors.scope_departments(by=by),
+        banks=selectors.scope_banks(by=by),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         role = data["role"]
-        # The department goes to the service whatever the role: it refuses one on any
-        # role but 部门 (the page only hides the field, see sanpi.js).
-        unit: dict = {"department": data["department"]}
+        # The department and the bank go to the service whatever the role: it refuses one
+        # on any role but 部门 or 银行 (the page only hides the field, see sanpi.js).
+        unit: dict = {"department": data["department"], "bank": data["bank"]}
         if role == Role.COUNTY:
             unit["county"] = data["county"]
         elif role == Role.ZONE:

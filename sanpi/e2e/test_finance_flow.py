@@ -1,6 +1,7 @@
 """The 政银企 flow in headless Chromium: the city office registers a bank, holds a
-meeting, a bank signs with a project there, grants credit and disburses a loan, and the
-report states the city's figure; the project leaves the list for the next meeting."""
+meeting, a bank signs with a project there; the bank's own officer, signed in, finds the
+project, grants credit and disburses a loan; the report states the city's figure and the
+project leaves the list for the next meeting."""
 
 from __future__ import annotations
 
@@ -55,19 +56,32 @@ def test_a_meeting_a_signing_credit_a_loan_and_the_report(page, log_in):
     page.get_by_role("button", name="登记").click()
     expect(page.locator("#meeting-signings")).to_contain_text("30,000.00")
 
-    page.locator("#meeting-signings").get_by_role("link", name="年产10万吨铝镁合金项目").click()
+    # The bank's officer: sees the project their bank signed with, records its own figures.
+    from sanpi.finance.models import Bank
+
+    UserFactory(username="icbc", role="bank", bank=Bank.objects.get(name="中国工商银行吕梁分行"))
+    page.context.clear_cookies()
+    log_in("icbc")
+    page.get_by_role("link", name="政银企对接").first.click()
+    page.locator("#finance-unfunded").get_by_role("link", name="年产10万吨铝镁合金项目").click()
     credit = page.locator("#form-credit")
-    credit.get_by_label("银行").select_option(label="中国工商银行吕梁分行")
+    expect(credit.get_by_label("银行")).to_have_value(str(Bank.objects.get().pk))  # its own
     credit.get_by_label("授信金额(万元)").fill("30000")
     credit.get_by_label("授信日期").fill("2026-04-01")
     credit.get_by_role("button", name="保存").click()
     loan = page.locator("#form-loan")
-    loan.get_by_label("银行").select_option(label="中国工商银行吕梁分行")
     loan.get_by_label("放贷金额(万元)").fill("12500.5")
     loan.get_by_label("放贷日期").fill("2026-04-15")
     loan.get_by_role("button", name="保存").click()
     expect(page.locator("#project-finance-totals")).to_contain_text("放贷合计 12,500.50 万元")
+    assert Loan.objects.get().created_by.username == "icbc"
+    page.goto("/finance/report/?date_from=2026-01-01&date_to=2026-06-30")
+    expect(page.locator("#report-sentence")).to_contain_text(
+        "中国工商银行吕梁分行1个项目获得贷款1.25亿元。"
+    )
 
+    page.context.clear_cookies()
+    log_in("city")
     page.goto("/finance/report/?date_from=2026-01-01&date_to=2026-06-30")
     expect(page.locator("#report-sentence")).to_have_text(
         "2026年1月1日至2026年6月30日，全市1个项目获得贷款1.25亿元。"

@@ -16,7 +16,9 @@ from . import services
 from .models import Bank
 
 
-def load_finance_demo(actor, banks: tuple[str, ...], *, seed: int = 2021) -> None:
+def load_finance_demo(actor, banks: tuple[str, ...], *, seed: int = 2021) -> dict[str, str]:
+    """Load the meetings and their records; returns the demo's bank login
+    ({username: description}) of the bank that signed with the most projects."""
     rng = random.Random(seed)
     bank_rows = [services.bank_create(by=actor, name=name) for name in banks]
     today = timezone.localdate()
@@ -51,3 +53,23 @@ def load_finance_demo(actor, banks: tuple[str, ...], *, seed: int = 2021) -> Non
                                       amount_wan=(need * Decimal(rng.randint(5, 10)) / 10).quantize(Decimal("0.01")),
                                       disbursed_on=lent)  # fmt: skip
     assert Bank.objects.count() == len(banks)
+    return _bank_login()
+
+
+def _bank_login() -> dict[str, str]:
+    from django.db.models import Count
+
+    from sanpi.accounts.models import User
+    from sanpi.accounts.services import user_create
+    from sanpi.projects.demo import DEMO_PASSWORD
+
+    bank = Bank.objects.annotate(n=Count("signings__project", distinct=True)).order_by("-n", "pk")[
+        0
+    ]
+    full_name = f"{bank.name} 公司业务部 赵经理"
+    user_create(
+        by=User.objects.filter(role="admin").order_by("pk").first(),
+        username="bank", password=DEMO_PASSWORD, temporary=False,  # printed, stays usable
+        role="bank", full_name=full_name, bank=bank,
+    )  # fmt: skip
+    return {"bank": full_name}

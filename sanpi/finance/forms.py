@@ -66,14 +66,23 @@ class NeedForm(BootstrapFormMixin, forms.Form):
     recorded_on = forms.DateField(label="提出日期", widget=DateInput())
 
 
-class CreditForm(BootstrapFormMixin, forms.Form):
-    bank = forms.ModelChoiceField(label="银行", queryset=Bank.objects.all())
+class _LendingForm(BootstrapFormMixin, forms.Form):
+    bank = forms.ModelChoiceField(label="银行", queryset=Bank.objects.none())
+
+    def __init__(self, *args, banks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank"].queryset = banks
+        if len(banks) == 1:  # a bank's officer: their own bank, already chosen
+            self.fields["bank"].initial = banks[0].pk
+            self.fields["bank"].empty_label = None
+
+
+class CreditForm(_LendingForm):
     amount_wan = _amount("授信金额(万元)")
     granted_on = forms.DateField(label="授信日期", widget=DateInput())
 
 
-class LoanForm(BootstrapFormMixin, forms.Form):
-    bank = forms.ModelChoiceField(label="银行", queryset=Bank.objects.all())
+class LoanForm(_LendingForm):
     amount_wan = _amount("放贷金额(万元)")
     disbursed_on = forms.DateField(label="放贷日期", widget=DateInput())
 

@@ -21,6 +21,18 @@ _PROJECT_PATHS = {
     "zone": ("project__zone",),
     "enterprise": ("project__enterprise",),
 }
+# A bank's officer reaches the projects their bank signed with (and nothing else of them).
+_SIGNED = "finance_signings__bank"
+
+
+class FinanceProject(Project):
+    """A project as the 政银企 pages see it: banks reach the projects they signed with."""
+
+    scope_paths = {**Project.scope_paths, "bank": (_SIGNED,)}
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "融资对接项目"
 
 
 def _money(label: str) -> models.DecimalField:
@@ -84,7 +96,7 @@ class LoanNeed(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    scope_paths = _PROJECT_PATHS
+    scope_paths = {**_PROJECT_PATHS, "bank": (f"project__{_SIGNED}",)}
 
     class Meta:
         verbose_name = verbose_name_plural = "融资需求"

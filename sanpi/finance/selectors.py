@@ -15,18 +15,32 @@ from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.money import exact_wan
 from sanpi.core.scope import restrict
 from sanpi.core.services import require
-from sanpi.projects.selectors import project_list
 
-from .models import Bank, Credit, Loan, LoanNeed, Meeting, Signing
+from .models import Bank, Credit, FinanceProject, Loan, LoanNeed, Meeting, Signing
+
+
+def project_list(*, user):
+    """The projects the user's 政银企 pages reach: the ledger's scope, and for a bank's
+    officer the projects their bank signed with."""
+    require(user, Cap.VIEW_FINANCE)
+    qs = FinanceProject.objects.select_related("enterprise", "county", "zone")
+    return restrict(qs, user)
+
+
+def project_get(*, user, pk) -> FinanceProject:
+    try:
+        return project_list(user=user).get(pk=pk)
+    except (FinanceProject.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
 
 
 def meeting_list(*, user):
-    require(user, Cap.VIEW_LEDGER)
+    require(user, Cap.VIEW_FINANCE)
     return Meeting.objects.all()
 
 
 def meeting_get(*, user, pk: int) -> Meeting:
-    require(user, Cap.VIEW_LEDGER)
+    require(user, Cap.VIEW_FINANCE)
     try:
         return Meeting.objects.get(pk=pk)
     except (Meeting.DoesNotExist, ValueError):
@@ -37,7 +51,16 @@ def bank_list():
     return Bank.objects.all()
 
 
+def lending_banks(*, user):
+    """The banks whose credit and loans the user may record: a bank's officer their own,
+    the city office every bank."""
+    if user.scope_dimension == "bank":
+        return Bank.objects.filter(pk=user.scope_value)
+    return bank_list()
+
+
 def signings(*, user, meeting: Meeting | None = None):
+    require(user, Cap.VIEW_FINANCE)
     qs = restrict(Signing.objects.select_related("bank", "project", "meeting"), user)
     return qs.filter(meeting=meeting) if meeting is not None else qs
 
@@ -86,8 +109,9 @@ class LoanReport:
 
 def loan_report(*, user, date_from: dt.date, date_to: dt.date) -> LoanReport:
     """The projects with a loan disbursed in [date_from, date_to] (each counted once,
-    however many loans) and the loans' total, in the user's scope; by bank."""
-    require(user, Cap.VIEW_LEDGER)
+    however many loans) and the loans' total, in the user's scope (a bank: its own loans);
+    by bank."""
+    require(user, Cap.VIEW_FINANCE)
     if date_from > date_to:
         raise ValidationFailed.of("date_to", "结束日期早于开始日期，请检查时段")
     loans = restrict(Loan.objects.filter(disbursed_on__range=(date_from, date_to)), user).order_by()

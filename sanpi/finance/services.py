@@ -10,16 +10,30 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
-from sanpi.core.errors import ValidationFailed
-from sanpi.core.scope import ensure_in_scope
+from sanpi.core.errors import NotFound, ValidationFailed
+from sanpi.core.scope import in_scope, restrict
 from sanpi.core.services import account_of, require, save_create
 from sanpi.projects.models import Project
 
-from .models import Bank, Credit, Loan, LoanNeed, Meeting, Signing
+from .models import Bank, Credit, FinanceProject, Loan, LoanNeed, Meeting, Signing
 
-# Who records: the city office organises the meetings and records what the banks report
-# (the banks' own accounts are a later step: docs/architecture.md).
+# Who records: the city office organises the meetings and their signings; credit and loans
+# are recorded by the banks' own officers (their bank's only) or by the city office from
+# what the banks report.
 RECORD = Cap.MANAGE_ACTIVITIES
+LENDING = Cap.RECORD_LENDING
+
+
+def _ensure_project(by, project: Project) -> None:
+    """The project is one the user's 政银企 pages reach (a bank: one it signed with)."""
+    if not restrict(FinanceProject.objects.filter(pk=project.pk), by).exists():
+        raise NotFound()
+
+
+def _ensure_own_bank(by, record: Credit | Loan) -> None:
+    """A bank's officer records their own bank's credit and loans, no other bank's."""
+    if not in_scope(by, record):
+        raise ValidationFailed.of("bank", f"只能登记本行的授信和放贷，不能代{record.bank}登记")
 
 
 def _not_future(day: dt.date | None, field: str, label: str) -> None:
@@ -54,7 +68,7 @@ def meeting_create(
 def need_add(*, by, project: Project, amount_wan: Decimal, purpose: str, term_months: int,
              recorded_on: dt.date) -> LoanNeed:  # fmt: skip
     require(by, Cap.CHANGE_LEDGER)
-    ensure_in_scope(by, project)
+    _ensure_project(by, project)
     _positive(amount_wan, "amount_wan", "融资需求")
     _not_future(recorded_on, "recorded_on", "提出日期")
     need = LoanNeed(project=project, amount_wan=amount_wan, purpose=(purpose or "").strip(),
@@ -67,7 +81,7 @@ def signing_add(
     *, by, meeting: Meeting, bank: Bank, project: Project, amount_wan: Decimal
 ) -> Signing:
     require(by, RECORD)
-    ensure_in_scope(by, project)
+    _ensure_project(by, project)
     _positive(amount_wan, "amount_wan", "意向金额")
     if not meeting.banks.filter(pk=bank.pk).exists():
         raise ValidationFailed.of("bank", f"{bank}未参加{meeting}，不能在该会上签约")
@@ -87,12 +101,13 @@ def signing_add(
 def credit_add(
     *, by, project: Project, bank: Bank, amount_wan: Decimal, granted_on: dt.date
 ) -> Credit:
-    require(by, RECORD)
-    ensure_in_scope(by, project)
+    require(by, LENDING)
+    _ensure_project(by, project)
     _positive(amount_wan, "amount_wan", "授信金额")
     _not_future(granted_on, "granted_on", "授信日期")
     credit = Credit(project=project, bank=bank, amount_wan=amount_wan, granted_on=granted_on,
                     created_by=account_of(by))  # fmt: skip
+    _ensure_own_bank(by, credit)
     return save_create(by=by, instance=credit, message=f"{bank}授信{amount_wan}万元")
 
 
@@ -100,12 +115,13 @@ def credit_add(
 def loan_add(
     *, by, project: Project, bank: Bank, amount_wan: Decimal, disbursed_on: dt.date
 ) -> Loan:
-    require(by, RECORD)
-    ensure_in_scope(by, project)
+    require(by, LENDING)
+    _ensure_project(by, project)
     _positive(amount_wan, "amount_wan", "放贷金额")
     _not_future(disbursed_on, "disbursed_on", "放贷日期")
     loan = Loan(project=project, bank=bank, amount_wan=amount_wan, disbursed_on=disbursed_on,
                 created_by=account_of(by))  # fmt: skip
+    _ensure_own_bank(by, loan)
     return save_create(by=by, instance=loan, message=f"{bank}放贷{amount_wan}万元")
 
 

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.web import PAGE_SIZE, attachment, require_cap, submit, web_view
-from sanpi.projects.selectors import project_get, project_list
 
 from . import io, selectors, services
 from .forms import BankForm, CreditForm, LoanForm, MeetingForm, NeedForm, ReportForm, SigningForm
@@ -30,13 +29,16 @@ def _year_start() -> dt.date:
 @web_view
 def index(request):
     user = request.user
-    require_cap(user, Cap.VIEW_LEDGER)
+    require_cap(user, Cap.VIEW_FINANCE)
     today = timezone.localdate()
     page = Paginator(selectors.meeting_list(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     unfunded = selectors.unfunded(user=user)
     return render(request, "finance/index.html", {
         "page": page,
-        "report": selectors.loan_report(user=user, date_from=_year_start(), date_to=today),
+        # The sentence names the user's place: 全市, their county, zone or bank.
+        "sentence": selectors.loan_report(
+            user=user, date_from=_year_start(), date_to=today
+        ).sentence(user.scope_label),
         "unfunded": unfunded[:UNFUNDED_SHOWN],
         "unfunded_count": unfunded.count(),
         "can_record": user.can(services.RECORD),
@@ -63,14 +65,16 @@ def meeting_detail(request, pk: int):
         require_cap(user, services.RECORD)
     # The projects a bank may sign with here: those of the attending enterprises.
     projects = (
-        project_list(user=user).filter(enterprise__in=meeting.enterprises.all()).order_by("name")
+        selectors.project_list(user=user)
+        .filter(enterprise__in=meeting.enterprises.all())
+        .order_by("name")
     )
     form = None
     if user.can(services.RECORD):
         form = SigningForm(request.POST or None, banks=meeting.banks.all(), projects=projects[:500])
 
         def sign(d):
-            project = project_get(user=user, pk=d["project"])
+            project = selectors.project_get(user=user, pk=d["project"])
             return services.signing_add(by=user, meeting=meeting, bank=d["bank"], project=project,
                                         amount_wan=d["amount_wan"])  # fmt: skip
 
@@ -90,14 +94,16 @@ def meeting_detail(request, pk: int):
 @web_view
 def project_finance(request, pk: int):
     user = request.user
-    project = project_get(user=user, pk=pk)
+    project = selectors.project_get(user=user, pk=pk)
     forms = {}
     if user.can(Cap.CHANGE_LEDGER):
         forms["need"] = NeedForm(request.POST if request.POST.get("form") == "need" else None,
                                  prefix="need")  # fmt: skip
-    if user.can(services.RECORD):
+    if user.can(services.LENDING):
+        banks = selectors.lending_banks(user=user)
         for key, cls in (("credit", CreditForm), ("loan", LoanForm)):
-            forms[key] = cls(request.POST if request.POST.get("form") == key else None, prefix=key)
+            data = request.POST if request.POST.get("form") == key else None
+            forms[key] = cls(data, prefix=key, banks=banks)
     actions = {
         "need": lambda d: services.need_add(by=user, project=project, **d),
         "credit": lambda d: services.credit_add(by=user, project=project, **d),
@@ -105,7 +111,7 @@ def project_finance(request, pk: int):
     }
     posted = request.POST.get("form", "")
     if request.method == "POST":
-        require_cap(user, Cap.CHANGE_LEDGER if posted == "need" else services.RECORD)
+        require_cap(user, Cap.CHANGE_LEDGER if posted == "need" else services.LENDING)
         if posted in forms and submit(request, forms[posted], actions[posted]) is not None:
             messages.success(request, "已保存")
             return redirect("finance:project", pk=project.pk)
@@ -113,13 +119,14 @@ def project_finance(request, pk: int):
         "project": project,
         "finance": selectors.project_finance(user=user, project=project),
         "forms": forms,
+        "ledger": user.can(Cap.VIEW_LEDGER),  # a bank's officer has no project page
     })  # fmt: skip
 
 
 @web_view
 def report(request):
     user = request.user
-    require_cap(user, Cap.VIEW_LEDGER)
+    require_cap(user, Cap.VIEW_FINANCE)
     initial = {"date_from": _year_start(), "date_to": timezone.localdate()}
     form = ReportForm(request.GET or None, initial=initial)
     if form.is_bound and form.is_valid():
@@ -144,7 +151,7 @@ def report(request):
 @web_view
 def banks(request):
     user = request.user
-    require_cap(user, Cap.VIEW_LEDGER)
+    require_cap(user, Cap.VIEW_FINANCE)
     form = BankForm(request.POST or None) if user.can(services.RECORD) else None
     if request.method == "POST":
         require_cap(user, services.RECORD)

@@ -480,7 +480,7 @@ def _load(rng: random.Random) -> dict[str, str]:
     from sanpi.assessment.demo import BANKS, load_assessment_demo
     from sanpi.finance.demo import load_finance_demo
 
-    load_finance_demo(actor, BANKS)
+    logins |= load_finance_demo(actor, BANKS)
     load_assessment_demo(actor)
     from sanpi.cockpit.facts import refresh, refresh_rankings, refresh_start_risks
 

@@ -341,6 +341,27 @@ def test_new_account_page_refuses_a_department_on_a_county_account(world, login)
     assert User.objects.get(username="shenpi").department == world.department_a
 
 
+def test_new_account_page_makes_a_bank_officer_and_refuses_a_bank_on_other_roles(world, login):
+    """A 银行 account needs its bank (→ the form again, the message under 所属银行); a bank on
+    a county account is refused the same way; with its bank → 302, bound to that bank."""
+    from sanpi.finance.models import Bank
+
+    bank = Bank.objects.get(name="走查银行")
+    client = login(world.user("admin"))
+    url = reverse("accounts:user_create")
+    base = {"password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    html = client.post(url, {**base, "username": "yh1", "role": "bank"}).content.decode()
+    field = html[html.index('id="id_bank"') :]
+    assert "银行账号须选择所属银行" in field[: field.index('<div class="col">')]
+    html = client.post(url, {**base, "username": "yh1", "role": "county",
+                             "county": world.county_a.pk, "bank": bank.pk}).content.decode()  # fmt: skip
+    assert "县(市、区)账号不能选择所属银行" in html
+    assert not User.objects.filter(username="yh1").exists()
+    response = client.post(url, {**base, "username": "yh1", "role": "bank", "bank": bank.pk})
+    assert response.status_code == 302
+    assert User.objects.get(username="yh1").bank == bank
+
+
 # --- the address notifications are mailed to ---------------------------------------------
 
 

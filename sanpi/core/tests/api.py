@@ -94,7 +94,8 @@ def api_clients(world):
 LEDGER_READERS = ("city_office", "leader", "county", "zone", "enterprise")
 NO_LEDGER = ("admin", "auditor")  # least privilege: no business data at all
 ALL_ROLES = LEDGER_READERS + NO_LEDGER
-EVERY_ROLE = (*ALL_ROLES, "department", "agent")  # the approvals' roles too: the page walks
+# The approvals' roles and the banks' officers too: the page walks.
+EVERY_ROLE = (*ALL_ROLES, "department", "agent", "bank")
 
 
 def api_audit_rows(user, obj, action: str | None = None):

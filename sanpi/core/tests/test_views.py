@@ -20,6 +20,7 @@ ROLES = EVERY_ROLE
 READERS = {"city_office", "leader", "county", "zone", "enterprise"}
 # Approvals: departments and agents read approvals (scoped), not the ledger.
 APPROVAL_READERS = READERS | {"department", "agent"}
+FINANCE_READERS = READERS | {"bank"}  # 政银企: a bank's officer too (its signed projects)
 PLANNERS = {"city_office", "county", "zone", "agent"}
 WRITERS = {"city_office", "county", "zone"}
 CITY = {"city_office", "leader"}  # who sees county B's objects
@@ -57,13 +58,16 @@ def _job(w):
 
 def _meeting(w) -> int:
     """A 政银企 meeting with one bank (made once per world)."""
-    from sanpi.finance.models import Bank, Meeting
+    from sanpi.finance.models import Bank, Meeting, Signing
 
     meeting = Meeting.objects.filter(title="走查对接会").first()
     if meeting is None:
         meeting = Meeting.objects.create(date=dt.date(2026, 3, 1), title="走查对接会")
-        meeting.banks.add(Bank.objects.get_or_create(name="走查银行")[0])
+        bank = Bank.objects.get_or_create(name="走查银行")[0]  # the world's bank user's
+        meeting.banks.add(bank)
         meeting.enterprises.add(w.enterprise_a, w.enterprise_b)
+        # The bank signed with project A: its officer reaches A, not B.
+        Signing.objects.create(meeting=meeting, bank=bank, project=w.project_a, amount_wan=100)
     return meeting.pk
 
 
@@ -293,14 +297,15 @@ PAGES = [
     ),
     ("targets:target_import", lambda w: {"year": 2025}, {"city_office"}, None),
     ("targets:target_template", lambda w: {"year": 2025}, {"city_office"}, None),
-    # 政银企对接 (sanpi.finance): meetings public, a project's finance follows the project.
-    ("finance:index", None, READERS, None),
+    # 政银企对接 (sanpi.finance): meetings public, a project's finance follows the project;
+    # a bank's officer reaches the projects their bank signed with (A, not B).
+    ("finance:index", None, FINANCE_READERS, None),
     ("finance:meeting_new", None, {"city_office"}, None),
-    ("finance:meeting", lambda w: {"pk": _meeting(w)}, READERS, None),
-    ("finance:project", lambda w: {"pk": w.project_a.pk}, READERS, None),
-    ("finance:project", lambda w: {"pk": w.project_b.pk}, READERS, CITY),
-    ("finance:report", None, READERS, None),
-    ("finance:banks", None, READERS, None),
+    ("finance:meeting", lambda w: {"pk": _meeting(w)}, FINANCE_READERS, None),
+    ("finance:project", lambda w: {"pk": (_meeting(w), w.project_a.pk)[1]}, FINANCE_READERS, None),
+    ("finance:project", lambda w: {"pk": w.project_b.pk}, FINANCE_READERS, CITY),
+    ("finance:report", None, FINANCE_READERS, None),
+    ("finance:banks", None, FINANCE_READERS, None),
     # Assessment (sanpi.assessment): public to ledger readers; data entered by the city office.
     ("assessment:index", None, READERS | {"department"}, None),  # departments may assess
     ("assessment:results", lambda w: {"key": "bank", "year": 2025}, READERS, None),
@@ -484,6 +489,8 @@ def test_every_page_for_every_role(world, login, role):
             if name.startswith("approvals:")
             else PROBLEM_READERS
             if name.startswith("problems:")
+            else FINANCE_READERS
+            if name.startswith("finance:")
             else READERS
         )
         expected = _status(role, allowed, visible=visible, readers=readers)

@@ -171,6 +171,8 @@ def test_the_pages(world, flow, login):
     # Out of scope: the county officer's project B page is 404; they cannot record loans.
     county = login(world.user("county"))
     assert county.get(reverse("finance:project", args=[world.project_b.pk])).status_code == 404
+    index = county.get(reverse("finance:index")).content.decode()  # the county's sentence
+    assert f"，{world.county_a}1个项目获得贷款0.03亿元" in index and "全市" not in index
     response = county.post(url, {"form": "loan", "loan-bank": icbc.pk, "loan-amount_wan": "1",
                                  "loan-disbursed_on": "2026-04-01"})  # fmt: skip
     assert response.status_code == 403 and Loan.objects.count() == 1

@@ -12,6 +12,7 @@
       zone: "id_zone",
       enterprise: "id_enterprise_code",
       department: "id_department",
+      bank: "id_bank",
     };
     Object.keys(need).forEach(function (r) {
       var input = document.getElementById(need[r]);
