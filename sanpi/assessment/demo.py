@@ -15,7 +15,7 @@ from sanpi.projects.models import Project
 
 from .models import UnitEntry
 from .schemes import GROUPS
-from .services import inputs_compute, scheme_year_open
+from .services import inputs_compute, rescore_due, scheme_year_open
 
 BANKS = (
     "中国工商银行吕梁分行", "中国农业银行吕梁分行", "中国银行吕梁分行", "中国建设银行吕梁分行",
@@ -83,3 +83,4 @@ def load_assessment_demo(actor, *, seed: int = 2021) -> None:
         group = GROUPS[0] if name in traditional else GROUPS[1]
         UnitEntry.objects.create(scheme_year=row, unit=name, group=group, values=_mujun_values(rng))
     inputs_compute(by=actor, key="zone", year=year)  # the zones', from the demo's ledger
+    rescore_due()  # the banks' and 亩均's entries, written directly above

@@ -268,8 +268,29 @@ class UnitInput:
     notes: Mapping[str, str] = field(default_factory=dict)  # ENTERED points' reasons
 
 
-def unit_values(scheme: Scheme, unit: UnitInput) -> dict[str, Value]:
+@dataclass(frozen=True)
+class _Plan:
+    """What a scheme's formulas need, worked out once per scoring rather than per unit:
+    the parsed formulas, the labels, and each indicator's raw inputs."""
+
+    trees: tuple[tuple[str, ast.Expression], ...]  # derived key → parsed formula, in order
+    labels: Mapping[str, str]
+    sources: Mapping[str, tuple[str, ...]]  # indicator key → the raw inputs it comes from
+
+
+def _plan(scheme: Scheme) -> _Plan:
+    known = {i.key for i in scheme.inputs if i.kind != Kind.TEXT}
+    trees = []
+    for d in scheme.derived:
+        trees.append((d.key, parse_formula(d.formula, known)))
+        known.add(d.key)
+    labels = {x.key: x.name for x in (*scheme.inputs, *scheme.derived)}
+    return _Plan(tuple(trees), labels, {i.key: _sources(scheme, i) for i in scheme.indicators})
+
+
+def unit_values(scheme: Scheme, unit: UnitInput, plan: _Plan | None = None) -> dict[str, Value]:
     """The unit's inputs and every derived value, in the scheme's order."""
+    plan = plan or _plan(scheme)
     values: dict[str, Value] = {}
     for i in scheme.inputs:
         raw = unit.values.get(i.key)
@@ -279,11 +300,8 @@ def unit_values(scheme: Scheme, unit: UnitInput) -> dict[str, Value]:
             None if raw is None or raw == "" else Decimal(raw),
             "" if raw not in (None, "") else f"未填写“{i.name}”",
         )
-    known = set(values)
-    labels = {x.key: x.name for x in (*scheme.inputs, *scheme.derived)}
-    for d in scheme.derived:
-        values[d.key] = evaluate(parse_formula(d.formula, known), values, labels)
-        known.add(d.key)
+    for key, tree in plan.trees:
+        values[key] = evaluate(tree, values, plan.labels)
     return values
 
 
@@ -324,7 +342,8 @@ def _points(
 
 def score(scheme: Scheme, units: Sequence[UnitInput]) -> list[UnitScore]:
     """Score and rank the units; the result in rank order (vetoed last)."""
-    per_unit = [unit_values(scheme, u) for u in units]
+    plan = _plan(scheme)
+    per_unit = [unit_values(scheme, u, plan) for u in units]
     groups = [u.group if scheme.peer_group else "" for u in units]
     out: list[UnitScore] = []
     bests: dict[tuple[str, str], Decimal | None] = {}
@@ -353,7 +372,7 @@ def score(scheme: Scheme, units: Sequence[UnitInput]) -> list[UnitScore]:
                     bonus=ind.bonus, value=vals[ind.value].value,
                     best=best if ind.method == Method.BEST else None,
                     points=round_points(raw), note=note,
-                    inputs=_inputs_of(scheme, ind, vals),
+                    inputs={k: vals[k].value for k in plan.sources[ind.key] if k in vals},
                 )
             )  # fmt: skip
         regular = sum((i.points for i in items if not i.bonus), ZERO)
@@ -365,8 +384,8 @@ def score(scheme: Scheme, units: Sequence[UnitInput]) -> list[UnitScore]:
     return rank(out)
 
 
-def _inputs_of(scheme: Scheme, ind: Indicator, vals: Mapping[str, Value]) -> dict:
-    """The raw inputs an indicator's value comes from (through its formula)."""
+def _sources(scheme: Scheme, ind: Indicator) -> tuple[str, ...]:
+    """The raw inputs an indicator's value (and target) comes from, through the formulas."""
     keys: list[str] = []
 
     def walk(key: str) -> None:
@@ -382,7 +401,7 @@ def _inputs_of(scheme: Scheme, ind: Indicator, vals: Mapping[str, Value]) -> dic
     walk(ind.value)
     if ind.target:
         walk(ind.target)
-    return {k: vals[k].value for k in keys if k in vals}
+    return tuple(keys)
 
 
 def rank(units: list[UnitScore]) -> list[UnitScore]:

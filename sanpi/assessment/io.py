@@ -19,7 +19,7 @@ from sanpi.core.xlsx import AMOUNT_FORMAT, Column, ErrorList, SheetSpec
 from . import engine
 from .models import SchemeYear, UnitEntry
 from .selectors import scheme_of, scheme_year_find
-from .services import check_open, scheme_year_open
+from .services import check_open, inputs_changed, scheme_year_open
 
 SHEET = "考核数据"
 COUNT_LIMIT = 10**9
@@ -246,6 +246,8 @@ def _write(*, by, key, year, scheme, planned, present, filename) -> ImportSummar
                 entry.updated_by = account_of(by)
                 entry.save()
                 summary.updated += 1
+        if summary.created or summary.updated:
+            inputs_changed(row)
         audit.record(
             user=by,
             action="import",
@@ -430,6 +432,7 @@ def entry_set(
         entry.version += 1
         entry.updated_by = account_of(by)
         entry.save()
+        inputs_changed(row)
         audit.record(user=by, action="update" if before else "create", obj=entry, before=before,
                      after=audit.snapshot(entry, ["values", "group"]),
                      message=f"填报{row}：{unit}")  # fmt: skip

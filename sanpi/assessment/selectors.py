@@ -1,4 +1,6 @@
-"""Reading a year's assessment: its scheme and every unit's score, computed on read."""
+"""Reading a year's assessment: its scheme, every unit's score computed from the inputs
+(`scores`, what scoring stores), and the stored results the pages and documents read
+(`results`, `result_rows`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from decimal import Decimal
 from sanpi.core.errors import NotFound
 
 from . import engine
-from .models import SchemeYear, UnitEntry
+from .models import SchemeYear, UnitEntry, UnitResult
 from .schemes import SCHEMES
 
 
@@ -75,8 +77,8 @@ def _with_ledger_defaults(units: list[engine.UnitInput]) -> list[engine.UnitInpu
 
 
 def scores_json(key: str, year: int) -> dict:
-    """`sanpi assessment score --json`: numbers as strings."""
-    scheme, ranked = scores(key, year)
+    """`sanpi assessment score --json`: the stored results, numbers as strings."""
+    ranked = results(key, year).units
     return {
         "scheme": key,
         "year": year,
@@ -124,29 +126,94 @@ class Results:
         return [sum((i.points for i in u.items if i.group == g), Decimal(0)) for g in self.groups]
 
 
-def results(key: str, year: int) -> Results:
-    """The year's scores, ranks and consequences (last year's results for 约谈)."""
-    scheme, ranked = scores(key, year)
-    # Last year's places only when a consequence needs them (约谈: two years running).
-    last = None
-    if any(c.kind == "bottom_running" for c in scheme.consequences):
-        _, last = scores(key, year - 1)
+def indicator_groups(scheme: engine.Scheme) -> list[str]:
     groups: list[str] = []
     for ind in scheme.indicators:
         if ind.group not in groups:
             groups.append(ind.group)
+    return groups
+
+
+def computed(row: SchemeYear) -> Results:
+    """The year scored from its inputs now, with the consequences: what scoring stores.
+    约谈 (bottom two years running) compares with last year's stored results, as published."""
+    scheme, ranked = scores(row.scheme, row.year)
+    last = None
+    if any(c.kind == "bottom_running" for c in scheme.consequences):
+        before = scheme_year_find(row.scheme, row.year - 1)
+        last = stored_units(before) if before is not None else None
+        if before is not None and not last:  # never scored: from its inputs
+            last = scores(row.scheme, row.year - 1)[1]
     consequences = engine.consequences(scheme, ranked, last or None)
     if scheme.classes:  # 亩均: each unit's class, first
         for name, label in engine.classes(ranked, scheme.classes).items():
             consequences[name] = [label, *consequences.get(name, [])]
     return Results(
+        row.scheme, row.year, scheme, row, ranked, consequences, indicator_groups(scheme)
+    )
+
+
+# --- the stored results ---------------------------------------------------------------
+
+
+def _text(d: Decimal | None) -> str | None:
+    return None if d is None else str(d)
+
+
+def _dec(s: str | None) -> Decimal | None:
+    return None if s is None else Decimal(s)
+
+
+def item_data(i: engine.Item) -> dict:
+    return {
+        "key": i.key, "name": i.name, "group": i.group, "max": str(i.max_points),
+        "bonus": i.bonus, "value": _text(i.value), "best": _text(i.best),
+        "points": str(i.points), "note": i.note,
+        "inputs": {k: _text(v) for k, v in i.inputs.items()},
+    }  # fmt: skip
+
+
+def _item(d: dict) -> engine.Item:
+    return engine.Item(
+        key=d["key"], name=d["name"], group=d["group"], max_points=Decimal(d["max"]),
+        bonus=d["bonus"], value=_dec(d["value"]), best=_dec(d["best"]),
+        points=Decimal(d["points"]), note=d["note"],
+        inputs={k: _dec(v) for k, v in d["inputs"].items()},
+    )  # fmt: skip
+
+
+def unit_score(r: UnitResult) -> engine.UnitScore:
+    return engine.UnitScore(
+        r.unit, r.group, [_item(d) for d in r.items], r.regular, r.bonus, r.total, r.veto, r.rank
+    )
+
+
+def result_rows(row: SchemeYear | None, q: str = ""):
+    """The year's stored results in ranking order (a query: the page takes one page of it),
+    narrowed to the units whose name contains `q`."""
+    if row is None:
+        return UnitResult.objects.none()
+    qs = UnitResult.objects.filter(scheme_year=row).order_by("position")
+    return qs.filter(unit__icontains=q.strip()[:100]) if q.strip() else qs
+
+
+def stored_units(row: SchemeYear) -> list[engine.UnitScore]:
+    return [unit_score(r) for r in result_rows(row)]
+
+
+def results(key: str, year: int) -> Results:
+    """The year's stored results, ranks and consequences: every unit (the documents)."""
+    row = scheme_year_find(key, year)
+    scheme = scheme_of(row, key)
+    rows = list(result_rows(row))
+    return Results(
         key=key,
         year=year,
         scheme=scheme,
-        row=scheme_year_find(key, year),
-        units=ranked,
-        consequences=consequences,
-        groups=groups,
+        row=row,
+        units=[unit_score(r) for r in rows],
+        consequences={r.unit: r.labels for r in rows if r.labels},
+        groups=indicator_groups(scheme),
     )
 
 

@@ -1,19 +1,31 @@
-"""Writing a year's assessment: opening the year with its scheme, and the units' inputs."""
+"""Writing a year's assessment: opening the year with its scheme, the units' inputs, its
+states, and scoring (the stored results)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.errors import Conflict
 from sanpi.core.services import require
 
 from . import engine
-from .models import SchemeYear
+from .models import SchemeYear, UnitResult
 from .schemes import SCHEMES
-from .selectors import check_scheme_key
+from .selectors import check_scheme_key, computed, item_data
+
+# A year of up to this many units is scored in the transaction that changes it (a city's
+# banks, zones or enterprises: well under a second); a larger one by the job that scores
+# stale years every two minutes (`jobs.RESCORE`), so a page save never waits on a province.
+SYNC_UNITS = 1000
+# Schemes whose scores read the ledger beyond their inputs (亩均: an enterprise's land and
+# group default to its projects'): their open years are scored again each day.
+READS_LEDGER = {"mujun"}
 
 
 def scheme_year_open(*, by, key: str, year: int) -> SchemeYear:
@@ -76,7 +88,8 @@ def scheme_year_state_set(
     before = audit.snapshot(row, ["state", "version"])
     row.state, row.version = state, row.version + 1
     row.save(update_fields=["state", "version", "updated_at"])
-    _publish(row)
+    if state == "closed":  # the last scoring: a closed or locked year's results stay put
+        rescore(row, force=True)
     audit.record(user=by, action="update", obj=row, before=before,
                  after=audit.snapshot(row, ["state", "version"]),
                  message=f"{label}" + (f"：{reason}" if reason else ""))  # fmt: skip
@@ -119,6 +132,7 @@ def scheme_points_set(
     before = {i.key: str(i.max_points) for i in scheme.indicators}
     row.definition, row.version = engine.scheme_data(new), row.version + 1
     row.save(update_fields=["definition", "version", "updated_at"])
+    inputs_changed(row)
     audit.record(user=by, action="update", obj=row, before={"points": before},
                  after={"points": {i.key: str(i.max_points) for i in new.indicators}},
                  message=f"修改{row}的指标分值")  # fmt: skip
@@ -150,24 +164,62 @@ def inputs_compute(*, by, key: str, year: int) -> int:
                   updated_by=by if getattr(by, "pk", None) else None)
         for name, values in computed.items()
     )  # fmt: skip
+    inputs_changed(row)
     audit.record(user=by, action="update", obj=row, before=None,
                  after={"units": len(computed)},
                  message=f"从台账计算{row}的考核数据（{len(computed)}个单位）")  # fmt: skip
     return len(computed)
 
 
-def _publish(row: SchemeYear) -> None:
-    """A locked year's results are stored as published (UnitResult); any other state has
-    none, so a reopened year's old places are not shown as final."""
-    from .models import UnitResult
-    from .selectors import results
+def inputs_changed(row: SchemeYear) -> None:
+    """Note a change of the year's inputs or points (inside the change's transaction):
+    the stored results are now stale. A small year is scored at once, in the same
+    transaction; a larger one by the next run of `rescore_due`."""
+    SchemeYear.objects.filter(pk=row.pk).update(revision=F("revision") + 1)
+    row.refresh_from_db(fields=["revision"])
+    if row.entries.count() <= SYNC_UNITS:
+        rescore(row)
 
-    UnitResult.objects.filter(scheme_year=row).delete()
-    if row.state != SchemeYear.State.LOCKED:
-        return
-    r = results(row.scheme, row.year)
-    UnitResult.objects.bulk_create(
-        UnitResult(scheme_year=row, unit=u.name, rank=u.rank, total=u.total, vetoed=u.vetoed,
-                   labels=r.consequences.get(u.name, []))
-        for u in r.units
-    )  # fmt: skip
+
+def rescore(row: SchemeYear, *, force: bool = False) -> int:
+    """Score the year from its inputs and store its results (replacing the stored ones),
+    in one transaction; returns the units scored. A closed or locked year is scored again
+    only when `force`d (by closing it) or if it never was."""
+    with transaction.atomic():
+        row = SchemeYear.objects.select_for_update().get(pk=row.pk)
+        if row.state != SchemeYear.State.OPEN and not force and row.scored_revision is not None:
+            return 0
+        r = computed(row)
+        UnitResult.objects.filter(scheme_year=row).delete()
+        UnitResult.objects.bulk_create(
+            (
+                UnitResult(scheme_year=row, unit=u.name, group=u.group, position=n,
+                           rank=u.rank, regular=u.regular, bonus=u.bonus, total=u.total,
+                           vetoed=u.vetoed, veto=u.veto[:200],
+                           labels=r.consequences.get(u.name, []),
+                           items=[item_data(i) for i in u.items])
+                for n, u in enumerate(r.units, 1)
+            ),
+            batch_size=1000,
+        )  # fmt: skip
+        row.scored_revision, row.scored_at = row.revision, timezone.now()
+        row.save(update_fields=["scored_revision", "scored_at"])
+    return len(r.units)
+
+
+def rescore_due(today: dt.date | None = None) -> list[str]:
+    """Score the years whose stored results are stale: open years changed since they were
+    scored, years never scored, and open years of a scheme that reads the ledger not yet
+    scored today. Returns the years scored (their names)."""
+    today = today or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+    due = SchemeYear.objects.filter(
+        Q(scored_revision__isnull=True)
+        | Q(state=SchemeYear.State.OPEN)
+        & (~Q(scored_revision=F("revision")) | Q(scheme__in=READS_LEDGER) & Q(scored_at__lt=start))
+    ).order_by("scheme", "year")
+    done = []
+    for row in due:
+        rescore(row)
+        done.append(str(row))
+    return done

@@ -16,12 +16,28 @@ from django.views.decorators.http import require_GET, require_POST
 from sanpi.accounts.roles import Cap
 from sanpi.core import jobs, uploads
 from sanpi.core.errors import NotFound, ServiceError, ValidationFailed
-from sanpi.core.web import BootstrapFormMixin, attachment, require_cap, submit, web_view
+from sanpi.core.web import (
+    BootstrapFormMixin,
+    attachment,
+    paginate,
+    require_cap,
+    submit,
+    web_view,
+)
 
 from . import io, services
-from .jobs import IMPORT
+from .jobs import IMPORT, RESCORE_MINUTES
 from .schemes import COMPUTED, SCHEMES
-from .selectors import check_scheme_key, results, scheme_of, scheme_year_find, years_of
+from .selectors import (
+    Results,
+    check_scheme_key,
+    indicator_groups,
+    result_rows,
+    scheme_of,
+    scheme_year_find,
+    unit_score,
+    years_of,
+)
 
 
 class ImportForm(BootstrapFormMixin, forms.Form):
@@ -32,6 +48,9 @@ class ImportForm(BootstrapFormMixin, forms.Form):
 
     def clean_file(self):
         return uploads.check_upload_size(self.cleaned_data["file"])
+
+
+RESULTS_SHOWN = 50  # units per page of the ranking (each with its breakdown)
 
 
 def _year(key: str, year: int) -> tuple[str, int]:
@@ -61,16 +80,28 @@ def index(request):
 @require_GET
 @web_view
 def year_results(request, key: str, year: int):
+    """One page of the year's stored ranking (RESULTS_SHOWN units, with their breakdowns),
+    narrowed by a unit's name; the page says when the results were computed and whether
+    newer data are still being scored."""
     require_cap(request.user, Cap.VIEW_LEDGER)
     _year(key, year)
-    r = results(key, year)
-    rows = [(u, r.group_points(u), r.consequences.get(u.name, [])) for u in r.units]
+    row = scheme_year_find(key, year)
+    scheme = scheme_of(row, key)
+    q = (request.GET.get("q") or "").strip()[:100]
+    page = paginate(request, result_rows(row, q), RESULTS_SHOWN)
+    units = [unit_score(x) for x in page.object_list]
+    r = Results(key, year, scheme, row, units, {}, indicator_groups(scheme))
+    labels = {x.unit: x.labels for x in page.object_list}
+    rows = [(u, r.group_points(u), labels.get(u.name, [])) for u in units]
     return render(
         request,
         "assessment/results.html",
         {
             "r": r,
             "rows": rows,
+            "page": page,
+            "q": q,
+            "count": result_rows(row).count() if q else page.paginator.count,
             "can_manage": request.user.can(Cap.MANAGE_TARGETS),
             "computed": key in COMPUTED,
             "moves": [
@@ -79,6 +110,7 @@ def year_results(request, key: str, year: int):
                 if frm == (r.row.state if r.row else "open")
             ],
             "can_export": request.user.can(Cap.EXPORT_LEDGER),
+            "rescore_minutes": RESCORE_MINUTES,
         },
     )
 

@@ -100,7 +100,8 @@ def test_a_locked_year_publishes_each_enterprises_class(world, login):
     assert client.get(reverse("assessment:classes_xlsx", args=["bank", 2025])).status_code == 404
     services.scheme_year_state_set(by=city, key="mujun", year=2025, state="open", version=3,
                                    reason="更正数据")  # fmt: skip
-    assert not UnitResult.objects.exists()
+    # The results stay stored (the ranking page reads them) but are no longer published.
+    assert UnitResult.objects.count() == 10
     assert 'id="mujun-class"' not in client.get(page).content.decode()
 
 

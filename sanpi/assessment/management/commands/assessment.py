@@ -24,7 +24,7 @@ from sanpi.projects.management.commands._actor import command_actor
 
 from ... import io, services
 from ...schemes import SCHEMES
-from ...selectors import scores, scores_json
+from ...selectors import results, scheme_year_find, scores_json
 
 
 class Command(BaseCommand):
@@ -63,10 +63,15 @@ class Command(BaseCommand):
             elif action == "compute":
                 n = services.inputs_compute(by=by, key=scheme, year=year)
                 self.stdout.write(f"已从台账计算{year}年度考核数据：{n}个单位")
-            elif as_json:
-                self.stdout.write(json.dumps(scores_json(scheme, year), ensure_ascii=False))
             else:
-                self._print(scheme, year)
+                # The stored results, scored first if the year's data changed since.
+                row = scheme_year_find(scheme, year)
+                if row is not None and row.stale:
+                    services.rescore(row)
+                if as_json:
+                    self.stdout.write(json.dumps(scores_json(scheme, year), ensure_ascii=False))
+                else:
+                    self._print(scheme, year)
         except ImportRejected as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
@@ -75,7 +80,8 @@ class Command(BaseCommand):
             raise CommandError(exc.message, returncode=2) from None
 
     def _print(self, scheme: str, year: int) -> None:
-        definition, ranked = scores(scheme, year)
+        r = results(scheme, year)
+        definition, ranked = r.scheme, r.units
         self.stdout.write(f"{year}年度{definition.name}")
         if not ranked:
             self.stdout.write("尚无数据")
