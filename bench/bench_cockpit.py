@@ -31,12 +31,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,13 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_import import (  # noqa: E402
-    _pg_admin,
-    add_database_args,
-    is_pg,
-    kept_database,
-    setup_django,
-)
+from bench_import import add_database_args, bench_frame, is_pg  # noqa: E402
 
 BENCH_DB = "sanpi_bench_cockpit"
 TODAY = dt.date.today()
@@ -426,30 +417,10 @@ def main(argv: list[str] | None = None) -> None:
     if not is_pg(args.database_url):
         parser.error('needs PostgreSQL: --database-url "$(bash scripts/pg.sh url)"')
 
-    workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-cockpit-"))
-    os.environ["SANPI_DATA_DIR"] = str(workdir)
-    os.environ.setdefault("SANPI_SECRET_KEY", "bench-cockpit-not-a-secret")
-    out_dir = REPO / "var" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    url, reuse = kept_database(args, name=BENCH_DB, sqlite_path=workdir / "unused.sqlite3")
-    os.environ["DATABASE_URL"] = url
-    setup_django()
-    logging.disable(logging.ERROR)
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-
-    settings.ALLOWED_HOSTS = ["*"]
-    lines: list[str] = []
-
-    def say(text: str = "") -> None:
-        print(text, flush=True)
-        lines.append(text)
-
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        if reuse:
-            say(f"data: reused the kept database ({url.split('@')[-1]})")
+    with bench_frame(args, db=BENCH_DB, report="cockpit") as frame:
+        say = frame.say
+        if frame.reuse:
+            say(f"data: reused the kept database ({frame.url.split('@')[-1]})")
             from sanpi.approvals.models import ProjectApproval
 
             if not ProjectApproval.objects.exists():  # kept from before approvals were made
@@ -461,15 +432,6 @@ def main(argv: list[str] | None = None) -> None:
             say(f"  in all {time.perf_counter() - started:.1f} s")
         say(f"database: PostgreSQL; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         run(args, say)
-        say(f"load average at end: {os.getloadavg()[0]:.1f}")
-    finally:
-        connections.close_all()
-        if not args.keep:
-            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        shutil.rmtree(workdir, ignore_errors=True)
-    report = out_dir / "cockpit-postgresql.txt"
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"written: {report.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -27,12 +27,14 @@ fresh database (migrated and given its zones by this process beforehand).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -126,8 +128,22 @@ def recreate_database(database_url: str, workdir: Path, name: str = BENCH_DB) ->
 
 
 def drop_database(database_url: str, name: str = BENCH_DB) -> None:
-    if database_url.startswith(("postgres://", "postgresql://")):
-        _pg_admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    """Drop the benchmark's database. FORCE ends its sessions, but not an autovacuum
+    worker the benchmark's user may not signal (after a large load): wait and try again."""
+    import time
+
+    import psycopg
+
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        return
+    for attempt in range(10):
+        try:
+            _pg_admin(database_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 9:
+                raise
+            time.sleep(3)
 
 
 def setup_django() -> None:
@@ -207,6 +223,69 @@ def memory(path: Path, database_url: str, workdir: Path) -> None:
         f"  import:                          {mb(imported['peak_kib'])} ({imported['wall']:.2f} s); "
         f"{imported['peak_kib'] / read['peak_kib']:.2f}× the bare read's peak"
     )
+
+
+@dataclass
+class Frame:
+    """What a benchmark's body gets from `bench_frame`."""
+
+    url: str  # its database
+    reuse: bool  # a database kept by --keep, reused (--reuse): nothing to generate
+    vendor: str  # "SQLite 3.40.1", "PostgreSQL 15.18 …"
+    lines: list[str] = field(default_factory=list)
+
+    def say(self, text: str = "") -> None:
+        """Print a line and keep it for the report file."""
+        print(text, flush=True)
+        self.lines.append(text)
+
+
+@contextlib.contextmanager
+def bench_frame(args, *, db: str, report: str, kept_sqlite: Path | None = None):
+    """The frame every database benchmark runs in. Before: a temporary data directory, the
+    benchmark's own database (`kept_database`: ``db`` on the PostgreSQL server of
+    --database-url, else a SQLite file, ``kept_sqlite`` when --keep or --reuse), Django set
+    up and migrated, error logs off (a failing request shows as its status, not a
+    traceback). After, whatever happened: the connections closed, the PostgreSQL database
+    dropped unless --keep, the directory removed; after a run that finished, the load
+    average said and the lines said written to var/bench/<report>-<postgresql|sqlite>.txt
+    (``report`` may hold ``{vendor}`` to place it)."""
+    import logging
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"sanpi-{db.replace('_', '-')}-"))
+    os.environ["SANPI_DATA_DIR"] = str(workdir)
+    os.environ.setdefault("SANPI_SECRET_KEY", f"{db}-not-a-secret")
+    pg = is_pg(args.database_url)
+    out_dir = REPO / "var" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    args.keep, args.reuse = getattr(args, "keep", False), getattr(args, "reuse", False)
+    keep = args.keep or args.reuse
+    sqlite = kept_sqlite if kept_sqlite is not None and keep else workdir / "bench.sqlite3"
+    url, reuse = kept_database(args, name=db, sqlite_path=sqlite)
+    os.environ["DATABASE_URL"] = url
+    setup_django()
+    logging.disable(logging.ERROR)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    settings.ALLOWED_HOSTS = ["*"]  # the test Client's host
+    frame = Frame(url, reuse, "")
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        frame.vendor = _vendor(connection)
+        yield frame
+        frame.say(f"load average at end: {os.getloadavg()[0]:.1f}")
+    finally:
+        connections.close_all()
+        if pg and not args.keep:
+            drop_database(args.database_url, db)
+        shutil.rmtree(workdir, ignore_errors=True)
+    vendor = "postgresql" if pg else "sqlite"
+    name = report.format(vendor=vendor) if "{vendor}" in report else f"{report}-{vendor}"
+    path = out_dir / f"{name}.txt"
+    path.write_text("\n".join(frame.lines) + "\n", encoding="utf-8")
+    print(f"written:   {path.relative_to(REPO)}")
 
 
 def _vendor(connection) -> str:

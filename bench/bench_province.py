@@ -29,15 +29,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import math
 import os
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import unicodedata
 from decimal import Decimal
@@ -47,14 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_import import (  # noqa: E402
-    _pg_admin,
-    _vendor,
-    add_database_args,
-    is_pg,
-    kept_database,
-    setup_django,
-)
+from bench_import import add_database_args, bench_frame  # noqa: E402
 from gen_ledger import WORDS, ZONES, credit_code  # noqa: E402
 
 BENCH_DB = "sanpi_bench_province"
@@ -638,36 +628,14 @@ def main(argv: list[str] | None = None) -> None:
     add_database_args(parser)
     args = parser.parse_args(argv)
 
-    workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-province-"))
-    os.environ["SANPI_DATA_DIR"] = str(workdir)
-    os.environ.setdefault("SANPI_SECRET_KEY", "bench-province-not-a-secret")
-    pg = is_pg(args.database_url)
-    out_dir = REPO / "var" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    kept = out_dir / f"province-{args.projects}.sqlite3"
-    url, reuse = kept_database(
-        args,
-        name=BENCH_DB,
-        sqlite_path=kept if args.keep or args.reuse else workdir / "province.sqlite3",
-    )
-    os.environ["DATABASE_URL"] = url
-    setup_django()
-    # Failing requests show as their status in the table, not as tracebacks.
-    logging.disable(logging.ERROR)
-    from django.core.management import call_command
-    from django.db import connection, connections
+    kept = REPO / "var" / "bench" / f"province-{args.projects}.sqlite3"
+    report = f"province-{{vendor}}-{args.projects}"
+    with bench_frame(args, db=BENCH_DB, report=report, kept_sqlite=kept) as frame:
+        from django.db import connection
 
-    lines: list[str] = []
-
-    def say(text: str = "") -> None:
-        print(text, flush=True)
-        lines.append(text)
-
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        vendor = _vendor(connection)
-        if reuse:
-            say(f"province:  reused the kept database ({url.split('@')[-1]})")
+        say = frame.say
+        if frame.reuse:
+            say(f"province:  reused the kept database ({frame.url.split('@')[-1]})")
         else:
             made = generate(args.projects)
             say(
@@ -678,7 +646,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         users = make_users()
         load = os.getloadavg()[0]
-        say(f"database:  {vendor}; {os.cpu_count()} CPUs, load average {load:.1f} at start")
+        say(f"database:  {frame.vendor}; {os.cpu_count()} CPUs, load average {load:.1f} at start")
         say(f"timing:    1 warm-up + {args.repeat} requests per page (test Client, in process)")
         say()
         rows, captured = time_pages(users, args.repeat)
@@ -697,16 +665,6 @@ def main(argv: list[str] | None = None) -> None:
         for line in plans(captured, connection.vendor):
             say(line)
         say()
-        say(f"load average at end: {os.getloadavg()[0]:.1f}")
-    finally:
-        connections.close_all()
-        if pg and not args.keep:
-            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        shutil.rmtree(workdir, ignore_errors=True)
-    name = "postgresql" if pg else "sqlite"
-    report = out_dir / f"province-{name}-{args.projects}.txt"
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"written:   {report.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -29,13 +29,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -44,14 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_import import (  # noqa: E402
-    _pg_admin,
-    _vendor,
-    add_database_args,
-    is_pg,
-    kept_database,
-    setup_django,
-)
+from bench_import import add_database_args, bench_frame  # noqa: E402
 from gen_ledger import WORDS, credit_code  # noqa: E402
 
 BENCH_DB = "sanpi_bench_ranking"
@@ -422,37 +412,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=10)
     add_database_args(parser)
     args = parser.parse_args(argv)
-
-    workdir = Path(tempfile.mkdtemp(prefix="sanpi-bench-ranking-"))
-    os.environ["SANPI_DATA_DIR"] = str(workdir)
-    os.environ.setdefault("SANPI_SECRET_KEY", "bench-ranking-not-a-secret")
-    pg = is_pg(args.database_url)
-    out_dir = REPO / "var" / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    url, reuse = kept_database(
-        args,
-        name=BENCH_DB,
-        sqlite_path=out_dir / "ranking.sqlite3"
-        if args.keep or args.reuse
-        else workdir / "r.sqlite3",
-    )
-    os.environ["DATABASE_URL"] = url
-    setup_django()
-    logging.disable(logging.ERROR)
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    lines: list[str] = []
-
-    def say(text: str = "") -> None:
-        print(text, flush=True)
-        lines.append(text)
-
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        vendor = _vendor(connection)
-        if reuse:
-            say(f"data:      reused the kept database ({url.split('@')[-1]})")
+    kept = REPO / "var" / "bench" / "ranking.sqlite3"
+    with bench_frame(args, db=BENCH_DB, report="ranking", kept_sqlite=kept) as frame:
+        say = frame.say
+        if frame.reuse:
+            say(f"data:      reused the kept database ({frame.url.split('@')[-1]})")
         else:
             made = generate(args)
             say(
@@ -461,17 +425,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{made['reports']:,} monthly reports ({args.years} years), {made['targets']} "
                 f"unit targets; generated in {made['seconds']:.1f} s (bulk insert, ANALYZE)"
             )
-        say(f"database:  {vendor}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+        say(f"database:  {frame.vendor}; {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         run(args, say)
-        say(f"load average at end: {os.getloadavg()[0]:.1f}")
-    finally:
-        connections.close_all()
-        if pg and not args.keep:
-            _pg_admin(args.database_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        shutil.rmtree(workdir, ignore_errors=True)
-    report = out_dir / f"ranking-{'postgresql' if pg else 'sqlite'}.txt"
-    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"written:   {report.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

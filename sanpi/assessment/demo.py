@@ -54,7 +54,8 @@ def _bank_values(rng: random.Random, i: int) -> dict[str, str]:
     }
 
 
-def _mujun_values(rng: random.Random) -> dict[str, str]:
+def mujun_values(rng: random.Random) -> dict[str, str]:
+    """One enterprise's 亩均 inputs, as text (fixture data: the demo and the benchmark)."""
     return {
         "land": str(rng.randint(15, 600)),
         "tax": f"{rng.randint(0, 8000)}.00",
@@ -81,6 +82,6 @@ def load_assessment_demo(actor, *, seed: int = 2021) -> None:
     names = Project.objects.order_by("enterprise__name").values_list("enterprise__name", flat=True)
     for name in list(dict.fromkeys(names))[:60]:
         group = GROUPS[0] if name in traditional else GROUPS[1]
-        UnitEntry.objects.create(scheme_year=row, unit=name, group=group, values=_mujun_values(rng))
+        UnitEntry.objects.create(scheme_year=row, unit=name, group=group, values=mujun_values(rng))
     inputs_compute(by=actor, key="zone", year=year)  # the zones', from the demo's ledger
     rescore_due()  # the banks' and 亩均's entries, written directly above

@@ -37,6 +37,7 @@ class SchemeYear(models.Model):
     revision = models.PositiveIntegerField("数据修订号", default=0)  # inputs or points changed
     scored_revision = models.PositiveIntegerField("已计算的修订号", null=True, blank=True)
     scored_at = models.DateTimeField("计算时间", null=True, blank=True)
+    scored_units = models.PositiveIntegerField("已计算的单位数", default=0)
 
     # The schemes and their results are read by everyone who reads the ledger.
     scope_public = True

@@ -197,6 +197,32 @@ def result_rows(row: SchemeYear | None, q: str = ""):
     return qs.filter(unit__icontains=q.strip()[:100]) if q.strip() else qs
 
 
+class RankedRows:
+    """A year's stored ranking as the page's paginator reads it: a page is a range of
+    positions (an index range, however deep the page: no OFFSET walk) and the count is the
+    one stored when the year was scored (no COUNT over the year per request)."""
+
+    def __init__(self, row: SchemeYear) -> None:
+        self.row = row
+
+    def count(self) -> int:
+        return self.row.scored_units
+
+    def __getitem__(self, bounds: slice) -> list[UnitResult]:
+        rows = UnitResult.objects.filter(
+            scheme_year=self.row, position__gt=bounds.start, position__lte=bounds.stop
+        )
+        return list(rows.order_by("position"))
+
+
+def ranking_rows(row: SchemeYear | None, q: str = ""):
+    """What the results page pages through: the whole ranking by position, or the units
+    whose name contains `q` (PostgreSQL: a trigram index serves the search)."""
+    if row is None:
+        return UnitResult.objects.none()
+    return result_rows(row, q) if q.strip() else RankedRows(row)
+
+
 def stored_units(row: SchemeYear) -> list[engine.UnitScore]:
     return [unit_score(r) for r in result_rows(row)]
 

@@ -177,18 +177,26 @@ def inputs_changed(row: SchemeYear) -> None:
     transaction; a larger one by the next run of `rescore_due`."""
     SchemeYear.objects.filter(pk=row.pk).update(revision=F("revision") + 1)
     row.refresh_from_db(fields=["revision"])
-    if row.entries.count() <= SYNC_UNITS:
+    # More than SYNC_UNITS? Asked with a bounded read (at most SYNC_UNITS + 1 index
+    # entries), not a count of a large year's every unit on each page save.
+    if not row.entries.order_by().values("pk")[SYNC_UNITS : SYNC_UNITS + 1].exists():
         rescore(row)
 
 
-def rescore(row: SchemeYear, *, force: bool = False) -> int:
+def rescore(
+    row: SchemeYear, *, force: bool = False, due_from: dt.datetime | None = None
+) -> int | None:
     """Score the year from its inputs and store its results (replacing the stored ones),
-    in one transaction; returns the units scored. A closed or locked year is scored again
-    only when `force`d (by closing it) or if it never was."""
+    in one transaction; returns the units scored, None if it was not scored. A closed or
+    locked year is scored again only when `force`d (by closing it) or if it never was.
+    With `due_from` (the job), only if it is still due once locked: a run that overlapped
+    the previous one, which has scored it meanwhile, does nothing."""
     with transaction.atomic():
         row = SchemeYear.objects.select_for_update().get(pk=row.pk)
         if row.state != SchemeYear.State.OPEN and not force and row.scored_revision is not None:
-            return 0
+            return None
+        if due_from is not None and not _due(row, due_from):
+            return None
         r = computed(row)
         UnitResult.objects.filter(scheme_year=row).delete()
         UnitResult.objects.bulk_create(
@@ -203,8 +211,18 @@ def rescore(row: SchemeYear, *, force: bool = False) -> int:
             batch_size=1000,
         )  # fmt: skip
         row.scored_revision, row.scored_at = row.revision, timezone.now()
-        row.save(update_fields=["scored_revision", "scored_at"])
+        row.scored_units = len(r.units)
+        row.save(update_fields=["scored_revision", "scored_at", "scored_units"])
     return len(r.units)
+
+
+def _due(row: SchemeYear, start: dt.datetime) -> bool:
+    """`rescore_due`'s condition, for one locked row."""
+    if row.scored_revision is None:
+        return True
+    if row.state != SchemeYear.State.OPEN:
+        return False
+    return row.stale or row.scheme in READS_LEDGER and row.scored_at < start
 
 
 def rescore_due(today: dt.date | None = None) -> list[str]:
@@ -218,8 +236,4 @@ def rescore_due(today: dt.date | None = None) -> list[str]:
         | Q(state=SchemeYear.State.OPEN)
         & (~Q(scored_revision=F("revision")) | Q(scheme__in=READS_LEDGER) & Q(scored_at__lt=start))
     ).order_by("scheme", "year")
-    done = []
-    for row in due:
-        rescore(row)
-        done.append(str(row))
-    return done
+    return [str(row) for row in due if rescore(row, due_from=start) is not None]

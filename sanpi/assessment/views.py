@@ -32,7 +32,7 @@ from .selectors import (
     Results,
     check_scheme_key,
     indicator_groups,
-    result_rows,
+    ranking_rows,
     scheme_of,
     scheme_year_find,
     unit_score,
@@ -88,7 +88,7 @@ def year_results(request, key: str, year: int):
     row = scheme_year_find(key, year)
     scheme = scheme_of(row, key)
     q = (request.GET.get("q") or "").strip()[:100]
-    page = paginate(request, result_rows(row, q), RESULTS_SHOWN)
+    page = paginate(request, ranking_rows(row, q), RESULTS_SHOWN)
     units = [unit_score(x) for x in page.object_list]
     r = Results(key, year, scheme, row, units, {}, indicator_groups(scheme))
     labels = {x.unit: x.labels for x in page.object_list}
@@ -101,7 +101,7 @@ def year_results(request, key: str, year: int):
             "rows": rows,
             "page": page,
             "q": q,
-            "count": result_rows(row).count() if q else page.paginator.count,
+            "count": row.scored_units if row else 0,
             "can_manage": request.user.can(Cap.MANAGE_TARGETS),
             "computed": key in COMPUTED,
             "moves": [

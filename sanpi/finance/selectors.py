@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 
 from sanpi.accounts.roles import Cap
 from sanpi.core.amounts import yi
@@ -132,7 +132,8 @@ def loan_report(*, user, date_from: dt.date, date_to: dt.date) -> LoanReport:
 
 def unfunded(*, user, on: dt.date | None = None):
     """The projects with a loan need (recorded by `on`) and no loan disbursed since that
-    need was recorded: the list for the next meeting. Largest need first."""
+    need was recorded: the list for the next meeting, with the amount of those open needs
+    (`need_wan`). Largest first."""
     needs = LoanNeed.objects.filter(project=OuterRef("pk"))
     if on is not None:
         needs = needs.filter(recorded_on__lte=on)
@@ -143,10 +144,12 @@ def unfunded(*, user, on: dt.date | None = None):
             )
         )
     )
+    # The amount still wanted: the open needs only (a need a later loan met is not).
+    open_wan = open_needs.order_by().values("project").annotate(s=Sum("amount_wan")).values("s")
     return (
         project_list(user=user)
         .filter(Exists(open_needs))
-        .annotate(need_wan=Sum("loan_needs__amount_wan"))
+        .annotate(need_wan=Subquery(open_wan))
         .order_by("-need_wan", "pk")
     )
 

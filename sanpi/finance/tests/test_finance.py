@@ -79,6 +79,23 @@ def test_a_loan_before_the_need_does_not_fund_it(world, flow):
     assert listed == a and listed.need_wan == W("900.00")
 
 
+def test_the_unfunded_list_sums_only_the_needs_still_open(world, flow):
+    """A need met by a later loan no longer counts in the amount wanted: 500 met in
+    February, 900 and 300 asked for after it → 1,200, not 1,700."""
+    city, icbc, _abc, _meeting = flow
+    a = world.project_a
+    for amount, day in ((W("500"), D(2026, 1, 10)), (W("900"), D(2026, 3, 1)),
+                        (W("300"), D(2026, 3, 5))):  # fmt: skip
+        services.need_add(by=city, project=a, amount_wan=amount, purpose="流动资金",
+                          term_months=12, recorded_on=day)  # fmt: skip
+    services.loan_add(by=city, project=a, bank=icbc, amount_wan=W("500"),
+                      disbursed_on=D(2026, 2, 1))  # fmt: skip
+    (listed,) = selectors.unfunded(user=city)
+    assert listed.need_wan == W("1200.00")
+    # A meeting's list: the needs recorded by its day and still open now (none here).
+    assert list(selectors.unfunded(user=city, on=D(2026, 1, 20))) == []
+
+
 def test_scope(world, flow):
     city, icbc, _abc, meeting = flow
     services.loan_add(by=city, project=world.project_a, bank=icbc, amount_wan=W("10"),

@@ -20,6 +20,7 @@ def test_trigram_indexes_serve_the_search():
             "projects_project_code_trgm",
             "projects_project_name_trgm",
             "regions_enterprise_name_trgm",
+            "assessment_unitresult_unit_trgm",  # assessment/tests/test_scoring.py
         }
         assert "gin_trgm_ops" in found["projects_project_name_trgm"]
         # With sequential and plain index scans off (on an empty table a whole b-tree is
