@@ -11,6 +11,7 @@ from django.db import transaction
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells, xlsx
+from sanpi.core.documents import Document
 from sanpi.core.errors import PermissionDenied, ValidationFailed
 from sanpi.core.imports import read_sheet_rows
 from sanpi.core.services import account_of, require
@@ -24,12 +25,6 @@ from .services import check_open, inputs_changed, scheme_year_open
 SHEET = "考核数据"
 COUNT_LIMIT = 10**9
 MIN_YEAR, MAX_YEAR = 2000, 2100
-
-
-@dataclass(frozen=True)
-class Document:
-    data: bytes
-    filename: str
 
 
 def _parser(i: engine.Input):
@@ -280,7 +275,7 @@ def results_xlsx(*, by, key: str, year: int) -> Document:
     """The ranking with each group's points, then every unit's breakdown. Audited."""
     from .selectors import results
 
-    require(by, Cap.VIEW_LEDGER)
+    require(by, Cap.EXPORT_LEDGER)  # the service's rule, not only the page's
     r = results(key, year)
     headers = [(h, 12) for h in _result_headers(r)]
     headers[1] = (headers[1][0], 26)
@@ -303,7 +298,7 @@ def results_docx(*, by, key: str, year: int) -> Document:
 
     from .selectors import results
 
-    require(by, Cap.VIEW_LEDGER)
+    require(by, Cap.EXPORT_LEDGER)  # the service's rule, not only the page's
     r = results(key, year)
     doc = word.document(f"关于{r.year}年度{r.scheme.name}结果的通报")
     kept = [u for u in r.units if not u.vetoed]

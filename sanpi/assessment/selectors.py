@@ -33,6 +33,13 @@ def scheme_of(row: SchemeYear | None, key: str) -> engine.Scheme:
     return engine.scheme_from_data(row.definition)
 
 
+def entry_find(row: SchemeYear | None, unit: str) -> UnitEntry | None:
+    """A unit's stored inputs in the year, by its exact name (None: none yet)."""
+    if row is None or not unit:
+        return None
+    return UnitEntry.objects.filter(scheme_year=row, unit=unit[:100]).first()
+
+
 def unit_input(scheme: engine.Scheme, entry: UnitEntry) -> engine.UnitInput:
     values: dict[str, Decimal | str | None] = {}
     for i in scheme.inputs:

@@ -31,6 +31,7 @@ from .schemes import COMPUTED, SCHEMES
 from .selectors import (
     Results,
     check_scheme_key,
+    entry_find,
     indicator_groups,
     ranking_rows,
     scheme_of,
@@ -202,8 +203,6 @@ def _entry_initial(scheme, inputs, entry) -> dict:
 @web_view
 def entry(request, key: str, year: int):
     """Enter one unit's inputs on a page (?unit= an existing one); the user's own columns."""
-    from .models import UnitEntry
-
     user = request.user
     require_cap(user, Cap.ENTER_ASSESSMENT)
     _year(key, year)
@@ -212,10 +211,7 @@ def entry(request, key: str, year: int):
     if key in COMPUTED:
         raise NotFound("该考核方案的数据由系统从台账计算")
     inputs = io.inputs_of(scheme, user)
-    found = (
-        UnitEntry.objects.filter(scheme_year=row, unit=request.GET.get("unit", "")[:100]).first()
-        if row else None
-    )  # fmt: skip
+    found = entry_find(row, request.GET.get("unit", ""))
     form = EntryForm(request.POST or None, scheme=scheme, inputs=inputs,
                      initial=_entry_initial(scheme, inputs, found))  # fmt: skip
     saved = submit(request, form, lambda d: io.entry_set(

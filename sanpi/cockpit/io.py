@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, word
+from sanpi.core.documents import Document
 from sanpi.core.money import wan_text
 from sanpi.core.services import require
 from sanpi.projects.models import Activity
@@ -24,12 +23,6 @@ SECTIONS = (
     (Action.START, "", "三、开工项目"),
     (Action.PRODUCE, "", "四、投产项目"),
 )
-
-
-@dataclass(frozen=True)
-class Document:
-    data: bytes
-    filename: str
 
 
 def activity_bulletin_docx(*, by, activity: Activity) -> Document:

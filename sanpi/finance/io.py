@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
+from sanpi.accounts.roles import Cap
 from sanpi.core import audit, xlsx
+from sanpi.core.documents import Document
+from sanpi.core.services import require
 
 from .selectors import LoanReport
 
 
-@dataclass(frozen=True)
-class Document:
-    data: bytes
-    filename: str
-
-
 def report_xlsx(*, by, report: LoanReport, place: str) -> Document:
+    require(by, Cap.EXPORT_LEDGER)  # the service's rule, not only the page's
     title = f"{place}政银企对接贷款发放情况"
     rows = [[bank, n, amount] for bank, n, amount in report.by_bank]
     rows.append(["合计", report.projects, report.amount_wan])

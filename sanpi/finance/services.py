@@ -14,6 +14,7 @@ from sanpi.core.errors import NotFound, ValidationFailed
 from sanpi.core.scope import in_scope, restrict
 from sanpi.core.services import account_of, require, save_create
 from sanpi.projects.models import Project
+from sanpi.projects.rules import future_error
 
 from .models import Bank, Credit, FinanceProject, Loan, LoanNeed, Meeting, Signing
 
@@ -37,10 +38,12 @@ def _ensure_own_bank(by, record: Credit | Loan) -> None:
 
 
 def _not_future(day: dt.date | None, field: str, label: str) -> None:
+    """Recorded when it has happened: the ledger's own rule and words (projects.rules)."""
     if day is None:
         raise ValidationFailed.of(field, f"请填写{label}")
-    if day > timezone.localdate():
-        raise ValidationFailed.of(field, f"{label}{day.isoformat()}晚于今天")
+    problem = future_error(label, day, timezone.localdate())
+    if problem:
+        raise ValidationFailed.of(field, problem)
 
 
 def _positive(amount: Decimal | None, field: str, label: str) -> None:
@@ -97,32 +100,34 @@ def signing_add(
     )
 
 
-@transaction.atomic
 def credit_add(
     *, by, project: Project, bank: Bank, amount_wan: Decimal, granted_on: dt.date
 ) -> Credit:
-    require(by, LENDING)
-    _ensure_project(by, project)
-    _positive(amount_wan, "amount_wan", "授信金额")
-    _not_future(granted_on, "granted_on", "授信日期")
-    credit = Credit(project=project, bank=bank, amount_wan=amount_wan, granted_on=granted_on,
-                    created_by=account_of(by))  # fmt: skip
-    _ensure_own_bank(by, credit)
-    return save_create(by=by, instance=credit, message=f"{bank}授信{amount_wan}万元")
+    return _lend(by, Credit(project=project, bank=bank, amount_wan=amount_wan,
+                            granted_on=granted_on), "granted_on", "授信")  # fmt: skip
 
 
-@transaction.atomic
 def loan_add(
     *, by, project: Project, bank: Bank, amount_wan: Decimal, disbursed_on: dt.date
 ) -> Loan:
+    return _lend(by, Loan(project=project, bank=bank, amount_wan=amount_wan,
+                          disbursed_on=disbursed_on), "disbursed_on", "放贷")  # fmt: skip
+
+
+@transaction.atomic
+def _lend(by, record: Credit | Loan, day_field: str, what: str):
+    """Credit granted or a loan disbursed (one shape, `models._BankMoney`): by a lender
+    (the city office, or the bank's own officer for its own bank) on a project in reach,
+    positive, not dated ahead; audited."""
     require(by, LENDING)
-    _ensure_project(by, project)
-    _positive(amount_wan, "amount_wan", "放贷金额")
-    _not_future(disbursed_on, "disbursed_on", "放贷日期")
-    loan = Loan(project=project, bank=bank, amount_wan=amount_wan, disbursed_on=disbursed_on,
-                created_by=account_of(by))  # fmt: skip
-    _ensure_own_bank(by, loan)
-    return save_create(by=by, instance=loan, message=f"{bank}放贷{amount_wan}万元")
+    _ensure_project(by, record.project)
+    _positive(record.amount_wan, "amount_wan", f"{what}金额")
+    _not_future(getattr(record, day_field), day_field, f"{what}日期")
+    record.created_by = account_of(by)
+    _ensure_own_bank(by, record)
+    return save_create(
+        by=by, instance=record, message=f"{record.bank}{what}{record.amount_wan}万元"
+    )
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.utils import timezone
 from sanpi.accounts.roles import Cap
 from sanpi.core import audit, cells, tables, word, xlsx
 from sanpi.core.amounts import yi
+from sanpi.core.documents import Document
 from sanpi.core.errors import ValidationFailed
 from sanpi.core.imports import read_sheet_rows
 from sanpi.core.money import wan_text
@@ -35,12 +36,6 @@ from .models import UnitTarget
 from .rules import INDICATORS, UnitScore
 from .selectors import KIND_LABELS, Bulletin, Lagging, Ranking, targets_by_unit, units
 from .services import target_set
-
-
-@dataclass(frozen=True)
-class Document:
-    data: bytes
-    filename: str
 
 
 def _stamp() -> str:

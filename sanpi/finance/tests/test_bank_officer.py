@@ -165,3 +165,21 @@ def test_a_bank_account_needs_its_bank_and_only_it(world):
         icbc.pk,
         "中国工商银行吕梁分行",
     )
+
+
+def test_the_exports_refuse_a_bank_officer_in_the_service_not_only_the_page(world, banks):
+    """The loans report's .xlsx and the assessment's documents check `export_ledger`
+    themselves, so a command or a job calling them gets the rule too."""
+    from sanpi.assessment import io as assessment_io
+    from sanpi.finance import io as finance_io
+
+    officer, *_ = banks
+    report = selectors.loan_report(user=officer, date_from=D(2026, 1, 1), date_to=D(2026, 12, 31))
+    before = AuditLog.objects.count()
+    with pytest.raises(PermissionDenied):
+        finance_io.report_xlsx(by=officer, report=report, place=officer.scope_label)
+    for export in (assessment_io.results_xlsx, assessment_io.results_docx,
+                   assessment_io.classes_xlsx):  # fmt: skip
+        with pytest.raises(PermissionDenied):
+            export(by=officer, key="mujun", year=2025)
+    assert AuditLog.objects.count() == before

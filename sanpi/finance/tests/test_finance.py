@@ -119,7 +119,7 @@ def test_scope(world, flow):
         (lambda c, b, m, p: services.loan_add(by=c, project=p, bank=b, amount_wan=W("0"),
                                               disbursed_on=D(2026, 1, 1)), "amount_wan", "放贷金额须大于0"),
         (lambda c, b, m, p: services.loan_add(by=c, project=p, bank=b, amount_wan=W("1"),
-                                              disbursed_on=D(2099, 1, 1)), "disbursed_on", "放贷日期2099-01-01晚于今天"),
+                                              disbursed_on=D(2099, 1, 1)), "disbursed_on", "放贷日期（2099-01-01）晚于今天，不能预先登记"),
         (lambda c, b, m, p: services.credit_add(by=c, project=p, bank=b, amount_wan=W("-5"),
                                                 granted_on=D(2026, 1, 1)), "amount_wan", "授信金额须大于0"),
         (lambda c, b, m, p: services.meeting_create(by=c, date=D(2026, 1, 1), title="x", banks=[]),
